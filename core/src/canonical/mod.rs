@@ -1,0 +1,207 @@
+//! From body bytes to STRINGA (canonical-form.md sections 2 and 3).
+
+mod index;
+mod number;
+
+pub use index::MAX_DEPTH;
+pub use number::MAX_NUMBER_LEN;
+
+use index::{Document, Kind, Node};
+
+use crate::Error;
+
+/// Where STRINGA is written: a buffer, or straight into a hasher.
+pub(crate) trait Sink {
+    /// Appends `bytes` to the output.
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Computes STRINGA, the canonical form of a JSON body, from the body's exact bytes.
+///
+/// Pairs `name=value` for every non-empty scalar, names built from the path (`a.b`,
+/// `a[0]`), sorted by name as UTF-8 bytes, joined with `&`; numbers as canonical
+/// decimals; the top-level `sign` member left out. Anything the rules cannot decide
+/// without guessing is an error (see `canonical-form.md` section 2.4).
+///
+/// ```
+/// let stringa = glorycard_core::canonicalize(br#"{"b":"2","a":{"x":10.50,"y":""}}"#)?;
+/// assert_eq!(stringa, "a.x=10.5&b=2");
+/// # Ok::<(), glorycard_core::Error>(())
+/// ```
+pub fn canonicalize(body: &[u8]) -> Result<String, Error> {
+    let document = Document::parse(body)?;
+    let mut out = Vec::with_capacity(body.len() + body.len() / 4);
+    write_string_a(&document, &mut out)?;
+    // Every piece is a decoded JSON string, a number or ASCII punctuation: valid UTF-8.
+    String::from_utf8(out).map_err(|e| Error::InvalidUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+        reason: "internal: STRINGA is not UTF-8",
+    })
+}
+
+/// Parses `body` and writes its STRINGA to `sink`. Nothing is written on error.
+pub(crate) fn write_body(body: &[u8], sink: &mut impl Sink) -> Result<(), Error> {
+    let document = Document::parse(body)?;
+    write_string_a(&document, sink)
+}
+
+fn write_string_a(document: &Document<'_>, sink: &mut impl Sink) -> Result<(), Error> {
+    if document.needs_global_order {
+        return write_globally_sorted(document, sink);
+    }
+    // Children are stored in STRINGA order: one walk emits the pairs in order.
+    let mut first = true;
+    visit_leaves(document, &mut |name, leaf| {
+        emit_pair(document, sink, &mut first, name, leaf);
+    });
+    Ok(())
+}
+
+/// The slow, general path for documents whose keys contain `.` or `[`: every leaf's full
+/// name is materialized, all names are sorted together, and collisions are detected.
+fn write_globally_sorted(document: &Document<'_>, sink: &mut impl Sink) -> Result<(), Error> {
+    let mut names: Vec<u8> = Vec::new();
+    let mut leaves: Vec<(usize, usize, &Node)> = Vec::new();
+    visit_leaves(document, &mut |name, leaf| {
+        leaves.push((names.len(), name.len(), leaf));
+        names.extend_from_slice(name);
+    });
+    let name_of = |&(start, len, _): &(usize, usize, &Node)| &names[start..start + len];
+    leaves.sort_by(|a, b| name_of(a).cmp(name_of(b)));
+    if let Some(pair) = leaves
+        .windows(2)
+        .find(|pair| name_of(&pair[0]) == name_of(&pair[1]))
+    {
+        return Err(Error::NameCollision {
+            name: String::from_utf8_lossy(name_of(&pair[0])).into_owned(),
+        });
+    }
+    let mut first = true;
+    for leaf in &leaves {
+        emit_pair(document, sink, &mut first, name_of(leaf), leaf.2);
+    }
+    Ok(())
+}
+
+/// Writes `name=value` (preceded by `&` unless first) when the leaf produces a pair.
+fn emit_pair(
+    document: &Document<'_>,
+    sink: &mut impl Sink,
+    first: &mut bool,
+    name: &[u8],
+    leaf: &Node,
+) {
+    let value = document.value(leaf);
+    // `null` and `""` produce no pair (both have empty text; `0`, `false` do not).
+    if value.is_empty() {
+        return;
+    }
+    if !*first {
+        sink.put(b"&");
+    }
+    *first = false;
+    sink.put(name);
+    sink.put(b"=");
+    sink.put(value);
+}
+
+/// Calls `visit(name, leaf)` for every scalar (null and empty strings included) in stored
+/// order, except below the top-level `sign` member. Empty containers have no leaves.
+fn visit_leaves<'d>(document: &'d Document<'_>, visit: &mut impl FnMut(&[u8], &'d Node)) {
+    let mut path = Vec::with_capacity(64);
+    for member in document.children(&document.root) {
+        let key = document.key(member);
+        if key == b"sign" {
+            continue;
+        }
+        path.extend_from_slice(key);
+        visit_node(document, member, &mut path, visit);
+        path.clear();
+    }
+}
+
+fn visit_node<'d>(
+    document: &'d Document<'_>,
+    node: &'d Node,
+    path: &mut Vec<u8>,
+    visit: &mut impl FnMut(&[u8], &'d Node),
+) {
+    match node.kind {
+        Kind::Object => {
+            for member in document.children(node) {
+                let len = path.len();
+                path.push(b'.');
+                path.extend_from_slice(document.key(member));
+                visit_node(document, member, path, visit);
+                path.truncate(len);
+            }
+        }
+        Kind::Array => {
+            for element in document.children(node) {
+                let len = path.len();
+                push_index(path, element.key.start);
+                visit_node(document, element, path, visit);
+                path.truncate(len);
+            }
+        }
+        Kind::Null | Kind::False | Kind::True | Kind::Number | Kind::String => visit(path, node),
+    }
+}
+
+/// Appends `[index]`.
+fn push_index(path: &mut Vec<u8>, index: u32) {
+    let mut digits = [0u8; 10];
+    let mut n = index;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    path.push(b'[');
+    path.extend_from_slice(&digits[at..]);
+    path.push(b']');
+}
+
+/// The reference path, for tests: every document takes the global sort.
+#[cfg(test)]
+pub(crate) fn canonicalize_globally_sorted(body: &[u8]) -> Result<String, Error> {
+    let document = Document::parse(body)?;
+    let mut out = Vec::new();
+    write_globally_sorted(&document, &mut out)?;
+    String::from_utf8(out).map_err(|_| Error::InvalidUtf8 {
+        offset: 0,
+        reason: "internal",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_sign_is_data_top_level_sign_is_not() {
+        let stringa = canonicalize(br#"{"sign":"x","a":{"sign":"y"}}"#).unwrap();
+        assert_eq!(stringa, "a.sign=y");
+    }
+
+    #[test]
+    fn collision_detected_on_global_path() {
+        let err = canonicalize(br#"{"a.b":"1","a":{"b":"2"}}"#).unwrap_err();
+        assert_eq!(err.code(), "name_collision");
+    }
+
+    #[test]
+    fn empty_top_level_key_keeps_its_dot() {
+        assert_eq!(canonicalize(br#"{"":{"b":1}}"#).unwrap(), ".b=1");
+    }
+}

@@ -1,0 +1,31 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
+
+mod canonical;
+mod error;
+mod key;
+pub mod models;
+mod signature;
+mod signer;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
+mod timestamp;
+mod verifier;
+
+pub use canonical::{MAX_DEPTH, MAX_NUMBER_LEN, canonicalize};
+pub use error::{ERROR_CODES, Error, ErrorFamily};
+pub use key::SecretKey;
+pub use models::{mask_cert_name, mask_cert_no};
+pub use signature::{Explanation, Signature, explain, sign_body, sign_string_a};
+pub use signer::{SignedHeaders, Signer};
+pub use timestamp::{CST_OFFSET_SECONDS, Timestamp};
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub use verifier::SystemClock;
+pub use verifier::{
+    Clock, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_CAPACITY, ManualClock, Verified, Verifier,
+    VerifierBuilder,
+};
+
+#[doc(hidden)]
+#[cfg(test)]
+pub(crate) use canonical::canonicalize_globally_sorted;

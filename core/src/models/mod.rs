@@ -1,0 +1,511 @@
+//! Typed models of the four calls, with the exact wire names of the platform document.
+//!
+//! Received values that are not in the dictionary are kept ([`CertType::Unknown`] etc.);
+//! what we send is checked by [`Validate`]. `Debug` of every model masks `certNo` and
+//! `certName`.
+
+mod dictionary;
+mod mask;
+mod validate;
+
+use std::fmt;
+
+pub use dictionary::{CertType, DeductionStatus, DeductionType, GloryType, ResponseFlag};
+use mask::Masked;
+pub use mask::{mask_cert_name, mask_cert_no};
+pub use validate::{Validate, resident_id_check_char};
+
+use crate::Error;
+
+/// Path of the incremental roster sync (`store/all`), relative to the platform base URL.
+pub const PATH_ROSTER: &str = "/glorycard/store/all";
+/// Path of the deduction upload.
+pub const PATH_DEDUCT: &str = "/glorycard/store/deduct";
+/// Path of the deduction cancellation.
+pub const PATH_DEDUCT_CANCEL: &str = "/glorycard/store/deductCancel";
+/// Path, on the institution's server, of the platform's reconciliation call.
+pub const PATH_DEDUCT_CHECK: &str = "/deductCheck";
+/// The most records one roster page holds.
+pub const ROSTER_PAGE_LIMIT: usize = 500;
+
+/// Serializes a model to JSON bytes (the exact bytes to send and sign).
+pub fn to_json<T: serde::Serialize>(model: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(model).map_err(|e| Error::Serialization {
+        reason: redact(&e.to_string()),
+    })
+}
+
+/// Deserializes a model from JSON bytes. Error messages never quote received values.
+pub fn from_json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::Serialization {
+        reason: redact(&e.to_string()),
+    })
+}
+
+/// Replaces every double-quoted part of a serde message (serde quotes values that way;
+/// field names are in backticks) so a certNo or certName cannot leak through it.
+fn redact(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        if c == '"' {
+            if !quoted {
+                out.push_str("\"***\"");
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `store/all` request: records with `dataID` greater than this one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RosterPageRequest {
+    /// The largest `dataID` seen so far (0 to start).
+    #[serde(rename = "dataID")]
+    pub data_id: i64,
+    /// The institution's code.
+    #[serde(rename = "orgCode")]
+    pub org_code: String,
+}
+
+impl Validate for RosterPageRequest {
+    fn validate(&self) -> Result<(), Error> {
+        if self.data_id < 0 {
+            return Err(Error::invalid_field("dataID", "must not be negative"));
+        }
+        validate::non_empty("orgCode", &self.org_code)
+    }
+}
+
+/// One holder in a `store/all` page. `certNo` may arrive masked (`331166*****777X`).
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RosterRecord {
+    /// Identity document type.
+    #[serde(rename = "certType")]
+    pub cert_type: CertType,
+    /// Identity document number (personal data).
+    #[serde(rename = "certNo")]
+    pub cert_no: String,
+    /// Holder's name (personal data).
+    #[serde(rename = "certName")]
+    pub cert_name: String,
+    /// Card type.
+    #[serde(rename = "gloryType")]
+    pub glory_type: GloryType,
+    /// The card's serial number.
+    #[serde(rename = "gloryID")]
+    pub glory_id: i64,
+    /// The record's serial number; pages are ordered by it.
+    #[serde(rename = "dataID")]
+    pub data_id: i64,
+}
+
+impl fmt::Debug for RosterRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RosterRecord")
+            .field("cert_type", &self.cert_type)
+            .field("cert_no", &Masked(mask_cert_no(&self.cert_no)))
+            .field("cert_name", &Masked(mask_cert_name(&self.cert_name)))
+            .field("glory_type", &self.glory_type)
+            .field("glory_id", &self.glory_id)
+            .field("data_id", &self.data_id)
+            .finish()
+    }
+}
+
+/// `store/deduct` request: one deduction granted to a holder.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Deduction {
+    /// The institution's code.
+    #[serde(rename = "orgCode")]
+    pub org_code: String,
+    /// Identity document type.
+    #[serde(rename = "certType")]
+    pub cert_type: CertType,
+    /// Identity document number (personal data).
+    #[serde(rename = "certNo")]
+    pub cert_no: String,
+    /// Holder's name (personal data).
+    #[serde(rename = "certName")]
+    pub cert_name: String,
+    /// The business-unique id of this deduction (what makes a retry safe).
+    #[serde(rename = "deductionID")]
+    pub deduction_id: String,
+    /// Total fee in yuan, exactly two decimals (`"10.00"`).
+    #[serde(rename = "totalFee")]
+    pub total_fee: String,
+    /// Waived amount in yuan, exactly two decimals, at most `totalFee`.
+    #[serde(rename = "deductionFee")]
+    pub deduction_fee: String,
+    /// When it was granted, `yyyy-MM-dd HH:mm:ss` (UTC+8).
+    #[serde(rename = "deductionTime")]
+    pub deduction_time: String,
+    /// Card type.
+    #[serde(rename = "gloryType")]
+    pub glory_type: GloryType,
+    /// What the fee was for.
+    #[serde(rename = "deductionType")]
+    pub deduction_type: DeductionType,
+    /// Optional remarks.
+    #[serde(rename = "remarks", default, skip_serializing_if = "Option::is_none")]
+    pub remarks: Option<String>,
+}
+
+impl fmt::Debug for Deduction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Deduction")
+            .field("org_code", &self.org_code)
+            .field("cert_type", &self.cert_type)
+            .field("cert_no", &Masked(mask_cert_no(&self.cert_no)))
+            .field("cert_name", &Masked(mask_cert_name(&self.cert_name)))
+            .field("deduction_id", &self.deduction_id)
+            .field("total_fee", &self.total_fee)
+            .field("deduction_fee", &self.deduction_fee)
+            .field("deduction_time", &self.deduction_time)
+            .field("glory_type", &self.glory_type)
+            .field("deduction_type", &self.deduction_type)
+            .field("remarks", &self.remarks)
+            .finish()
+    }
+}
+
+fn known(field: &str, known: bool) -> Result<(), Error> {
+    if known {
+        Ok(())
+    } else {
+        Err(Error::invalid_field(
+            field,
+            "not a code of the data dictionary",
+        ))
+    }
+}
+
+impl Validate for Deduction {
+    fn validate(&self) -> Result<(), Error> {
+        validate::non_empty("orgCode", &self.org_code)?;
+        known("certType", self.cert_type.is_known())?;
+        validate::non_empty("certNo", &self.cert_no)?;
+        if self.cert_type == CertType::ResidentId {
+            validate::resident_id("certNo", &self.cert_no)?;
+        }
+        validate::non_empty("certName", &self.cert_name)?;
+        validate::non_empty("deductionID", &self.deduction_id)?;
+        validate::money("totalFee", &self.total_fee)?;
+        validate::money("deductionFee", &self.deduction_fee)?;
+        if validate::money_cmp(&self.deduction_fee, &self.total_fee).is_gt() {
+            return Err(Error::invalid_field(
+                "deductionFee",
+                "must not exceed totalFee",
+            ));
+        }
+        validate::datetime("deductionTime", &self.deduction_time)?;
+        known("gloryType", self.glory_type.is_known())?;
+        known("deductionType", self.deduction_type.is_known())?;
+        Ok(())
+    }
+}
+
+/// `store/deductCancel` request.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Cancellation {
+    /// The institution's code.
+    #[serde(rename = "orgCode")]
+    pub org_code: String,
+    /// The id of the deduction to cancel.
+    #[serde(rename = "deductionID")]
+    pub deduction_id: String,
+    /// When it was cancelled, `yyyy-MM-dd HH:mm:ss` (UTC+8). The wire name is the
+    /// document's: `deductionTime`.
+    #[serde(rename = "deductionTime")]
+    pub cancel_time: String,
+}
+
+impl Validate for Cancellation {
+    fn validate(&self) -> Result<(), Error> {
+        validate::non_empty("orgCode", &self.org_code)?;
+        validate::non_empty("deductionID", &self.deduction_id)?;
+        validate::datetime("deductionTime", &self.cancel_time).map(|_| ())
+    }
+}
+
+/// `deductCheck` request, from the platform to the institution. The two time fields'
+/// names differ in form (`deductTimeStart`, `deductionTimeEnd`): that is the document's.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeductCheckRequest {
+    /// The institution's code.
+    #[serde(rename = "orgCode")]
+    pub org_code: String,
+    /// Start of the window, `yyyy-MM-dd HH:mm:ss`.
+    #[serde(rename = "deductTimeStart")]
+    pub deduct_time_start: String,
+    /// End of the window, `yyyy-MM-dd HH:mm:ss`.
+    #[serde(rename = "deductionTimeEnd")]
+    pub deduction_time_end: String,
+}
+
+impl Validate for DeductCheckRequest {
+    fn validate(&self) -> Result<(), Error> {
+        validate::non_empty("orgCode", &self.org_code)?;
+        let start = validate::datetime("deductTimeStart", &self.deduct_time_start)?;
+        let end = validate::datetime("deductionTimeEnd", &self.deduction_time_end)?;
+        if start.seconds_since_epoch() > end.seconds_since_epoch() {
+            return Err(Error::invalid_field(
+                "deductionTimeEnd",
+                "must not be before deductTimeStart",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One record answered to `deductCheck`: every deduct field plus `status` and `cancelTime`.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeductCheckRecord {
+    /// The deduction as uploaded.
+    #[serde(flatten)]
+    pub deduction: Deduction,
+    /// `1` deducted, `0` cancelled.
+    #[serde(rename = "status")]
+    pub status: DeductionStatus,
+    /// When it was cancelled; required when `status` is `0`.
+    #[serde(
+        rename = "cancelTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub cancel_time: Option<String>,
+}
+
+impl fmt::Debug for DeductCheckRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeductCheckRecord")
+            .field("deduction", &self.deduction)
+            .field("status", &self.status)
+            .field("cancel_time", &self.cancel_time)
+            .finish()
+    }
+}
+
+impl Validate for DeductCheckRecord {
+    fn validate(&self) -> Result<(), Error> {
+        self.deduction.validate()?;
+        known("status", self.status.is_known())?;
+        match (&self.status, &self.cancel_time) {
+            (DeductionStatus::Cancelled, None) => Err(Error::invalid_field(
+                "cancelTime",
+                "required when status is 0",
+            )),
+            (_, Some(time)) => validate::datetime("cancelTime", time).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Every response: `responseFlag`, `responseMessage`, and `data` where the call has data.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlatformResponse<T> {
+    /// `1` success, `0` failure.
+    #[serde(rename = "responseFlag")]
+    pub response_flag: ResponseFlag,
+    /// Success text or the reason for a failure.
+    #[serde(rename = "responseMessage", default)]
+    pub response_message: String,
+    /// The call's data, on success.
+    #[serde(rename = "data", default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<T>,
+}
+
+impl<T> PlatformResponse<T> {
+    /// A success with `data`.
+    pub fn success(message: impl Into<String>, data: Option<T>) -> Self {
+        PlatformResponse {
+            response_flag: ResponseFlag::Success,
+            response_message: message.into(),
+            data,
+        }
+    }
+
+    /// A failure with its reason.
+    pub fn failure(message: impl Into<String>) -> Self {
+        PlatformResponse {
+            response_flag: ResponseFlag::Failure,
+            response_message: message.into(),
+            data: None,
+        }
+    }
+
+    /// True when `responseFlag` is `1`.
+    pub fn is_success(&self) -> bool {
+        self.response_flag == ResponseFlag::Success
+    }
+}
+
+/// `store/all` response: `data` is an array of records (the document's table says object;
+/// its example, and the platform, send an array).
+pub type RosterPageResponse = PlatformResponse<Vec<RosterRecord>>;
+/// `store/deduct` and `store/deductCancel` responses (no data).
+pub type AckResponse = PlatformResponse<serde_json::Value>;
+/// `deductCheck` response.
+pub type DeductCheckResponse = PlatformResponse<Vec<DeductCheckRecord>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deduction() -> Deduction {
+        Deduction {
+            org_code: "106607".into(),
+            cert_type: CertType::ResidentId,
+            cert_no: "11010519491231002X".into(),
+            cert_name: "张小凡".into(),
+            deduction_id: "D-0001".into(),
+            total_fee: "10.00".into(),
+            deduction_fee: "10.00".into(),
+            deduction_time: "2021-04-07 15:52:06".into(),
+            glory_type: GloryType::GloryCard,
+            deduction_type: DeductionType::OutpatientConsultation,
+            remarks: None,
+        }
+    }
+
+    #[test]
+    fn wire_names_are_the_documents() {
+        let json: serde_json::Value =
+            serde_json::from_slice(&to_json(&deduction()).unwrap()).unwrap();
+        let mut names: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "certName",
+                "certNo",
+                "certType",
+                "deductionFee",
+                "deductionID",
+                "deductionTime",
+                "deductionType",
+                "gloryType",
+                "orgCode",
+                "totalFee"
+            ]
+        );
+        let check = DeductCheckRequest {
+            org_code: "1".into(),
+            deduct_time_start: "2021-04-07 00:00:00".into(),
+            deduction_time_end: "2021-04-07 23:59:59".into(),
+        };
+        let text = String::from_utf8(to_json(&check).unwrap()).unwrap();
+        assert!(
+            text.contains("\"deductTimeStart\"") && text.contains("\"deductionTimeEnd\""),
+            "{text}"
+        );
+        let page: RosterPageResponse = from_json(
+            "{\"responseFlag\":\"1\",\"responseMessage\":\"成功\",\"data\":[{\"certType\":\"0\",\"certNo\":\"331166*****777X\",\"certName\":\"张小凡\",\"gloryID\":10000,\"gloryType\":\"1\",\"dataID\":1}]}".as_bytes(),
+        )
+        .unwrap();
+        assert!(page.is_success());
+        assert_eq!(page.data.unwrap()[0].glory_id, 10000);
+    }
+
+    #[test]
+    fn debug_masks_personal_data() {
+        let d = deduction();
+        let debug = format!("{d:?}");
+        assert!(
+            !debug.contains("11010519491231002X") && !debug.contains("张小凡"),
+            "{debug}"
+        );
+        assert!(
+            debug.contains("11**************2X") && debug.contains("张**"),
+            "{debug}"
+        );
+        let record = DeductCheckRecord {
+            deduction: d,
+            status: DeductionStatus::Deducted,
+            cancel_time: None,
+        };
+        assert!(!format!("{record:#?}").contains("张小凡"));
+    }
+
+    #[test]
+    fn deserialization_errors_do_not_quote_values() {
+        let err = from_json::<RosterRecord>(br#"{"certType":"0","certNo":"11010519491231002X","certName":"x","gloryType":"1","gloryID":"11010519491231002X","dataID":1}"#).unwrap_err();
+        assert_eq!(err.code(), "serialization");
+        assert!(!err.to_string().contains("11010519491231002X"), "{err}");
+    }
+
+    #[test]
+    fn validation_names_each_field() {
+        assert_eq!(deduction().validate(), Ok(()));
+        let cases: Vec<(&str, Box<dyn Fn(&mut Deduction)>)> = vec![
+            ("orgCode", Box::new(|d| d.org_code.clear())),
+            (
+                "certType",
+                Box::new(|d| d.cert_type = CertType::Unknown("7".into())),
+            ),
+            (
+                "certNo",
+                Box::new(|d| d.cert_no = "11010519491231002Y".into()),
+            ),
+            ("certName", Box::new(|d| d.cert_name.clear())),
+            ("deductionID", Box::new(|d| d.deduction_id.clear())),
+            ("totalFee", Box::new(|d| d.total_fee = "10".into())),
+            (
+                "deductionFee",
+                Box::new(|d| d.deduction_fee = "10.01".into()),
+            ),
+            (
+                "deductionTime",
+                Box::new(|d| d.deduction_time = "2021-02-30 00:00:00".into()),
+            ),
+            (
+                "gloryType",
+                Box::new(|d| d.glory_type = GloryType::Unknown("2".into())),
+            ),
+            (
+                "deductionType",
+                Box::new(|d| d.deduction_type = DeductionType::Unknown("9".into())),
+            ),
+        ];
+        for (field, break_it) in cases {
+            let mut d = deduction();
+            break_it(&mut d);
+            let err = d.validate().unwrap_err();
+            assert_eq!((err.code(), err.field()), ("invalid_field", Some(field)));
+        }
+        // Passports are not resident IDs: any non-empty number is accepted.
+        let mut passport = deduction();
+        passport.cert_type = CertType::Passport;
+        passport.cert_no = "E12345678".into();
+        assert_eq!(passport.validate(), Ok(()));
+    }
+
+    #[test]
+    fn deduct_check_rules() {
+        let mut record = DeductCheckRecord {
+            deduction: deduction(),
+            status: DeductionStatus::Cancelled,
+            cancel_time: None,
+        };
+        assert_eq!(record.validate().unwrap_err().field(), Some("cancelTime"));
+        record.cancel_time = Some("2021-04-08 09:00:00".into());
+        assert_eq!(record.validate(), Ok(()));
+        let reversed = DeductCheckRequest {
+            org_code: "1".into(),
+            deduct_time_start: "2021-04-08 00:00:00".into(),
+            deduction_time_end: "2021-04-07 00:00:00".into(),
+        };
+        assert_eq!(
+            reversed.validate().unwrap_err().field(),
+            Some("deductionTimeEnd")
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! From STRINGA to the signature (canonical-form.md section 4), and the explained view.
+
+use std::fmt;
+use std::str::FromStr;
+
+use hmac::{Hmac, KeyInit, Mac};
+use md5::{Digest, Md5};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::canonical::{self, Sink};
+use crate::{Error, SecretKey, Timestamp};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// A signature: 32 bytes, shown as 64 lower-case hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Signature([u8; 32]);
+
+impl Signature {
+    /// The raw 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Wraps 32 raw bytes.
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Signature(bytes)
+    }
+
+    /// Parses 64 hex digits of either case; anything else is
+    /// [`Error::InvalidSignatureFormat`].
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let invalid = |reason: String| Error::InvalidSignatureFormat { reason };
+        if text.len() != 64 {
+            return Err(invalid(format!(
+                "expected 64 hex digits, got {} bytes",
+                text.len()
+            )));
+        }
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes)
+            .map_err(|e| invalid(format!("not hexadecimal: {e}")))?;
+        Ok(Signature(bytes))
+    }
+
+    /// Compares in constant time.
+    pub fn ct_eq(&self, other: &Signature) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = [0u8; 64];
+        // Encoding 32 bytes into 64 always fits.
+        hex::encode_to_slice(self.0, &mut text).map_err(|_| fmt::Error)?;
+        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({self})")
+    }
+}
+
+impl FromStr for Signature {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Signature::parse(text)
+    }
+}
+
+impl serde::Serialize for Signature {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Signature {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Signature::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Feeds STRINGA into MD5 through a buffer, so that many small pieces cost one
+/// hasher call per few kilobytes.
+struct Md5Sink {
+    hasher: Md5,
+    buffer: Vec<u8>,
+}
+
+const MD5_SINK_BUFFER: usize = 16 * 1024;
+
+impl Md5Sink {
+    fn new() -> Self {
+        Md5Sink {
+            hasher: Md5::new(),
+            buffer: Vec::with_capacity(MD5_SINK_BUFFER),
+        }
+    }
+
+    fn finish(mut self) -> Md5 {
+        self.hasher.update(&self.buffer);
+        self.hasher
+    }
+}
+
+impl Sink for Md5Sink {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.buffer.len() + bytes.len() > MD5_SINK_BUFFER {
+            self.hasher.update(&self.buffer);
+            self.buffer.clear();
+            if bytes.len() > MD5_SINK_BUFFER {
+                self.hasher.update(bytes);
+                return;
+            }
+        }
+        self.buffer.extend_from_slice(bytes);
+    }
+}
+
+/// Appends `&key=KEY&timestamp=TIMESTAMP`, then returns the upper-case MD5 hex and the sign.
+fn finish(mut md5: Md5, key: &[u8], timestamp: &Timestamp) -> Result<([u8; 32], Signature), Error> {
+    md5.update(b"&key=");
+    md5.update(key);
+    md5.update(b"&timestamp=");
+    md5.update(timestamp.as_str().as_bytes());
+    let digest = md5.finalize();
+    let mut md5_upper = [0u8; 32];
+    hex::encode_to_slice(digest, &mut md5_upper).map_err(|_| Error::EmptyKey)?;
+    md5_upper.make_ascii_uppercase();
+    Ok((md5_upper, hmac_sign(key, &md5_upper)?))
+}
+
+fn hmac_sign(key: &[u8], message: &[u8]) -> Result<Signature, Error> {
+    // HMAC accepts keys of any length; the error arm is unreachable for HMAC-SHA256.
+    let mut mac = HmacSha256::new_from_slice(key).map_err(|_| Error::EmptyKey)?;
+    mac.update(message);
+    Ok(Signature(mac.finalize().into_bytes().into()))
+}
+
+/// Signs a body: STRINGA from its exact bytes, then MD5 and HMAC-SHA256.
+///
+/// STRINGA is streamed into MD5, never materialized, so a large body costs little
+/// more memory than its index.
+///
+/// ```
+/// use glorycard_core::{sign_body, SecretKey, Timestamp};
+/// let key = SecretKey::new("4fd6b8105f894d0da964b1e80b07b136");
+/// let timestamp = Timestamp::parse("20210407155206")?;
+/// let sign = sign_body(br#"{"dataID":0,"orgCode":"106607"}"#, &key, &timestamp)?;
+/// assert_eq!(sign.to_string().len(), 64);
+/// # Ok::<(), glorycard_core::Error>(())
+/// ```
+pub fn sign_body(body: &[u8], key: &SecretKey, timestamp: &Timestamp) -> Result<Signature, Error> {
+    let key = key.bytes()?;
+    let mut sink = Md5Sink::new();
+    canonical::write_body(body, &mut sink)?;
+    finish(sink.finish(), key, timestamp).map(|(_, sign)| sign)
+}
+
+/// Signs an already computed STRINGA.
+pub fn sign_string_a(
+    string_a: &str,
+    key: &SecretKey,
+    timestamp: &Timestamp,
+) -> Result<Signature, Error> {
+    let key = key.bytes()?;
+    let mut md5 = Md5::new();
+    md5.update(string_a.as_bytes());
+    finish(md5, key, timestamp).map(|(_, sign)| sign)
+}
+
+/// Every stage of signing one body, for finding out why two sides disagree.
+///
+/// `Display` prints every stage (STRINGA included: it holds the body's data, so show it
+/// deliberately). `Debug` shows only STRINGA's length, since `Debug` ends up in logs.
+#[derive(Clone)]
+pub struct Explanation {
+    string_a: String,
+    string_sign_temp_masked: String,
+    md5_upper: String,
+    timestamp: Timestamp,
+    sign: Signature,
+}
+
+impl Explanation {
+    /// STRINGA: the sorted `name=value` pairs joined with `&`.
+    pub fn string_a(&self) -> &str {
+        &self.string_a
+    }
+
+    /// STRINGSignTemp with the key replaced by `***`.
+    pub fn string_sign_temp_masked(&self) -> &str {
+        &self.string_sign_temp_masked
+    }
+
+    /// The upper-case hex MD5 of STRINGSignTemp (the HMAC's message).
+    pub fn md5_upper(&self) -> &str {
+        &self.md5_upper
+    }
+
+    /// The timestamp signed with.
+    pub fn timestamp(&self) -> &Timestamp {
+        &self.timestamp
+    }
+
+    /// The resulting signature.
+    pub fn sign(&self) -> &Signature {
+        &self.sign
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "STRINGA:        {}", self.string_a)?;
+        writeln!(f, "STRINGSignTemp: {}", self.string_sign_temp_masked)?;
+        writeln!(f, "MD5 (upper):    {}", self.md5_upper)?;
+        write!(f, "sign:           {}", self.sign)
+    }
+}
+
+impl fmt::Debug for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Explanation")
+            .field(
+                "string_a",
+                &format_args!("<{} bytes, not shown>", self.string_a.len()),
+            )
+            .field("timestamp", &self.timestamp)
+            .field("md5_upper", &self.md5_upper)
+            .field("sign", &self.sign)
+            .finish()
+    }
+}
+
+/// Computes every stage of signing `body`: STRINGA, STRINGSignTemp (key masked as
+/// `***`), the upper-case MD5 and the sign.
+pub fn explain(body: &[u8], key: &SecretKey, timestamp: &Timestamp) -> Result<Explanation, Error> {
+    let key_bytes = key.bytes()?;
+    let string_a = canonical::canonicalize(body)?;
+    let mut md5 = Md5::new();
+    md5.update(string_a.as_bytes());
+    let (md5_upper, sign) = finish(md5, key_bytes, timestamp)?;
+    let string_sign_temp_masked = format!("{string_a}&key=***&timestamp={timestamp}");
+    Ok(Explanation {
+        string_a,
+        string_sign_temp_masked,
+        md5_upper: String::from_utf8_lossy(&md5_upper).into_owned(),
+        timestamp: *timestamp,
+        sign,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_parses_either_case_and_displays_lower() {
+        let lower = "ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c";
+        let parsed = Signature::parse(&lower.to_uppercase()).unwrap();
+        assert_eq!(parsed.to_string(), lower);
+        assert_eq!(format!("{parsed:?}"), format!("Signature({lower})"));
+        for bad in ["", "ec94", &format!("{lower}0"), &lower.replace('e', "g")] {
+            assert_eq!(
+                Signature::parse(bad).unwrap_err().code(),
+                "invalid_signature_format"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_key_is_refused_everywhere() {
+        let key = SecretKey::new("");
+        let ts = Timestamp::EPOCH;
+        assert_eq!(sign_body(b"{}", &key, &ts), Err(Error::EmptyKey));
+        assert_eq!(sign_string_a("", &key, &ts), Err(Error::EmptyKey));
+        assert_eq!(explain(b"{}", &key, &ts).map(|_| ()), Err(Error::EmptyKey));
+    }
+
+    #[test]
+    fn md5_sink_matches_one_shot_for_any_piece_sizes() {
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        let mut sink = Md5Sink::new();
+        for chunk in data.chunks(7).chain(std::iter::once(&data[..40_000])) {
+            sink.put(chunk);
+        }
+        let mut expected = Md5::new();
+        expected.update(&data);
+        expected.update(&data[..40_000]);
+        assert_eq!(sink.finish().finalize(), expected.finalize());
+    }
+}

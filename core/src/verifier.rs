@@ -1,0 +1,402 @@
+//! Verifying signed requests and responses: keys by sid, a skew window, replay refusal.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::canonical;
+use crate::{Error, SecretKey, Signature, Timestamp, sign_string_a};
+
+/// The default allowed distance between a timestamp and the verifier's clock.
+pub const DEFAULT_MAX_SKEW_SECONDS: u64 = 300;
+/// The default number of accepted (sid, timestamp, sign) triples remembered for replay
+/// refusal.
+pub const DEFAULT_REPLAY_CAPACITY: usize = 100_000;
+
+/// A source of the current time, injectable for tests.
+pub trait Clock: Send + Sync {
+    /// Seconds since the Unix epoch.
+    fn now_unix_seconds(&self) -> i64;
+}
+
+/// The system clock.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+impl Clock for SystemClock {
+    fn now_unix_seconds(&self) -> i64 {
+        Timestamp::now().unix_seconds()
+    }
+}
+
+/// A clock that says what it is told, for tests and for hosts without a system clock.
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    /// A clock stopped at `unix_seconds`.
+    pub fn new(unix_seconds: i64) -> Self {
+        ManualClock(AtomicI64::new(unix_seconds))
+    }
+
+    /// Sets the time.
+    pub fn set(&self, unix_seconds: i64) {
+        self.0.store(unix_seconds, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_unix_seconds(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    fn now_unix_seconds(&self) -> i64 {
+        (**self).now_unix_seconds()
+    }
+}
+
+/// What a successful verification established.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The sid the request came from.
+    pub sid: String,
+    /// The request's timestamp.
+    pub timestamp: Timestamp,
+    /// Which of the sid's keys matched (0 = the first configured), to watch a rotation.
+    pub key_index: usize,
+}
+
+/// Accepted triples, ordered by timestamp so the expired ones are dropped first.
+struct ReplayCache {
+    capacity: usize,
+    seen: BTreeMap<(i64, String, [u8; 32]), ()>,
+}
+
+impl ReplayCache {
+    /// Records the triple; false if it was already there.
+    fn insert(&mut self, oldest_valid: i64, sid: &str, timestamp: i64, sign: &Signature) -> bool {
+        // Drop what has left the window: it can no longer pass the skew check.
+        while let Some(entry) = self.seen.first_entry() {
+            if entry.key().0 >= oldest_valid {
+                break;
+            }
+            entry.remove();
+        }
+        let key = (timestamp, sid.to_string(), *sign.as_bytes());
+        if self.seen.contains_key(&key) {
+            return false;
+        }
+        // Memory stays bounded: beyond capacity, forget the oldest accepted triple.
+        while self.seen.len() >= self.capacity.max(1) {
+            self.seen.pop_first();
+        }
+        self.seen.insert(key, ());
+        true
+    }
+}
+
+/// Verifies signed requests or responses.
+///
+/// Keys are looked up by `sid`, several per sid so that a key can be rotated without
+/// downtime (configure old and new side by side). The timestamp must be within the skew
+/// window of the clock; with a replay cache, a (sid, timestamp, sign) triple is accepted
+/// once. Signatures are compared in constant time, against every key of the sid.
+/// `Verifier` is `Send + Sync`: share one between threads.
+pub struct Verifier {
+    keys: HashMap<String, Vec<SecretKey>>,
+    max_skew_seconds: u64,
+    clock: Arc<dyn Clock>,
+    replay: Option<Mutex<ReplayCache>>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sids: Vec<&String> = self.keys.keys().collect();
+        sids.sort();
+        f.debug_struct("Verifier")
+            .field("sids", &sids)
+            .field("max_skew_seconds", &self.max_skew_seconds)
+            .field("replay_cache", &self.replay.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Verifier`].
+pub struct VerifierBuilder {
+    keys: HashMap<String, Vec<SecretKey>>,
+    max_skew_seconds: u64,
+    clock: Option<Arc<dyn Clock>>,
+    replay_capacity: Option<usize>,
+}
+
+impl VerifierBuilder {
+    /// Adds a key for `sid` (call again to add a second key during a rotation).
+    pub fn key(mut self, sid: impl Into<String>, key: SecretKey) -> Self {
+        self.keys.entry(sid.into()).or_default().push(key);
+        self
+    }
+
+    /// Sets the allowed skew in seconds (default 300).
+    pub fn max_skew_seconds(mut self, seconds: u64) -> Self {
+        self.max_skew_seconds = seconds;
+        self
+    }
+
+    /// Uses `clock` instead of the system clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Refuses replays, remembering up to `capacity` accepted triples (size it for the
+    /// request rate times the window, 2 × skew).
+    pub fn replay_cache(mut self, capacity: usize) -> Self {
+        self.replay_capacity = Some(capacity);
+        self
+    }
+
+    /// Builds the verifier. Every configured key must be non-empty, and a clock is
+    /// required on targets without a system clock.
+    pub fn build(self) -> Result<Verifier, Error> {
+        if self.keys.values().flatten().any(SecretKey::is_empty) {
+            return Err(Error::EmptyKey);
+        }
+        #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+        let clock = self.clock.ok_or_else(|| Error::InvalidTimestamp {
+            reason: "no clock on this target: configure one with VerifierBuilder::clock"
+                .to_string(),
+        })?;
+        Ok(Verifier {
+            keys: self.keys,
+            max_skew_seconds: self.max_skew_seconds,
+            clock,
+            replay: self.replay_capacity.map(|capacity| {
+                Mutex::new(ReplayCache {
+                    capacity,
+                    seen: BTreeMap::new(),
+                })
+            }),
+        })
+    }
+}
+
+impl Verifier {
+    /// Starts a builder: no keys, ±300 s, the system clock, no replay cache.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder {
+            keys: HashMap::new(),
+            max_skew_seconds: DEFAULT_MAX_SKEW_SECONDS,
+            clock: None,
+            replay_capacity: None,
+        }
+    }
+
+    /// The allowed skew in seconds.
+    pub fn max_skew_seconds(&self) -> u64 {
+        self.max_skew_seconds
+    }
+
+    /// Verifies `body` (its exact received bytes) against the received header values.
+    ///
+    /// Checks, in order: the sid is known; the timestamp is well-formed and inside the
+    /// window; the sign is 64 hex digits; the body canonicalizes; the sign matches one of
+    /// the sid's keys; the triple was not accepted before. The first failure is returned
+    /// as the typed reason.
+    pub fn verify(
+        &self,
+        sid: &str,
+        timestamp: &str,
+        sign: &str,
+        body: &[u8],
+    ) -> Result<Verified, Error> {
+        let keys = self.keys.get(sid).ok_or_else(|| Error::UnknownSid {
+            sid: sid.to_string(),
+        })?;
+        let timestamp = Timestamp::parse(timestamp)?;
+        let now = self.clock.now_unix_seconds();
+        let skew = timestamp.unix_seconds().saturating_sub(now);
+        if skew.unsigned_abs() > self.max_skew_seconds {
+            return Err(Error::TimestampOutOfWindow {
+                timestamp: timestamp.to_string(),
+                skew_seconds: skew,
+                max_skew_seconds: self.max_skew_seconds,
+            });
+        }
+        let received = Signature::parse(sign)?;
+        let string_a = canonical::canonicalize(body)?;
+        // Check every key, whichever matches, so timing does not tell which one did.
+        let mut matched = None;
+        for (index, key) in keys.iter().enumerate() {
+            let expected = sign_string_a(&string_a, key, &timestamp)?;
+            if expected.ct_eq(&received) && matched.is_none() {
+                matched = Some(index);
+            }
+        }
+        let key_index = matched.ok_or(Error::SignatureMismatch)?;
+        if let Some(replay) = &self.replay {
+            let oldest_valid = now.saturating_sub_unsigned(self.max_skew_seconds);
+            let mut cache = replay
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !cache.insert(oldest_valid, sid, timestamp.unix_seconds(), &received) {
+                return Err(Error::Replayed);
+            }
+        }
+        Ok(Verified {
+            sid: sid.to_string(),
+            timestamp,
+            key_index,
+        })
+    }
+
+    /// Verifies with the headers of an HTTP message (names compared case-insensitively).
+    pub fn verify_headers<'h, I>(&self, headers: I, body: &[u8]) -> Result<Verified, Error>
+    where
+        I: IntoIterator<Item = (&'h str, &'h str)>,
+    {
+        let (mut sid, mut timestamp, mut sign) = (None, None, None);
+        for (name, value) in headers {
+            if name.eq_ignore_ascii_case("sid") {
+                sid = Some(value);
+            } else if name.eq_ignore_ascii_case("timestamp") {
+                timestamp = Some(value);
+            } else if name.eq_ignore_ascii_case("sign") {
+                sign = Some(value);
+            }
+        }
+        self.verify(
+            sid.ok_or(Error::MissingHeader { name: "sid" })?,
+            timestamp.ok_or(Error::MissingHeader { name: "timestamp" })?,
+            sign.ok_or(Error::MissingHeader { name: "sign" })?,
+            body,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign_body;
+
+    const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
+    const BODY: &[u8] = br#"{"dataID":0,"orgCode":"106607"}"#;
+
+    fn verifier(clock: Arc<ManualClock>, replay: bool) -> Verifier {
+        let mut builder = Verifier::builder()
+            .key("sid-1", SecretKey::new("old-key"))
+            .key("sid-1", SecretKey::new(KEY))
+            .clock(clock);
+        if replay {
+            builder = builder.replay_cache(4);
+        }
+        builder.build().unwrap()
+    }
+
+    fn signed(timestamp: &str) -> String {
+        sign_body(
+            BODY,
+            &SecretKey::new(KEY),
+            &Timestamp::parse(timestamp).unwrap(),
+        )
+        .unwrap()
+        .to_string()
+    }
+
+    #[test]
+    fn accepts_the_second_key_of_a_rotation() {
+        let clock = Arc::new(ManualClock::new(
+            Timestamp::parse("20210407155206").unwrap().unix_seconds(),
+        ));
+        let verified = verifier(clock, false)
+            .verify("sid-1", "20210407155206", &signed("20210407155206"), BODY)
+            .unwrap();
+        assert_eq!(verified.key_index, 1);
+    }
+
+    #[test]
+    fn window_edges_are_inclusive() {
+        let now = Timestamp::parse("20210407155206").unwrap().unix_seconds();
+        let clock = Arc::new(ManualClock::new(now));
+        let v = verifier(clock.clone(), false);
+        // 300 s before and after are inside; 301 s are outside.
+        for (ts, ok) in [
+            ("20210407154706", true),
+            ("20210407155706", true),
+            ("20210407154705", false),
+            ("20210407155707", false),
+        ] {
+            let result = v.verify("sid-1", ts, &signed(ts), BODY);
+            assert_eq!(result.is_ok(), ok, "{ts}: {result:?}");
+            if !ok {
+                assert_eq!(result.unwrap_err().code(), "timestamp_out_of_window");
+            }
+        }
+    }
+
+    #[test]
+    fn replay_is_refused_and_memory_stays_bounded() {
+        let start = Timestamp::parse("20210407155206").unwrap().unix_seconds();
+        let clock = Arc::new(ManualClock::new(start));
+        let v = verifier(clock.clone(), true);
+        let ts = "20210407155206";
+        assert!(v.verify("sid-1", ts, &signed(ts), BODY).is_ok());
+        assert_eq!(
+            v.verify("sid-1", ts, &signed(ts), BODY),
+            Err(Error::Replayed)
+        );
+        // A tampered request is rejected for its signature and does not enter the cache.
+        let wrong = signed("20210407155207");
+        assert_eq!(
+            v.verify("sid-1", ts, &wrong, BODY),
+            Err(Error::SignatureMismatch)
+        );
+        // Fill beyond capacity 4 with distinct timestamps: the oldest is forgotten.
+        for s in 7..12 {
+            let ts = format!("202104071552{s:02}");
+            assert!(v.verify("sid-1", &ts, &signed(&ts), BODY).is_ok());
+        }
+        let cache = v.replay.as_ref().unwrap().lock().unwrap();
+        assert_eq!(cache.seen.len(), 4);
+    }
+
+    #[test]
+    fn headers_are_case_insensitive_and_required() {
+        let clock = Arc::new(ManualClock::new(
+            Timestamp::parse("20210407155206").unwrap().unix_seconds(),
+        ));
+        let v = verifier(clock, false);
+        let sign = signed("20210407155206");
+        let headers = [
+            ("SID", "sid-1"),
+            ("TimeStamp", "20210407155206"),
+            ("Sign", sign.as_str()),
+        ];
+        assert!(v.verify_headers(headers, BODY).is_ok());
+        let missing = [("sid", "sid-1"), ("sign", sign.as_str())];
+        assert_eq!(
+            v.verify_headers(missing, BODY),
+            Err(Error::MissingHeader { name: "timestamp" })
+        );
+    }
+
+    #[test]
+    fn unknown_sid_and_empty_keys() {
+        let clock = Arc::new(ManualClock::new(0));
+        let v = verifier(clock, false);
+        assert_eq!(
+            v.verify("nobody", "20210407155206", &signed("20210407155206"), BODY)
+                .unwrap_err()
+                .code(),
+            "unknown_sid"
+        );
+        let empty = Verifier::builder().key("s", SecretKey::new("")).build();
+        assert_eq!(empty.err(), Some(Error::EmptyKey));
+    }
+}
