@@ -1,0 +1,125 @@
+//! Runs every conformance vector in `tests/vectors/` against the core.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use glorycard_core::{ManualClock, SecretKey, Timestamp, Verifier, canonicalize, explain, sign_body};
+use serde_json::Value;
+
+fn load(file: &str) -> Vec<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors").join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let document: Value = serde_json::from_str(&text).unwrap();
+    document["vectors"].as_array().unwrap().clone()
+}
+
+fn body(vector: &Value) -> Vec<u8> {
+    match (vector.get("body"), vector.get("bodyHex")) {
+        (Some(text), None) => text.as_str().unwrap().as_bytes().to_vec(),
+        (None, Some(hex_text)) => {
+            let hex_text = hex_text.as_str().unwrap();
+            (0..hex_text.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex_text[i..i + 2], 16).unwrap())
+                .collect()
+        }
+        _ => panic!("vector {} needs exactly one of body, bodyHex", vector["name"]),
+    }
+}
+
+/// The error code of signing, from every entry point that signs.
+fn sign_error(body: &[u8], key: &SecretKey, timestamp: &str) -> Option<String> {
+    let timestamp = match Timestamp::parse(timestamp) {
+        Ok(t) => t,
+        Err(e) => return Some(e.code().to_string()),
+    };
+    let from_sign = sign_body(body, key, &timestamp).err().map(|e| e.code().to_string());
+    let from_explain = explain(body, key, &timestamp).err().map(|e| e.code().to_string());
+    assert_eq!(from_sign, from_explain, "sign_body and explain disagree");
+    from_sign
+}
+
+#[test]
+fn the_spec_example_is_vector_one() {
+    let vectors = load("signing.json");
+    assert_eq!(vectors[0]["name"], "spec-example");
+    assert_eq!(
+        vectors[0]["expect"]["sign"],
+        "ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c"
+    );
+    let plain = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/spec-example.body.json")).unwrap();
+    assert_eq!(plain, body(&vectors[0]), "spec-example.body.json is the vector's body");
+}
+
+#[test]
+fn signing_vectors() {
+    let vectors = load("signing.json");
+    assert!(vectors.len() >= 55, "{} vectors", vectors.len());
+    let mut passed = 0;
+    for vector in &vectors {
+        let name = vector["name"].as_str().unwrap();
+        let body = body(vector);
+        let key = SecretKey::new(vector["key"].as_str().unwrap());
+        let timestamp = vector["timestamp"].as_str().unwrap();
+        let expect = &vector["expect"];
+        if let Some(code) = expect.get("error") {
+            assert_eq!(sign_error(&body, &key, timestamp).as_deref(), code.as_str(), "vector {name}");
+        } else {
+            let ts = Timestamp::parse(timestamp).unwrap();
+            let string_a = canonicalize(&body).unwrap_or_else(|e| panic!("vector {name}: {e}"));
+            assert_eq!(string_a, expect["stringA"].as_str().unwrap(), "vector {name}: STRINGA");
+            let explanation = explain(&body, &key, &ts).unwrap();
+            assert_eq!(explanation.string_a(), string_a, "vector {name}");
+            assert_eq!(explanation.md5_upper(), expect["md5"].as_str().unwrap(), "vector {name}: md5");
+            assert_eq!(explanation.sign().to_string(), expect["sign"].as_str().unwrap(), "vector {name}: sign");
+            let sign = sign_body(&body, &key, &ts).unwrap();
+            assert_eq!(sign.to_string(), expect["sign"].as_str().unwrap(), "vector {name}: sign_body");
+            let from_string_a = glorycard_core::sign_string_a(&string_a, &key, &ts).unwrap();
+            assert_eq!(from_string_a, sign, "vector {name}: sign_string_a");
+        }
+        passed += 1;
+    }
+    assert_eq!(passed, vectors.len());
+}
+
+#[test]
+fn verification_vectors() {
+    let vectors = load("verification.json");
+    assert!(vectors.len() >= 15);
+    for vector in &vectors {
+        let name = vector["name"].as_str().unwrap();
+        let v = &vector["verify"];
+        let now = Timestamp::parse(v["now"].as_str().unwrap()).unwrap();
+        let mut builder = Verifier::builder()
+            .max_skew_seconds(v["maxSkewSeconds"].as_u64().unwrap())
+            .clock(Arc::new(ManualClock::new(now.unix_seconds())));
+        for (sid, keys) in v["keys"].as_object().unwrap() {
+            for key in keys.as_array().unwrap() {
+                builder = builder.key(sid.as_str(), SecretKey::new(key.as_str().unwrap()));
+            }
+        }
+        if v["replayCache"].as_bool().unwrap() {
+            builder = builder.replay_cache(1024);
+        }
+        let verifier = builder.build().unwrap();
+        let body = body(vector);
+        let mut result = None;
+        for _ in 0..v["presentations"].as_u64().unwrap() {
+            result = Some(verifier.verify(
+                v["sid"].as_str().unwrap(),
+                vector["timestamp"].as_str().unwrap(),
+                v["sign"].as_str().unwrap(),
+                &body,
+            ));
+        }
+        let result = result.unwrap();
+        match vector["expect"].get("error") {
+            Some(code) => assert_eq!(result.map_err(|e| e.code()).err(), code.as_str(), "vector {name}"),
+            None => {
+                let verified = result.unwrap_or_else(|e| panic!("vector {name}: {e}"));
+                assert_eq!(Some(verified.key_index as u64), vector["expect"]["keyIndex"].as_u64(), "vector {name}");
+            }
+        }
+    }
+}

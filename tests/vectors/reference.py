@@ -1,0 +1,658 @@
+#!/usr/bin/env python3
+"""Independent reference for the conformance vectors.
+
+Written from ../shared/spec/canonical-form.md with the Python standard library only
+(json, decimal, hashlib, hmac, datetime): it shares no code with the Rust core. It
+computes the expected STRINGA, MD5 and sign of every case below and writes
+signing.json and verification.json; `--check` recomputes them and fails if the
+committed files differ (CI runs that).
+
+Three sources of truth meet here, and must agree or the script stops:
+  * the platform's worked example (canonical-form.md section 1), whose sign is given;
+  * STRINGA written by hand in a case's `string_a` (derivation in its description);
+  * this independent computation.
+Error cases name their expected code by hand; the reference must reach the same code.
+"""
+
+import datetime
+import decimal
+import hashlib
+import hmac
+import json
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MAX_DEPTH = 64
+MAX_NUMBER_LEN = 512
+SPEC_KEY = "4fd6b8105f894d0da964b1e80b07b136"
+SPEC_TS = "20210407155206"
+SPEC_SIGN = "ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c"
+
+
+class Rejected(Exception):
+    """The reference refuses the input with this stable code."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+class Num:
+    """A JSON number, kept as its text."""
+
+    def __init__(self, text):
+        self.text = text
+        self.canonical = canonical_decimal(text)
+
+
+class Obj:
+    """A JSON object as its ordered (key, value) pairs."""
+
+    def __init__(self, pairs):
+        keys = [k for k, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise Rejected("duplicate_key")
+        self.pairs = pairs
+
+
+def canonical_decimal(text):
+    """canonical-form.md section 3: the text's digits and exponent as Python integers
+    (unbounded, so 1e999999999999999999999 is measured, not overflowed), then written out."""
+    m = re.fullmatch(r"(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?", text)
+    sign = 1 if m.group(1) else 0
+    fraction = m.group(3) or ""
+    exponent = int(m.group(4) or "0") - len(fraction)
+    d = (m.group(2) + fraction).lstrip("0")
+    if not d:
+        return "0"
+    while d.endswith("0"):
+        d = d[:-1]
+        exponent += 1
+    point = len(d) + exponent
+    if exponent >= 0:
+        length = point
+    elif point > 0:
+        length = len(d) + 1
+    else:
+        length = 2 - point + len(d)
+    if length + sign > MAX_NUMBER_LEN:
+        raise Rejected("number_out_of_range")
+    if exponent >= 0:
+        plain = d + "0" * exponent
+    elif point > 0:
+        plain = d[:point] + "." + d[point:]
+    else:
+        plain = "0." + "0" * (-point) + d
+    result = ("-" if sign else "") + plain
+    # Cross-check against decimal's own plain formatting at unlimited precision.
+    if abs(exponent) < 5000:
+        ctx = decimal.Context(prec=10_000, Emax=10**9, Emin=-(10**9))
+        assert format(decimal.Decimal(text).normalize(ctx), "f") == result, (text, result)
+    return result
+
+
+def reject_constant(name):
+    raise Rejected("invalid_json")
+
+
+def parse(body):
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected("invalid_utf8")
+    try:
+        doc = json.loads(
+            text,
+            object_pairs_hook=Obj,
+            parse_float=Num,
+            parse_int=Num,
+            parse_constant=reject_constant,
+        )
+    except json.JSONDecodeError:
+        raise Rejected("invalid_json")
+    check_strings_and_depth(doc, 1)
+    if not isinstance(doc, Obj):
+        raise Rejected("not_an_object")
+    return doc
+
+
+def check_strings_and_depth(value, depth):
+    """Lone surrogates (json decodes \\ud800 happily) and nesting beyond 64."""
+    if isinstance(value, (Obj, list)) and depth > MAX_DEPTH:
+        raise Rejected("too_deep")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Rejected("invalid_utf8")
+    elif isinstance(value, Obj):
+        for k, v in value.pairs:
+            check_strings_and_depth(k, depth)
+            check_strings_and_depth(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            check_strings_and_depth(v, depth + 1)
+
+
+def leaves(value, name, out):
+    if isinstance(value, Obj):
+        for k, v in value.pairs:
+            leaves(v, name + "." + k, out)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            leaves(v, "%s[%d]" % (name, i), out)
+    else:
+        out.append((name, value))
+
+
+def string_a(body):
+    doc = parse(body)
+    out = []
+    for k, v in doc.pairs:
+        if k == "sign":
+            continue
+        leaves(v, k, out)
+    names = [n for n, _ in out]
+    if len(set(names)) != len(names):
+        raise Rejected("name_collision")
+    pairs = []
+    for name, value in out:
+        if value is None or value == "":
+            continue
+        if value is True:
+            text = "true"
+        elif value is False:
+            text = "false"
+        elif isinstance(value, Num):
+            text = value.canonical
+        else:
+            text = value
+        pairs.append((name.encode("utf-8"), name + "=" + text))
+    pairs.sort(key=lambda p: p[0])
+    return "&".join(p for _, p in pairs)
+
+
+def check_timestamp(ts):
+    if not re.fullmatch(r"[0-9]{14}", ts, re.ASCII):
+        raise Rejected("invalid_timestamp")
+    try:
+        return datetime.datetime(
+            int(ts[0:4]), int(ts[4:6]), int(ts[6:8]), int(ts[8:10]), int(ts[10:12]), int(ts[12:14]),
+            tzinfo=datetime.timezone(datetime.timedelta(hours=8)),
+        )
+    except ValueError:
+        raise Rejected("invalid_timestamp")
+
+
+def sign(body, key, ts):
+    if key == "":
+        raise Rejected("empty_key")
+    check_timestamp(ts)
+    sa = string_a(body)
+    md5 = hashlib.md5((sa + "&key=" + key + "&timestamp=" + ts).encode("utf-8")).hexdigest().upper()
+    signature = hmac.new(key.encode("utf-8"), md5.encode("ascii"), hashlib.sha256).hexdigest()
+    return sa, md5, signature
+
+
+def verify(body, ts, v):
+    """The verifier of canonical-form.md section 5, checked in the core's documented order."""
+    keys = v["keys"].get(v["sid"])
+    if keys is None:
+        raise Rejected("unknown_sid")
+    when = check_timestamp(ts)
+    now = check_timestamp(v["now"])
+    if abs((when - now).total_seconds()) > v["maxSkewSeconds"]:
+        raise Rejected("timestamp_out_of_window")
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", v["sign"], re.ASCII):
+        raise Rejected("invalid_signature_format")
+    received = v["sign"].lower()
+    matched = [i for i, k in enumerate(keys) if hmac.compare_digest(sign(body, k, ts)[2], received)]
+    if not matched:
+        raise Rejected("signature_mismatch")
+    if v["replayCache"] and v["presentations"] > 1:
+        raise Rejected("replayed")
+    return matched[0]
+
+
+# ---------------------------------------------------------------------------------------
+# The cases. `string_a`, where given, is derived by hand from the rules (see description).
+
+SPEC_BODY = """{
+  "areaCode": "331001",
+  "billCode": "31201",
+  "billNum": "9999999",
+  "cardNum": "B123456",
+  "cardType": "1",
+  "checker": "王五",
+  "detail": {
+    "actualAmount": 10.00,
+    "amount": 10.00,
+    "computerNum": "123456",
+    "dateTime": "1502284085191",
+    "department": "肿瘤科",
+    "medicalRecordNum": "4308239"
+  },
+  "gender": "Y",
+  "holdingProNum": "565656",
+  "holdingUnit": "市立医院",
+  "holdingUnitCode": "106607",
+  "idType": "身份证",
+  "invAttribute": "001",
+  "invKind": "51",
+  "invType": "1",
+  "issuer": "王五",
+  "mailAddress": "",
+  "name": "张三",
+  "operator": "王五",
+  "orderNum": "20170726112913",
+  "orderTime": "15022840851912",
+  "originalBillCode": "789787",
+  "originalBillNum": "77Q33",
+  "outTradeNo": "20170811094650u601js5w6j5Du7Mk",
+  "payName": "张三",
+  "payNameCode": "100556",
+  "payee": "app2",
+  "paymentWay": "支付宝",
+  "phone": "",
+  "pushType": "2",
+  "remark": "测试",
+  "totalAmount": 10.00
+}
+"""
+
+# The document's printed STRINGA with its two known typos fixed as canonical-form.md
+# section 1 says: orderNum ...112913 (not 112912) and 10.00 written as 10.
+SPEC_STRING_A = (
+    "areaCode=331001&billCode=31201&billNum=9999999&cardNum=B123456&cardType=1&checker=王五"
+    "&detail.actualAmount=10&detail.amount=10&detail.computerNum=123456&detail.dateTime=1502284085191"
+    "&detail.department=肿瘤科&detail.medicalRecordNum=4308239&gender=Y&holdingProNum=565656"
+    "&holdingUnit=市立医院&holdingUnitCode=106607&idType=身份证&invAttribute=001&invKind=51&invType=1"
+    "&issuer=王五&name=张三&operator=王五&orderNum=20170726112913&orderTime=15022840851912"
+    "&originalBillCode=789787&originalBillNum=77Q33&outTradeNo=20170811094650u601js5w6j5Du7Mk"
+    "&payName=张三&payNameCode=100556&payee=app2&paymentWay=支付宝&pushType=2&remark=测试&totalAmount=10"
+)
+
+K = "k3y-for-vectors"
+TS = "20240229235959"
+
+
+def deep(levels, leaf='"x"'):
+    """`levels` nested containers in total, the top-level object included."""
+    inner = leaf
+    for _ in range(levels):
+        inner = '{"a":%s}' % inner
+    return inner
+
+
+ARRAY12 = '{"a":[%s]}' % ",".join(str(i) for i in range(12))
+ARRAY111 = '{"a":[%s]}' % ",".join('"v%d"' % i for i in range(111))
+ARRAY111_STRING_A = "&".join(
+    "a[%s]=v%s" % (i, i) for i in sorted((str(i) for i in range(111)), key=lambda s: (s + "]").encode())
+)
+
+ROSTER_PAGE = (
+    '{"responseFlag":"1","responseMessage":"成功","data":['
+    '{"certType":"0","certNo":"331166*****777X","certName":"张小凡","gloryID":10000,"gloryType":"1","dataID":1},'
+    '{"certType":"0","certNo":"11010519491231002X","certName":"李四","gloryID":10001,"gloryType":"1","dataID":2}]}'
+)
+
+DEDUCTION = (
+    '{"orgCode":"106607","certType":"0","certNo":"11010519491231002X","certName":"张三",'
+    '"deductionID":"HIS-20240229-0001","totalFee":"10.00","deductionFee":"10.00",'
+    '"deductionTime":"2024-02-29 23:59:59","gloryType":"1","deductionType":"0","remarks":""}'
+)
+
+SIGNING = [
+    dict(name="spec-example", body=SPEC_BODY, key=SPEC_KEY, timestamp=SPEC_TS, string_a=SPEC_STRING_A,
+         sign=SPEC_SIGN,
+         description="The platform document's worked example (section 1.3.1) as printed, sign given by the "
+                     "document. STRINGA is the document's with its typos fixed (orderNum 112913; 10.00 -> 10); "
+                     "mailAddress and phone are empty and left out."),
+    dict(name="empty-object", body="{}", string_a="",
+         description="No pairs: STRINGA is empty and STRINGSignTemp starts with '&key='."),
+    dict(name="only-empty-values", body='{"a":"","b":null,"c":{},"d":[]}', string_a="",
+         description="Empty string, null, empty object and empty array produce no pair."),
+    dict(name="number-trailing-zeros", body='{"a":10.00,"b":10.50,"c":100}', string_a="a=10&b=10.5&c=100",
+         description="Fraction zeros dropped (10.00 -> 10, 10.50 -> 10.5); integer zeros kept (100)."),
+    dict(name="number-negative", body='{"a":-12.30,"b":-5,"c":-0.5}', string_a="a=-12.3&b=-5&c=-0.5",
+         description="Sign kept on non-zero numbers; -12.30 -> -12.3."),
+    dict(name="number-exponents", body='{"a":1e2,"b":1.5e-3,"c":1E+2,"d":12.5E1,"e":-1E-2,"f":100e-2}',
+         string_a="a=100&b=0.0015&c=100&d=125&e=-0.01&f=1",
+         description="Exponents expanded to plain notation: 1e2=100, 1.5e-3=0.0015, 12.5E1=125, -1E-2=-0.01, "
+                     "100e-2=1."),
+    dict(name="number-small-fraction", body='{"a":0.000100,"b":0.1}', string_a="a=0.0001&b=0.1",
+         description="0.000100 -> 0.0001 (leading zero before the point kept, trailing zeros dropped)."),
+    dict(name="number-zero-forms", body='{"a":0,"b":-0,"c":0.00,"d":-0.0e5,"e":0e-7}',
+         string_a="a=0&b=0&c=0&d=0&e=0", description="Zero in any form is 0 (no sign)."),
+    dict(name="number-big-integer", body='{"a":1000000000000000000000001,"b":-98765432109876543210}',
+         string_a="a=1000000000000000000000001&b=-98765432109876543210",
+         description="Integers keep every digit (never through a binary float)."),
+    dict(name="number-1e21", body='{"a":1e21,"b":123456789012345678901234567890e-10}',
+         string_a="a=1000000000000000000000&b=12345678901234567890.123456789",
+         description="1e21 written out (22 digits); a 30-digit mantissa with e-10 keeps all digits."),
+    dict(name="number-512-characters", body='{"n":%s}' % ("9" * 512), string_a="n=" + "9" * 512,
+         description="A 512-digit integer is exactly at the limit."),
+    dict(name="number-512-characters-fraction", body='{"n":1e-510}', string_a="n=0." + "0" * 509 + "1",
+         description="1e-510 is '0.' + 509 zeros + '1' = 512 characters, at the limit."),
+    dict(name="number-512-characters-negative", body='{"n":-%s}' % ("7" * 511), string_a="n=-" + "7" * 511,
+         description="The sign counts: '-' + 511 digits = 512 characters, at the limit."),
+    dict(name="booleans", body='{"t":true,"f":false}', string_a="f=false&t=true",
+         description="true/false are the texts true/false."),
+    dict(name="string-escapes", body='{"s":"q\\"b\\\\s\\/t\\tn\\nr\\rb\\bf\\f"}',
+         string_a='s=q"b\\s/t\tn\nr\rb\bf\f',
+         description="Every JSON escape decoded: \\\" \\\\ \\/ \\t \\n \\r \\b \\f; the decoded text is signed "
+                     "verbatim."),
+    dict(name="unicode-escapes-equal-raw", body='{"name":"\\u5f20\\u4E09"}', string_a="name=张三",
+         description="\\u5f20\\u4E09 decodes to 张三 (hex digits of either case)."),
+    dict(name="unicode-raw", body='{"name":"张三"}', string_a="name=张三",
+         description="The same value written raw gives the same STRINGA as the escaped spelling."),
+    dict(name="surrogate-pair", body='{"e":"\\ud83d\\ude00","f":"😀"}', string_a="e=😀&f=😀",
+         description="A surrogate-pair escape decodes to one code point, U+1F600, like the raw character."),
+    dict(name="escaped-key", body='{"\\u0061":"1","b\\u0062":"2"}', string_a="a=1&bb=2",
+         description="Keys are used as decoded: \\u0061 is a."),
+    dict(name="non-ascii-key-order", body='{"姓名":"张三","a":"1","Z":"2"}', string_a="Z=2&a=1&姓名=张三",
+         description="Names sort as UTF-8 bytes: Z (0x5A) < a (0x61) < 姓 (0xE5...)."),
+    dict(name="code-point-order-not-utf16", body='{"\\ud83d\\ude00":"2","\\uff5e":"1"}',
+         string_a="～=1&😀=2",
+         description="U+FF5E sorts before U+1F600 by code point (EF BD 9E < F0 9F 98 80); UTF-16 order would "
+                     "put the surrogate D83D first. A trap for compareTo-based sorts."),
+    dict(name="ascii-case-order", body='{"b":1,"B":2,"a":3,"A":4,"_":5,"0":6}',
+         string_a="0=6&A=4&B=2&_=5&a=3&b=1",
+         description="Plain ASCII order, case-sensitive: '0' 0x30 < 'A' < 'B' < '_' 0x5F < 'a' < 'b'."),
+    dict(name="key-order-traps", body='{"a":{"b":"1"},"a-b":"2","ab":"3","a0":"4","A":"5"}',
+         string_a="A=5&a-b=2&a.b=1&a0=4&ab=3",
+         description="Full names compared: '-' 0x2D < '.' 0x2E < '0' 0x30 < 'b' 0x62, so a-b < a.b < a0 < ab; "
+                     "sorting keys first (a < a-b) would be wrong."),
+    dict(name="dotted-key-interleaves", body='{"a":{"b":"1","d":"3"},"a.c":"2"}', string_a="a.b=1&a.c=2&a.d=3",
+         description="A key containing '.' sorts between the members of object a: names sort globally."),
+    dict(name="bracket-key-interleaves", body='{"a":["x","y"],"a[0]z":"q"}', string_a="a[0]=x&a[0]z=q&a[1]=y",
+         description="A key containing '[' sorts between array elements: a[0] < a[0]z < a[1]."),
+    dict(name="array-12-elements", body=ARRAY12,
+         string_a="a[0]=0&a[10]=10&a[11]=11&a[1]=1&a[2]=2&a[3]=3&a[4]=4&a[5]=5&a[6]=6&a[7]=7&a[8]=8&a[9]=9",
+         description="Indices sort as text, ']' (0x5D) after digits: a[0] < a[10] < a[11] < a[1] < a[2]."),
+    dict(name="array-111-elements", body=ARRAY111, string_a=ARRAY111_STRING_A,
+         description="a[100]..a[109] sort after a[10] and before a[11]; a[1] after a[19]; all 111 present."),
+    dict(name="array-of-objects", body='{"list":[{"y":"2","x":"1"},{"x":"3"}]}',
+         string_a="list[0].x=1&list[0].y=2&list[1].x=3",
+         description="Element names p[i], members p[i].k, sorted."),
+    dict(name="nested-arrays", body='{"m":[[1,2],[3,[4,{"k":[]}]]]}', string_a="m[0][0]=1&m[0][1]=2&m[1][0]=3&m[1][1][0]=4",
+         description="Arrays in arrays: p[i][j]; the empty array inside k gives no pair."),
+    dict(name="empties-inside-array", body='{"a":[{},[],null,"","v"]}', string_a="a[4]=v",
+         description="Empty elements produce no pair but keep their indices."),
+    dict(name="top-level-sign-excluded", body='{"sign":"abc","a":"1"}', string_a="a=1",
+         description="The top-level member named sign produces no pair."),
+    dict(name="top-level-sign-object-excluded", body='{"sign":{"x":"1"},"a":"1"}', string_a="a=1",
+         description="A top-level sign that is an object is excluded with everything below it."),
+    dict(name="only-sign", body='{"sign":"abc"}', string_a="",
+         description="Only a top-level sign: STRINGA is empty."),
+    dict(name="nested-sign-kept", body='{"data":{"sign":"abc"},"list":[{"sign":"s"}]}',
+         string_a="data.sign=abc&list[0].sign=s", description="Nested members named sign are ordinary data."),
+    dict(name="whitespace-insensitive", body='{\n\t"b" : 1 ,\r\n  "a" : [ 1 , 2 ] }\n', string_a="a[0]=1&a[1]=2&b=1",
+         description="Insignificant whitespace (space, tab, CR, LF) changes nothing."),
+    dict(name="strings-not-trimmed", body='{"a":" x ","b":"\\t"}', string_a="a= x &b=\t",
+         description="Values are verbatim: spaces and a tab are kept (a tab is not empty)."),
+    dict(name="no-url-encoding", body='{"q":"a=b&c=d","p":"100%"}', string_a="p=100%&q=a=b&c=d",
+         description="Values are neither escaped nor URL-encoded, even when they contain = or &."),
+    dict(name="zero-and-false-are-not-empty", body='{"a":"0","b":0,"c":false,"d":"false"}', string_a="a=0&b=0&c=false&d=false",
+         description="Only \"\" and null are empty; 0 and false produce pairs."),
+    dict(name="money-strings-kept", body='{"totalFee":"10.00","deductionFee":"0.50"}',
+         string_a="deductionFee=0.50&totalFee=10.00",
+         description="Money is a JSON string: signed as written, both decimals (section 3)."),
+    dict(name="depth-64", body=deep(64), string_a="a." * 63 + "a=x",
+         description="64 nested objects (the top-level one included) are allowed: 64 keys a, joined by dots."),
+    dict(name="empty-key", body='{"":"x","b":{"":"y"}}', string_a="=x&b.=y",
+         description="An empty key is a name like any other: '' and 'b.'."),
+    dict(name="key-with-trailing-space", body='{"payProAmount ":"99.99","payProName":"预缴款"}',
+         string_a="payProAmount =99.99&payProName=预缴款",
+         description="Keys are not trimmed (the document's own example has 'payProAmount ')."),
+    dict(name="document-complex-example",
+         body='{"detail":{"payProDetail":[{"ownExpense":"99.99","payProAmount":"99.99","payProName":"预缴款"},'
+              '{"ownExpense":"99.99","payProAmount":"99.99","payProName":"预缴款"}],"settlementTotal":163.28,'
+              '"socialSecNum":"社保卡号","workUnit":"工作单位"}}',
+         string_a="detail.payProDetail[0].ownExpense=99.99&detail.payProDetail[0].payProAmount=99.99"
+                  "&detail.payProDetail[0].payProName=预缴款&detail.payProDetail[1].ownExpense=99.99"
+                  "&detail.payProDetail[1].payProAmount=99.99&detail.payProDetail[1].payProName=预缴款"
+                  "&detail.settlementTotal=163.28&detail.socialSecNum=社保卡号&detail.workUnit=工作单位",
+         description="The document's flattening example (section 1.3.1), its missing comma added. The document "
+                     "prints settlementTotal, socialSecNum and workUnit without the detail. prefix; under the "
+                     "rules (section 2.1) they are members of detail."),
+    dict(name="roster-request", body='{"dataID":0,"orgCode":"106607"}', string_a="dataID=0&orgCode=106607",
+         description="A store/all request."),
+    dict(name="roster-page", body=ROSTER_PAGE,
+         string_a="data[0].certName=张小凡&data[0].certNo=331166*****777X&data[0].certType=0&data[0].dataID=1"
+                  "&data[0].gloryID=10000&data[0].gloryType=1&data[1].certName=李四"
+                  "&data[1].certNo=11010519491231002X&data[1].certType=0&data[1].dataID=2&data[1].gloryID=10001"
+                  "&data[1].gloryType=1&responseFlag=1&responseMessage=成功",
+         description="A store/all response: data[i].* then responseFlag, responseMessage."),
+    dict(name="deduct-request", body=DEDUCTION,
+         string_a="certName=张三&certNo=11010519491231002X&certType=0&deductionFee=10.00&deductionID=HIS-20240229-0001"
+                  "&deductionTime=2024-02-29 23:59:59&deductionType=0&gloryType=1&orgCode=106607&totalFee=10.00",
+         description="A store/deduct request; the empty remarks is left out; the space in the time is kept."),
+    dict(name="utf8-key", body='{"a":"1"}', key="密钥-κλειδί-🔑", string_a="a=1",
+         description="The key's UTF-8 bytes key the HMAC and enter STRINGSignTemp as text."),
+    dict(name="long-key", body='{"a":"1"}', key="0123456789abcdef" * 5, string_a="a=1",
+         description="An 80-byte key, longer than SHA-256's 64-byte block (HMAC hashes it first)."),
+    dict(name="timestamp-leap-day", body='{"a":"1"}', timestamp="20240229000000", string_a="a=1",
+         description="29 February of a leap year is a real date."),
+    dict(name="timestamp-year-end", body='{"a":"1"}', timestamp="99991231235959", string_a="a=1",
+         description="The last valid timestamp."),
+]
+
+SIGNING_ERRORS = [
+    dict(name="invalid-json-trailing-comma", body='{"a":1,}', error="invalid_json", description="A trailing comma."),
+    dict(name="invalid-json-unterminated", body='{"a":"x', error="invalid_json", description="An unterminated string."),
+    dict(name="invalid-json-leading-zero", body='{"a":01}', error="invalid_json", description="01 is not a JSON number."),
+    dict(name="invalid-json-nan", body='{"a":NaN}', error="invalid_json", description="NaN is not JSON."),
+    dict(name="invalid-json-bom", body='\ufeff{"a":1}', error="invalid_json",
+         description="A byte-order mark before the object is not JSON (RFC 8259 forbids sending one)."),
+    dict(name="invalid-json-control-char", body='{"a":"x\ty"}', error="invalid_json",
+         description="A raw tab inside a string must be escaped."),
+    dict(name="invalid-json-empty", body="", error="invalid_json", description="An empty body."),
+    dict(name="invalid-json-trailing-data", body='{"a":1} {}', error="invalid_json",
+         description="Data after the object."),
+    dict(name="invalid-json-bad-escape", body='{"a":"\\x41"}', error="invalid_json", description="\\x is no escape."),
+    dict(name="invalid-json-fraction", body='{"a":1.}', error="invalid_json", description="1. has no fraction digits."),
+    dict(name="invalid-json-single-quotes", body="{'a':'1'}", error="invalid_json", description="Single quotes."),
+    dict(name="invalid-utf8-byte", body_hex="7b2261223a22ff227d", error="invalid_utf8",
+         description='{"a":"<0xFF>"}: 0xFF never occurs in UTF-8.'),
+    dict(name="invalid-utf8-overlong", body_hex="7b2261223a22c0af227d", error="invalid_utf8",
+         description='{"a":"<C0 AF>"}: an overlong encoding of /.'),
+    dict(name="invalid-utf8-lone-high-surrogate", body='{"a":"\\ud800"}', error="invalid_utf8",
+         description="A \\u escape of a lone high surrogate."),
+    dict(name="invalid-utf8-lone-low-surrogate", body='{"a":"\\udc00x"}', error="invalid_utf8",
+         description="A \\u escape of a lone low surrogate."),
+    dict(name="not-an-object-array", body='[{"a":1}]', error="not_an_object", description="The top level is an array."),
+    dict(name="not-an-object-string", body='"a=1"', error="not_an_object", description="The top level is a string."),
+    dict(name="not-an-object-null", body="null", error="not_an_object", description="The top level is null."),
+    dict(name="duplicate-key", body='{"a":1,"a":2}', error="duplicate_key", description="The same key twice."),
+    dict(name="duplicate-key-after-escape", body='{"a":1,"\\u0061":2}', error="duplicate_key",
+         description="The same key after escape decoding."),
+    dict(name="duplicate-key-nested-types", body='{"x":{"k":1,"k":{}}}', error="duplicate_key",
+         description="A nested object repeating a key, even with a value of another type."),
+    dict(name="name-collision-dot", body='{"a.b":"1","a":{"b":"2"}}', error="name_collision",
+         description="Two paths flatten to a.b (the example of section 2.4)."),
+    dict(name="name-collision-bracket", body='{"a[0]":"1","a":["2"]}', error="name_collision",
+         description="Two paths flatten to a[0]."),
+    dict(name="name-collision-empty-value", body='{"a.b":"","a":{"b":"2"}}', error="name_collision",
+         description="Decision where the spec is silent: a collision counts every scalar leaf, empty or null "
+                     "ones included, since a flatten-into-a-map implementation would keep one of the two "
+                     "depending on member order."),
+    dict(name="too-deep", body=deep(65), error="too_deep", description="65 nested objects, one beyond the limit."),
+    dict(name="too-deep-arrays", body='{"a":' + "[" * 64 + "]" * 64 + "}", error="too_deep",
+         description="The object and 64 arrays: 65 levels."),
+    dict(name="number-out-of-range-digits", body='{"n":%s}' % ("9" * 513), error="number_out_of_range",
+         description="513 digits."),
+    dict(name="number-out-of-range-exponent", body='{"n":1e512}', error="number_out_of_range",
+         description="1e512 is 513 digits written out."),
+    dict(name="number-out-of-range-small", body='{"n":1e-511}', error="number_out_of_range",
+         description="1e-511 is 513 characters written out."),
+    dict(name="number-out-of-range-huge-exponent", body='{"n":1e999999999999999999999}', error="number_out_of_range",
+         description="An exponent too large for any integer type must still be refused, not overflow."),
+    dict(name="invalid-timestamp-short", body="{}", timestamp="2021040715520", error="invalid_timestamp",
+         description="13 digits."),
+    dict(name="invalid-timestamp-formatted", body="{}", timestamp="2021-04-07 15:52", error="invalid_timestamp",
+         description="A formatted time is not the 14-digit form."),
+    dict(name="invalid-timestamp-feb-30", body="{}", timestamp="20210230120000", error="invalid_timestamp",
+         description="30 February does not exist."),
+    dict(name="invalid-timestamp-second-60", body="{}", timestamp="20210407155260", error="invalid_timestamp",
+         description="Second 60 does not exist."),
+    dict(name="invalid-timestamp-not-leap", body="{}", timestamp="19000229000000", error="invalid_timestamp",
+         description="1900 is not a leap year."),
+    dict(name="empty-key", body="{}", key="", error="empty_key", description="An empty secret key is refused."),
+]
+
+VERIFY_BODY = '{"dataID":0,"orgCode":"106607"}'
+VK = {"sid-1": ["old-key", SPEC_KEY], "sid-2": [K]}
+
+
+def verify_case(name, description, sign_with=SPEC_KEY, timestamp=SPEC_TS, now=SPEC_TS, sid="sid-1",
+                max_skew=300, replay=False, presentations=1, sign_text=None, transform=None, error=None,
+                key_index=None, body=VERIFY_BODY):
+    if sign_text is None:
+        sign_text = sign(body.encode("utf-8"), sign_with, timestamp)[2]
+        if transform:
+            sign_text = transform(sign_text)
+    return dict(name=name, description=description, body=body, timestamp=timestamp,
+                verify=dict(sid=sid, sign=sign_text, keys=VK, now=now, maxSkewSeconds=max_skew,
+                            replayCache=replay, presentations=presentations),
+                error=error, key_index=key_index)
+
+
+VERIFICATION = [
+    verify_case("valid-second-key", "Signed with the sid's second key (a rotation): valid, keyIndex 1.", key_index=1),
+    verify_case("valid-first-key", "Signed with the sid's first key: keyIndex 0.", sign_with="old-key", key_index=0),
+    verify_case("valid-upper-case-sign", "A received sign in upper-case hex is accepted.", transform=str.upper,
+                key_index=1),
+    verify_case("valid-window-edge-past", "Timestamp exactly 300 s before now: inside (inclusive).",
+                timestamp="20210407154706", key_index=1),
+    verify_case("valid-window-edge-future", "Timestamp exactly 300 s after now: inside (inclusive).",
+                timestamp="20210407155706", key_index=1),
+    verify_case("valid-presented-twice-without-cache", "Without a replay cache a repeat is accepted.",
+                presentations=2, key_index=1),
+    verify_case("valid-wide-window", "A skew of one day is accepted with maxSkewSeconds 86400.",
+                timestamp="20210406155206", max_skew=86400, key_index=1),
+    verify_case("signature-mismatch-wrong-key", "Signed with another sid's key.", sign_with=K,
+                error="signature_mismatch"),
+    verify_case("signature-mismatch-tampered-body", "Signed over another body.", sign_text=None,
+                body=VERIFY_BODY, transform=lambda s: sign(b'{"dataID":1,"orgCode":"106607"}', SPEC_KEY, SPEC_TS)[2],
+                error="signature_mismatch"),
+    verify_case("signature-mismatch-timestamp", "Signed at another timestamp than the one received.",
+                transform=lambda s: sign(VERIFY_BODY.encode(), SPEC_KEY, "20210407155207")[2],
+                error="signature_mismatch"),
+    verify_case("invalid-signature-format-short", "Not 64 hex digits.", sign_text="ec94361a",
+                error="invalid_signature_format"),
+    verify_case("invalid-signature-format-non-hex", "64 characters, not all hex.", sign_text="g" * 64,
+                error="invalid_signature_format"),
+    verify_case("timestamp-out-of-window-past", "301 s before now.", timestamp="20210407154705",
+                error="timestamp_out_of_window"),
+    verify_case("timestamp-out-of-window-future", "301 s after now.", timestamp="20210407155707",
+                error="timestamp_out_of_window"),
+    verify_case("invalid-timestamp-header", "A malformed timestamp header.", timestamp="2021-04-07",
+                sign_text="0" * 64, error="invalid_timestamp"),
+    verify_case("replayed", "The same sid, timestamp and sign presented twice with a replay cache: the second "
+                "presentation is refused.", replay=True, presentations=2, error="replayed"),
+    verify_case("unknown-sid", "No key is configured for this sid.", sid="sid-9", error="unknown_sid"),
+]
+
+
+def body_bytes(case):
+    if "body_hex" in case:
+        return bytes.fromhex(case["body_hex"])
+    return case["body"].encode("utf-8")
+
+
+def body_fields(case):
+    if "body_hex" in case:
+        return {"bodyHex": case["body_hex"]}
+    return {"body": case["body"]}
+
+
+def build_signing():
+    vectors = []
+    for case in SIGNING:
+        key = case.get("key", SPEC_KEY if case["name"] == "spec-example" else K)
+        ts = case.get("timestamp", SPEC_TS if case["name"] == "spec-example" else TS)
+        sa, md5, signature = sign(body_bytes(case), key, ts)
+        if sa != case["string_a"]:
+            sys.exit("%s: reference STRINGA %r differs from the hand-derived %r" % (case["name"], sa, case["string_a"]))
+        if "sign" in case and signature != case["sign"]:
+            sys.exit("%s: reference sign %s differs from the document's %s" % (case["name"], signature, case["sign"]))
+        vectors.append(dict(name=case["name"], description=case["description"], **body_fields(case), key=key,
+                            timestamp=ts, expect=dict(stringA=sa, md5=md5, sign=signature)))
+    for case in SIGNING_ERRORS:
+        key = case.get("key", K)
+        ts = case.get("timestamp", TS)
+        try:
+            sign(body_bytes(case), key, ts)
+            got = None
+        except Rejected as rejected:
+            got = rejected.code
+        if got != case["error"]:
+            sys.exit("%s: reference says %s, the case expects %s" % (case["name"], got, case["error"]))
+        vectors.append(dict(name=case["name"], description=case["description"], **body_fields(case), key=key,
+                            timestamp=ts, expect=dict(error=case["error"])))
+    return dict(
+        description="Signing conformance vectors: body (exact text, or bodyHex for bytes that are not UTF-8), "
+                    "key and timestamp in; STRINGA, upper-case MD5 hex and sign out, or the stable error code. "
+                    "Expected values computed by tests/vectors/reference.py (Python standard library, written "
+                    "from canonical-form.md) and checked against hand-derived STRINGA; vector 1 is the "
+                    "platform's worked example with the sign the document prints.",
+        vectors=vectors,
+    )
+
+
+def build_verification():
+    vectors = []
+    for case in VERIFICATION:
+        try:
+            got = ("valid", verify(body_bytes(case), case["timestamp"], case["verify"]))
+        except Rejected as rejected:
+            got = ("error", rejected.code)
+        want = ("error", case["error"]) if case["error"] else ("valid", case["key_index"])
+        if got != want:
+            sys.exit("%s: reference gives %s, the case expects %s" % (case["name"], got, want))
+        expect = dict(error=case["error"]) if case["error"] else dict(valid=True, keyIndex=case["key_index"])
+        vectors.append(dict(name=case["name"], description=case["description"], body=case["body"],
+                            timestamp=case["timestamp"], verify=case["verify"], expect=expect))
+    return dict(
+        description="Verification conformance vectors: a verifier configured with verify.keys (sid -> keys, "
+                    "in order), verify.maxSkewSeconds, a clock stopped at verify.now (14 digits, UTC+8) and, "
+                    "when verify.replayCache, a replay cache, is presented the body with headers sid, "
+                    "timestamp and sign verify.presentations times; expect is the result of the last "
+                    "presentation: valid with the index of the matching key, or the stable error code.",
+        vectors=vectors,
+    )
+
+
+def render(document):
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    outputs = {
+        HERE / "signing.json": render(build_signing()),
+        HERE / "verification.json": render(build_verification()),
+        HERE / "spec-example.body.json": SPEC_BODY,
+    }
+    stale = []
+    for path, text in outputs.items():
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(path.name)
+        else:
+            path.write_text(text, encoding="utf-8")
+    signing = json.loads(outputs[HERE / "signing.json"])["vectors"]
+    verification = json.loads(outputs[HERE / "verification.json"])["vectors"]
+    errors = sum(1 for v in signing if "error" in v["expect"]) + sum(1 for v in verification if "error" in v["expect"])
+    codes = sorted({v["expect"]["error"] for v in signing + verification if "error" in v["expect"]})
+    print("reference: %d signing vectors (%d passing), %d verification vectors; %d expect an error, codes: %s"
+          % (len(signing), sum(1 for v in signing if "sign" in v["expect"]), len(verification), errors, ", ".join(codes)))
+    if stale:
+        sys.exit("stale vector files (run python3 tests/vectors/reference.py): " + ", ".join(stale))
+
+
+if __name__ == "__main__":
+    main()
