@@ -27,5 +27,4 @@ pub use verifier::{
 };
 
 #[doc(hidden)]
-#[cfg(test)]
-pub(crate) use canonical::canonicalize_globally_sorted;
+pub use canonical::canonicalize_globally_sorted as __canonicalize_globally_sorted;

@@ -4,11 +4,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use glorycard_core::{ManualClock, SecretKey, Timestamp, Verifier, canonicalize, explain, sign_body};
+use glorycard_core::{
+    ManualClock, SecretKey, Timestamp, Verifier, canonicalize, explain, sign_body,
+};
 use serde_json::Value;
 
 fn load(file: &str) -> Vec<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/vectors")
+        .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let document: Value = serde_json::from_str(&text).unwrap();
     document["vectors"].as_array().unwrap().clone()
@@ -24,7 +28,10 @@ fn body(vector: &Value) -> Vec<u8> {
                 .map(|i| u8::from_str_radix(&hex_text[i..i + 2], 16).unwrap())
                 .collect()
         }
-        _ => panic!("vector {} needs exactly one of body, bodyHex", vector["name"]),
+        _ => panic!(
+            "vector {} needs exactly one of body, bodyHex",
+            vector["name"]
+        ),
     }
 }
 
@@ -34,8 +41,12 @@ fn sign_error(body: &[u8], key: &SecretKey, timestamp: &str) -> Option<String> {
         Ok(t) => t,
         Err(e) => return Some(e.code().to_string()),
     };
-    let from_sign = sign_body(body, key, &timestamp).err().map(|e| e.code().to_string());
-    let from_explain = explain(body, key, &timestamp).err().map(|e| e.code().to_string());
+    let from_sign = sign_body(body, key, &timestamp)
+        .err()
+        .map(|e| e.code().to_string());
+    let from_explain = explain(body, key, &timestamp)
+        .err()
+        .map(|e| e.code().to_string());
     assert_eq!(from_sign, from_explain, "sign_body and explain disagree");
     from_sign
 }
@@ -48,8 +59,15 @@ fn the_spec_example_is_vector_one() {
         vectors[0]["expect"]["sign"],
         "ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c"
     );
-    let plain = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/spec-example.body.json")).unwrap();
-    assert_eq!(plain, body(&vectors[0]), "spec-example.body.json is the vector's body");
+    let plain = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/spec-example.body.json"),
+    )
+    .unwrap();
+    assert_eq!(
+        plain,
+        body(&vectors[0]),
+        "spec-example.body.json is the vector's body"
+    );
 }
 
 #[test]
@@ -64,17 +82,37 @@ fn signing_vectors() {
         let timestamp = vector["timestamp"].as_str().unwrap();
         let expect = &vector["expect"];
         if let Some(code) = expect.get("error") {
-            assert_eq!(sign_error(&body, &key, timestamp).as_deref(), code.as_str(), "vector {name}");
+            assert_eq!(
+                sign_error(&body, &key, timestamp).as_deref(),
+                code.as_str(),
+                "vector {name}"
+            );
         } else {
             let ts = Timestamp::parse(timestamp).unwrap();
             let string_a = canonicalize(&body).unwrap_or_else(|e| panic!("vector {name}: {e}"));
-            assert_eq!(string_a, expect["stringA"].as_str().unwrap(), "vector {name}: STRINGA");
+            assert_eq!(
+                string_a,
+                expect["stringA"].as_str().unwrap(),
+                "vector {name}: STRINGA"
+            );
             let explanation = explain(&body, &key, &ts).unwrap();
             assert_eq!(explanation.string_a(), string_a, "vector {name}");
-            assert_eq!(explanation.md5_upper(), expect["md5"].as_str().unwrap(), "vector {name}: md5");
-            assert_eq!(explanation.sign().to_string(), expect["sign"].as_str().unwrap(), "vector {name}: sign");
+            assert_eq!(
+                explanation.md5_upper(),
+                expect["md5"].as_str().unwrap(),
+                "vector {name}: md5"
+            );
+            assert_eq!(
+                explanation.sign().to_string(),
+                expect["sign"].as_str().unwrap(),
+                "vector {name}: sign"
+            );
             let sign = sign_body(&body, &key, &ts).unwrap();
-            assert_eq!(sign.to_string(), expect["sign"].as_str().unwrap(), "vector {name}: sign_body");
+            assert_eq!(
+                sign.to_string(),
+                expect["sign"].as_str().unwrap(),
+                "vector {name}: sign_body"
+            );
             let from_string_a = glorycard_core::sign_string_a(&string_a, &key, &ts).unwrap();
             assert_eq!(from_string_a, sign, "vector {name}: sign_string_a");
         }
@@ -115,10 +153,18 @@ fn verification_vectors() {
         }
         let result = result.unwrap();
         match vector["expect"].get("error") {
-            Some(code) => assert_eq!(result.map_err(|e| e.code()).err(), code.as_str(), "vector {name}"),
+            Some(code) => assert_eq!(
+                result.map_err(|e| e.code()).err(),
+                code.as_str(),
+                "vector {name}"
+            ),
             None => {
                 let verified = result.unwrap_or_else(|e| panic!("vector {name}: {e}"));
-                assert_eq!(Some(verified.key_index as u64), vector["expect"]["keyIndex"].as_u64(), "vector {name}");
+                assert_eq!(
+                    Some(verified.key_index as u64),
+                    vector["expect"]["keyIndex"].as_u64(),
+                    "vector {name}"
+                );
             }
         }
     }
