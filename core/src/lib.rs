@@ -2,6 +2,7 @@
 #![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
 
 mod canonical;
+mod diagnose;
 mod error;
 mod key;
 pub mod models;
@@ -13,6 +14,7 @@ mod timestamp;
 mod verifier;
 
 pub use canonical::{MAX_DEPTH, MAX_NUMBER_LEN, canonicalize};
+pub use diagnose::diagnose_mismatch;
 pub use error::{ERROR_CODES, Error, ErrorFamily};
 pub use key::SecretKey;
 pub use models::{mask_cert_name, mask_cert_no};

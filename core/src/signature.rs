@@ -135,7 +135,7 @@ fn finish(mut md5: Md5, key: &[u8], timestamp: &Timestamp) -> Result<([u8; 32], 
     Ok((md5_upper, hmac_sign(key, &md5_upper)?))
 }
 
-fn hmac_sign(key: &[u8], message: &[u8]) -> Result<Signature, Error> {
+pub(crate) fn hmac_sign(key: &[u8], message: &[u8]) -> Result<Signature, Error> {
     // HMAC accepts keys of any length; the error arm is unreachable for HMAC-SHA256.
     let mut mac = HmacSha256::new_from_slice(key).map_err(|_| Error::EmptyKey)?;
     mac.update(message);

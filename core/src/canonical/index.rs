@@ -74,6 +74,12 @@ pub(crate) struct Document<'a> {
 impl<'a> Document<'a> {
     /// Parses and indexes `input`, which must be a JSON object.
     pub fn parse(input: &'a [u8]) -> Result<Self, Error> {
+        Self::parse_with(input, false)
+    }
+
+    /// As [`Document::parse`]; with `verbatim_numbers`, numbers keep the text they were
+    /// written with (a common integrator mistake, reproduced for diagnosis only).
+    pub fn parse_with(input: &'a [u8], verbatim_numbers: bool) -> Result<Self, Error> {
         if u32::try_from(input.len()).is_err() {
             return Err(Error::BodyTooLarge { len: input.len() });
         }
@@ -92,6 +98,7 @@ impl<'a> Document<'a> {
             nodes: Vec::with_capacity(input.len() / 16),
             stack: Vec::new(),
             needs_global_order: false,
+            verbatim_numbers,
         };
         parser.skip_whitespace();
         let root_offset = parser.pos;
@@ -183,6 +190,7 @@ struct Parser<'a> {
     /// Children of the containers still open, innermost last.
     stack: Vec<Node>,
     needs_global_order: bool,
+    verbatim_numbers: bool,
 }
 
 impl Parser<'_> {
@@ -241,6 +249,11 @@ impl Parser<'_> {
         let arena_start = self.arena.len();
         match number::canonicalize_number(&self.input[start..], &mut self.arena) {
             Ok(Canonical::Verbatim { len }) => {
+                self.pos += len;
+                Ok((Kind::Number, span(start, len), 0))
+            }
+            Ok(Canonical::Written { len }) if self.verbatim_numbers => {
+                self.arena.truncate(arena_start);
                 self.pos += len;
                 Ok((Kind::Number, span(start, len), 0))
             }

@@ -51,24 +51,47 @@ pub(crate) fn write_body(body: &[u8], sink: &mut impl Sink) -> Result<(), Error>
     write_string_a(&document, sink)
 }
 
+/// A deliberate departure from the rules, to recognize how a counterpart signs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Departure {
+    /// Numbers as written (`10.00`), not canonical decimals.
+    pub verbatim_numbers: bool,
+    /// Empty strings and nulls as `name=`.
+    pub keep_empty: bool,
+    /// The top-level `sign` member signed like any other.
+    pub keep_sign: bool,
+}
+
+/// STRINGA computed with a [`Departure`] from the rules, for diagnosis only.
+pub(crate) fn canonicalize_departing(body: &[u8], departure: Departure) -> Result<String, Error> {
+    let document = Document::parse_with(body, departure.verbatim_numbers)?;
+    let mut out = Vec::new();
+    write_globally_sorted(&document, &mut out, departure)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
 fn write_string_a(document: &Document<'_>, sink: &mut impl Sink) -> Result<(), Error> {
     if document.needs_global_order {
-        return write_globally_sorted(document, sink);
+        return write_globally_sorted(document, sink, Departure::default());
     }
     // Children are stored in STRINGA order: one walk emits the pairs in order.
     let mut first = true;
     visit_leaves(document, &mut |name, leaf| {
-        emit_pair(document, sink, &mut first, name, leaf);
+        emit_pair(document, sink, &mut first, name, leaf, false);
     });
     Ok(())
 }
 
 /// The slow, general path for documents whose keys contain `.` or `[`: every leaf's full
 /// name is materialized, all names are sorted together, and collisions are detected.
-fn write_globally_sorted(document: &Document<'_>, sink: &mut impl Sink) -> Result<(), Error> {
+fn write_globally_sorted(
+    document: &Document<'_>,
+    sink: &mut impl Sink,
+    departure: Departure,
+) -> Result<(), Error> {
     let mut names: Vec<u8> = Vec::new();
     let mut leaves: Vec<(usize, usize, &Node)> = Vec::new();
-    visit_leaves(document, &mut |name, leaf| {
+    visit_leaves_with(document, departure.keep_sign, &mut |name, leaf| {
         leaves.push((names.len(), name.len(), leaf));
         names.extend_from_slice(name);
     });
@@ -84,7 +107,14 @@ fn write_globally_sorted(document: &Document<'_>, sink: &mut impl Sink) -> Resul
     }
     let mut first = true;
     for leaf in &leaves {
-        emit_pair(document, sink, &mut first, name_of(leaf), leaf.2);
+        emit_pair(
+            document,
+            sink,
+            &mut first,
+            name_of(leaf),
+            leaf.2,
+            departure.keep_empty,
+        );
     }
     Ok(())
 }
@@ -96,10 +126,11 @@ fn emit_pair(
     first: &mut bool,
     name: &[u8],
     leaf: &Node,
+    keep_empty: bool,
 ) {
     let value = document.value(leaf);
     // `null` and `""` produce no pair (both have empty text; `0`, `false` do not).
-    if value.is_empty() {
+    if value.is_empty() && !keep_empty {
         return;
     }
     if !*first {
@@ -114,10 +145,18 @@ fn emit_pair(
 /// Calls `visit(name, leaf)` for every scalar (null and empty strings included) in stored
 /// order, except below the top-level `sign` member. Empty containers have no leaves.
 fn visit_leaves<'d>(document: &'d Document<'_>, visit: &mut impl FnMut(&[u8], &'d Node)) {
+    visit_leaves_with(document, false, visit);
+}
+
+fn visit_leaves_with<'d>(
+    document: &'d Document<'_>,
+    keep_sign: bool,
+    visit: &mut impl FnMut(&[u8], &'d Node),
+) {
     let mut path = Vec::with_capacity(64);
     for member in document.children(&document.root) {
         let key = document.key(member);
-        if key == b"sign" {
+        if key == b"sign" && !keep_sign {
             continue;
         }
         path.extend_from_slice(key);
@@ -178,7 +217,7 @@ fn push_index(path: &mut Vec<u8>, index: u32) {
 pub fn canonicalize_globally_sorted(body: &[u8]) -> Result<String, Error> {
     let document = Document::parse(body)?;
     let mut out = Vec::new();
-    write_globally_sorted(&document, &mut out)?;
+    write_globally_sorted(&document, &mut out, Departure::default())?;
     String::from_utf8(out).map_err(|_| Error::InvalidUtf8 {
         offset: 0,
         reason: "internal",
