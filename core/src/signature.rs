@@ -95,10 +95,11 @@ struct Md5Sink {
 const MD5_SINK_BUFFER: usize = 16 * 1024;
 
 impl Md5Sink {
-    fn new() -> Self {
+    /// A sink whose buffer suits a body of `body_len` bytes (small bodies, small buffer).
+    fn for_body(body_len: usize) -> Self {
         Md5Sink {
             hasher: Md5::new(),
-            buffer: Vec::with_capacity(MD5_SINK_BUFFER),
+            buffer: Vec::with_capacity(body_len.saturating_mul(2).clamp(256, MD5_SINK_BUFFER)),
         }
     }
 
@@ -106,19 +107,38 @@ impl Md5Sink {
         self.hasher.update(&self.buffer);
         self.hasher
     }
+
+    /// Makes room for `len` more bytes; false when they are more than the buffer holds.
+    fn reserve(&mut self, len: usize) -> bool {
+        if self.buffer.len() + len > self.buffer.capacity() {
+            self.hasher.update(&self.buffer);
+            self.buffer.clear();
+        }
+        len <= self.buffer.capacity()
+    }
 }
 
 impl Sink for Md5Sink {
     fn put(&mut self, bytes: &[u8]) {
-        if self.buffer.len() + bytes.len() > MD5_SINK_BUFFER {
-            self.hasher.update(&self.buffer);
-            self.buffer.clear();
-            if bytes.len() > MD5_SINK_BUFFER {
-                self.hasher.update(bytes);
-                return;
+        if self.reserve(bytes.len()) {
+            self.buffer.extend_from_slice(bytes);
+        } else {
+            self.hasher.update(bytes);
+        }
+    }
+
+    fn put_pair(&mut self, first: bool, name: &[u8], value: &[u8]) {
+        let separator: &[u8] = if first { b"" } else { b"&" };
+        if self.reserve(separator.len() + name.len() + 1 + value.len()) {
+            self.buffer.extend_from_slice(separator);
+            self.buffer.extend_from_slice(name);
+            self.buffer.push(b'=');
+            self.buffer.extend_from_slice(value);
+        } else {
+            for piece in [separator, name, b"=", value] {
+                self.hasher.update(piece);
             }
         }
-        self.buffer.extend_from_slice(bytes);
     }
 }
 
@@ -157,7 +177,7 @@ pub(crate) fn hmac_sign(key: &[u8], message: &[u8]) -> Result<Signature, Error> 
 /// ```
 pub fn sign_body(body: &[u8], key: &SecretKey, timestamp: &Timestamp) -> Result<Signature, Error> {
     let key = key.bytes()?;
-    let mut sink = Md5Sink::new();
+    let mut sink = Md5Sink::for_body(body.len());
     canonical::write_body(body, &mut sink)?;
     finish(sink.finish(), key, timestamp).map(|(_, sign)| sign)
 }
@@ -285,13 +305,19 @@ mod tests {
     #[test]
     fn md5_sink_matches_one_shot_for_any_piece_sizes() {
         let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-        let mut sink = Md5Sink::new();
+        let mut sink = Md5Sink::for_body(1000);
         for chunk in data.chunks(7).chain(std::iter::once(&data[..40_000])) {
             sink.put(chunk);
         }
+        sink.put_pair(true, &data[..300], &data[300..20_000]);
+        sink.put_pair(false, b"n", b"v");
         let mut expected = Md5::new();
         expected.update(&data);
         expected.update(&data[..40_000]);
+        expected.update(&data[..300]);
+        expected.update(b"=");
+        expected.update(&data[300..20_000]);
+        expected.update(b"&n=v");
         assert_eq!(sink.finish().finalize(), expected.finalize());
     }
 }

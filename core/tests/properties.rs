@@ -248,3 +248,35 @@ proptest! {
         prop_assert_eq!(outcome(canonicalize(a.as_bytes())), outcome(canonicalize(b.as_bytes())));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// A repeated key is found whatever its kinds and whatever sorts between the repeats.
+    #[test]
+    fn duplicate_keys_are_always_found(
+        members in prop::collection::vec((prop::sample::select(vec!["a", "a-", "a.x", "a0", "ab", "b", "a!", "aa"]), json()), 0..24),
+        seed in any::<u64>(),
+    ) {
+        let keys: Vec<&str> = members.iter().map(|(k, _)| *k).collect();
+        let has_duplicate = (0..keys.len()).any(|i| keys[i + 1..].contains(&keys[i]));
+        // Render members in the generated order (duplicates kept) by hand.
+        let mut style = Style(seed);
+        let mut body = String::from("{");
+        for (i, (k, v)) in members.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            style.string(k, &mut body);
+            body.push(':');
+            style.value(v, &mut body);
+        }
+        body.push('}');
+        let result = canonicalize(body.as_bytes());
+        if has_duplicate {
+            prop_assert_eq!(result.map_err(|e| e.code()), Err("duplicate_key"), "{}", body);
+        } else {
+            prop_assert!(result.map_err(|e| e.code()) != Err("duplicate_key"), "{}", body);
+        }
+    }
+}

@@ -15,6 +15,26 @@ use crate::Error;
 /// The deepest nesting of objects and arrays accepted (the top-level object is level 1).
 pub const MAX_DEPTH: usize = 64;
 
+/// A parse failure, kept to 16 bytes so every `parse_*` returns in registers; turned into
+/// an [`Error`] once, at the boundary.
+#[derive(Debug, Clone, Copy)]
+struct Fail {
+    offset: usize,
+    why: Why,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Why {
+    Syntax(&'static str),
+    Utf8(&'static str),
+    TooDeep,
+    NumberTooLong,
+    /// A repeated key; the offset is its string's opening quote.
+    DuplicateKey,
+}
+
+type Parsed<T> = Result<T, Fail>;
+
 /// What a node holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -83,23 +103,27 @@ impl<'a> Document<'a> {
         if u32::try_from(input.len()).is_err() {
             return Err(Error::BodyTooLarge { len: input.len() });
         }
-        if let Err(e) = std::str::from_utf8(input) {
-            return Err(Error::InvalidUtf8 {
-                offset: e.valid_up_to(),
-                reason: "not a valid UTF-8 sequence",
-            });
-        }
-        let mut parser = Parser {
-            input,
-            pos: 0,
-            arena: Vec::new(),
-            // A roster record costs about 18 input bytes per node: reserve for that so a
-            // large body does not pay for repeated doubling (and its transient 1.5× peak).
-            nodes: Vec::with_capacity(input.len() / 16),
-            stack: Vec::new(),
-            needs_global_order: false,
-            verbatim_numbers,
-        };
+        // UTF-8 is checked where it can occur legally, inside strings; any other error
+        // re-checks the whole body, so invalid UTF-8 anywhere is reported first, as a
+        // decode-then-parse implementation would.
+        Self::parse_utf8_checked_lazily(input, verbatim_numbers).map_err(|error| {
+            match std::str::from_utf8(input) {
+                Err(e) => Error::InvalidUtf8 {
+                    offset: e.valid_up_to(),
+                    reason: "not a valid UTF-8 sequence",
+                },
+                Ok(_) => error,
+            }
+        })
+    }
+
+    fn parse_utf8_checked_lazily(input: &'a [u8], verbatim_numbers: bool) -> Result<Self, Error> {
+        Self::parse_unchecked(input, verbatim_numbers).map_err(|fail| fail.into_error(input))?
+    }
+
+    /// Parses; the outer result is a parse failure, the inner one a document-level error.
+    fn parse_unchecked(input: &'a [u8], verbatim_numbers: bool) -> Parsed<Result<Self, Error>> {
+        let mut parser = Parser::new(input, verbatim_numbers);
         parser.skip_whitespace();
         let root_offset = parser.pos;
         let (kind, value, flags) = parser.parse_value(1)?;
@@ -108,7 +132,7 @@ impl<'a> Document<'a> {
             return Err(parser.syntax("unexpected data after the JSON value"));
         }
         if kind != Kind::Object {
-            return Err(Error::NotAnObject {
+            return Ok(Err(Error::NotAnObject {
                 found: match kind {
                     Kind::Null => "null",
                     Kind::False | Kind::True => "a boolean",
@@ -117,9 +141,9 @@ impl<'a> Document<'a> {
                     Kind::Array => "an array",
                     Kind::Object => "an object",
                 },
-            });
+            }));
         }
-        Ok(Document {
+        Ok(Ok(Document {
             input,
             arena: parser.arena,
             nodes: parser.nodes,
@@ -131,7 +155,7 @@ impl<'a> Document<'a> {
                 flags,
             },
             needs_global_order: parser.needs_global_order,
-        })
+        }))
     }
 
     /// The decoded key of an object member.
@@ -191,23 +215,49 @@ struct Parser<'a> {
     stack: Vec<Node>,
     needs_global_order: bool,
     verbatim_numbers: bool,
+    /// Scratch for sorting one object: (prefix of `key + terminator`, member index).
+    keyed: Vec<(u64, u32)>,
+    /// Scratch: the order in which a closing container's children are moved.
+    order: Vec<u32>,
 }
 
-impl Parser<'_> {
-    fn syntax(&self, reason: &'static str) -> Error {
-        Error::InvalidJson {
+impl<'a> Parser<'a> {
+    fn new(input: &'a [u8], verbatim_numbers: bool) -> Self {
+        Parser {
+            input,
+            pos: 0,
+            arena: Vec::with_capacity(64),
+            // A roster record costs about 18 input bytes per node: reserve for that so a
+            // large body does not pay for repeated doubling (and its transient 1.5× peak).
+            nodes: Vec::with_capacity(input.len() / 16),
+            // Room for typical objects up front: growing these one doubling at a time is a
+            // large share of the cost of signing a small body.
+            stack: Vec::with_capacity(64),
+            needs_global_order: false,
+            verbatim_numbers,
+            keyed: Vec::with_capacity(64),
+            order: Vec::with_capacity(64),
+        }
+    }
+
+    fn syntax(&self, reason: &'static str) -> Fail {
+        Fail {
             offset: self.pos,
-            reason,
+            why: Why::Syntax(reason),
         }
     }
 
     fn skip_whitespace(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.input.get(self.pos) {
+        // Most calls find no whitespace: one comparison settles anything above a space.
+        while let Some(&byte) = self.input.get(self.pos) {
+            if byte > b' ' || !matches!(byte, b' ' | b'\t' | b'\n' | b'\r') {
+                return;
+            }
             self.pos += 1;
         }
     }
 
-    fn expect_literal(&mut self, literal: &'static [u8]) -> Result<(), Error> {
+    fn expect_literal(&mut self, literal: &'static [u8]) -> Parsed<()> {
         if self.input[self.pos..].starts_with(literal) {
             self.pos += literal.len();
             Ok(())
@@ -217,7 +267,7 @@ impl Parser<'_> {
     }
 
     /// Parses the value at `pos` (whitespace already skipped) at nesting `depth`.
-    fn parse_value(&mut self, depth: usize) -> Result<(Kind, Span, u8), Error> {
+    fn parse_value(&mut self, depth: usize) -> Parsed<(Kind, Span, u8)> {
         match self.input.get(self.pos) {
             Some(b'{') => self.parse_object(depth),
             Some(b'[') => self.parse_array(depth),
@@ -244,7 +294,7 @@ impl Parser<'_> {
         }
     }
 
-    fn parse_number(&mut self) -> Result<(Kind, Span, u8), Error> {
+    fn parse_number(&mut self) -> Parsed<(Kind, Span, u8)> {
         let start = self.pos;
         let arena_start = self.arena.len();
         match number::canonicalize_number(&self.input[start..], &mut self.arena) {
@@ -262,28 +312,30 @@ impl Parser<'_> {
                 let written = self.arena.len() - arena_start;
                 Ok((Kind::Number, span(arena_start, written), VALUE_IN_ARENA))
             }
-            Err(NumberError::Syntax(at, reason)) => Err(Error::InvalidJson {
+            Err(NumberError::Syntax(at, reason)) => Err(Fail {
                 offset: start + at,
-                reason,
+                why: Why::Syntax(reason),
             }),
-            Err(NumberError::TooLong) => Err(Error::NumberOutOfRange {
+            Err(NumberError::TooLong) => Err(Fail {
                 offset: start,
-                limit: MAX_NUMBER_LEN,
+                why: Why::NumberTooLong,
             }),
         }
     }
 
     /// Parses a string at `pos` (on its opening quote). Returns its decoded text's span and
     /// whether that span is in the arena (an escape had to be decoded).
-    fn parse_string(&mut self) -> Result<(Span, bool), Error> {
+    fn parse_string(&mut self) -> Parsed<(Span, bool)> {
         self.pos += 1;
         let start = self.pos;
-        // Fast path: no escapes, the text is borrowed from the input. Bytes >= 0x80 were
-        // validated as UTF-8 up front.
+        let mut non_ascii = false;
+        // Fast path: no escapes, the text is borrowed from the input.
         loop {
+            self.pos = skip_plain(self.input, self.pos, &mut non_ascii);
             match self.input.get(self.pos) {
                 Some(b'"') => {
                     let len = self.pos - start;
+                    self.check_utf8(start, non_ascii)?;
                     self.pos += 1;
                     return Ok((span(start, len), false));
                 }
@@ -291,15 +343,32 @@ impl Parser<'_> {
                 Some(0x00..=0x1f) => {
                     return Err(self.syntax("unescaped control character in string"));
                 }
-                Some(_) => self.pos += 1,
+                Some(&byte) => {
+                    non_ascii |= byte >= 0x80;
+                    self.pos += 1;
+                }
                 None => return Err(self.syntax("unterminated string")),
             }
         }
+        self.check_utf8(start, non_ascii)?;
         let arena_start = self.arena.len();
         self.arena.extend_from_slice(&self.input[start..self.pos]);
+        // Runs here may end inside a character (at a chunk boundary), so the decoded text
+        // is validated once, whole, at the closing quote.
+        let mut non_ascii = false;
         loop {
+            let run_start = self.pos;
+            self.pos = skip_plain(self.input, self.pos, &mut non_ascii);
+            self.arena
+                .extend_from_slice(&self.input[run_start..self.pos]);
             match self.input.get(self.pos) {
                 Some(b'"') => {
+                    if non_ascii {
+                        std::str::from_utf8(&self.arena[arena_start..]).map_err(|_| Fail {
+                            offset: start,
+                            why: Why::Utf8("not a valid UTF-8 sequence"),
+                        })?;
+                    }
                     self.pos += 1;
                     let len = self.arena.len() - arena_start;
                     return Ok((span(arena_start, len), true));
@@ -309,6 +378,7 @@ impl Parser<'_> {
                     return Err(self.syntax("unescaped control character in string"));
                 }
                 Some(&byte) => {
+                    non_ascii |= byte >= 0x80;
                     self.arena.push(byte);
                     self.pos += 1;
                 }
@@ -317,8 +387,21 @@ impl Parser<'_> {
         }
     }
 
+    /// Validates the string bytes from `start` to `pos` when some of them are not ASCII.
+    fn check_utf8(&self, start: usize, non_ascii: bool) -> Parsed<()> {
+        if !non_ascii {
+            return Ok(());
+        }
+        std::str::from_utf8(&self.input[start..self.pos])
+            .map(|_| ())
+            .map_err(|e| Fail {
+                offset: start + e.valid_up_to(),
+                why: Why::Utf8("not a valid UTF-8 sequence"),
+            })
+    }
+
     /// Decodes the escape at `pos` (on its backslash) into the arena.
-    fn decode_escape(&mut self) -> Result<(), Error> {
+    fn decode_escape(&mut self) -> Parsed<()> {
         let escape_at = self.pos;
         let decoded = match self.input.get(self.pos + 1) {
             Some(b'"') => b'"',
@@ -359,9 +442,9 @@ impl Parser<'_> {
                 return Ok(());
             }
             _ => {
-                return Err(Error::InvalidJson {
+                return Err(Fail {
                     offset: escape_at,
-                    reason: "invalid escape sequence",
+                    why: Why::Syntax("invalid escape sequence"),
                 });
             }
         };
@@ -370,10 +453,10 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn hex4(&self, at: usize) -> Result<u16, Error> {
-        let digits = self.input.get(at..at + 4).ok_or(Error::InvalidJson {
+    fn hex4(&self, at: usize) -> Parsed<u16> {
+        let digits = self.input.get(at..at + 4).ok_or(Fail {
             offset: at,
-            reason: "\\u escape needs four hex digits",
+            why: Why::Syntax("\\u escape needs four hex digits"),
         })?;
         let mut unit: u16 = 0;
         for (i, &d) in digits.iter().enumerate() {
@@ -382,9 +465,9 @@ impl Parser<'_> {
                 b'a'..=b'f' => d - b'a' + 10,
                 b'A'..=b'F' => d - b'A' + 10,
                 _ => {
-                    return Err(Error::InvalidJson {
+                    return Err(Fail {
                         offset: at + i,
-                        reason: "\\u escape needs four hex digits",
+                        why: Why::Syntax("\\u escape needs four hex digits"),
                     });
                 }
             };
@@ -393,11 +476,11 @@ impl Parser<'_> {
         Ok(unit)
     }
 
-    fn enter(&mut self, depth: usize) -> Result<(), Error> {
+    fn enter(&mut self, depth: usize) -> Parsed<()> {
         if depth > MAX_DEPTH {
-            return Err(Error::TooDeep {
+            return Err(Fail {
                 offset: self.pos,
-                limit: MAX_DEPTH,
+                why: Why::TooDeep,
             });
         }
         self.pos += 1;
@@ -405,7 +488,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    fn parse_object(&mut self, depth: usize) -> Result<(Kind, Span, u8), Error> {
+    fn parse_object(&mut self, depth: usize) -> Parsed<(Kind, Span, u8)> {
         self.enter(depth)?;
         let base = self.stack.len();
         if self.input.get(self.pos) == Some(&b'}') {
@@ -419,7 +502,7 @@ impl Parser<'_> {
             let key_offset = self.pos;
             let (key, key_in_arena) = self.parse_string()?;
             let key_bytes = bytes(self.input, &self.arena, key, key_in_arena);
-            if key_bytes.iter().any(|&b| b == b'.' || b == b'[') {
+            if has_dot_or_bracket(key_bytes) {
                 self.needs_global_order = true;
             }
             self.skip_whitespace();
@@ -449,13 +532,10 @@ impl Parser<'_> {
                 _ => return Err(self.syntax("expected ',' or '}' in an object")),
             }
         }
-        self.check_duplicate_keys(base)?;
-        let (input, arena) = (self.input, &self.arena);
-        self.stack[base..].sort_unstable_by(|a, b| compare_members(input, arena, a, b));
-        Ok((Kind::Object, self.close(base), 0))
+        self.close_object(base)
     }
 
-    fn parse_array(&mut self, depth: usize) -> Result<(Kind, Span, u8), Error> {
+    fn parse_array(&mut self, depth: usize) -> Parsed<(Kind, Span, u8)> {
         self.enter(depth)?;
         let base = self.stack.len();
         if self.input.get(self.pos) == Some(&b']') {
@@ -490,54 +570,219 @@ impl Parser<'_> {
                 _ => return Err(self.syntax("expected ',' or ']' in an array")),
             }
         }
-        let elements = &mut self.stack[base..];
-        if elements.len() > 10 {
-            let width = decimal_width(elements.len() as u32 - 1);
-            elements.sort_unstable_by_key(|node| index_sort_key(node.key.start, width));
+        let count = self.stack.len() - base;
+        if count <= 10 {
+            // [0] < [1] < ... < [9]: already in order.
+            return Ok((Kind::Array, self.move_children(base, None), 0));
         }
-        Ok((Kind::Array, self.close(base), 0))
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        index_order(count as u32, &mut order);
+        let children = self.move_children(base, Some(&order));
+        self.order = order;
+        Ok((Kind::Array, children, 0))
     }
 
-    /// Moves the children above `base` from the stack to `nodes`; returns their span there.
-    fn close(&mut self, base: usize) -> Span {
+    /// Moves the children above `base` from the stack to `nodes`, in `order` (indices
+    /// relative to `base`) or as they are; returns their span there.
+    fn move_children(&mut self, base: usize, order: Option<&[u32]>) -> Span {
         let first = self.nodes.len();
         let count = self.stack.len() - base;
-        self.nodes.extend(self.stack.drain(base..));
+        match order {
+            Some(order) => {
+                let children = &self.stack[base..];
+                self.nodes
+                    .extend(order.iter().map(|&i| children[i as usize]));
+                self.stack.truncate(base);
+            }
+            None => self.nodes.extend(self.stack.drain(base..)),
+        }
         span(first, count)
     }
 
-    /// Rejects an object (children above `base` on the stack) that repeats a key.
-    fn check_duplicate_keys(&self, base: usize) -> Result<(), Error> {
+    /// Sorts the members above `base` into STRINGA order, rejects a repeated key, and
+    /// moves them to `nodes`.
+    fn close_object(&mut self, base: usize) -> Parsed<(Kind, Span, u8)> {
+        let (input, arena) = (self.input, &self.arena);
         let members = &self.stack[base..];
-        let key = |node: &Node| {
-            bytes(
-                self.input,
-                &self.arena,
-                node.key,
-                node.flags & KEY_IN_ARENA != 0,
+        // Sort on the first 8 bytes of `key + terminator` (one u64 compare settles most
+        // pairs), the full comparison only on ties.
+        let mut keyed = std::mem::take(&mut self.keyed);
+        keyed.clear();
+        keyed.extend(members.iter().enumerate().map(|(i, m)| {
+            (
+                prefix8(
+                    bytes(input, arena, m.key, m.flags & KEY_IN_ARENA != 0),
+                    Document::terminator(m.kind),
+                ),
+                i as u32,
             )
-        };
-        let duplicate = |first: &Node, second: &Node| Error::DuplicateKey {
-            key: String::from_utf8_lossy(key(second)).into_owned(),
-            offset: first.offset.max(second.offset) as usize,
-        };
-        if members.len() <= 16 {
-            for (i, a) in members.iter().enumerate() {
-                for b in &members[i + 1..] {
-                    if key(a) == key(b) {
-                        return Err(duplicate(a, b));
-                    }
+        }));
+        keyed.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                compare_members(input, arena, &members[a.1 as usize], &members[b.1 as usize])
+            })
+        });
+        let duplicate = find_duplicate(input, arena, members, &keyed);
+        let mut order = std::mem::take(&mut self.order);
+        order.clear();
+        order.extend(keyed.iter().map(|&(_, i)| i));
+        self.keyed = keyed;
+        if let Some((a, b)) = duplicate {
+            let offset = members[a as usize].offset.max(members[b as usize].offset) as usize;
+            self.order = order;
+            return Err(Fail {
+                offset,
+                why: Why::DuplicateKey,
+            });
+        }
+        let children = self.move_children(base, Some(&order));
+        self.order = order;
+        Ok((Kind::Object, children, 0))
+    }
+}
+
+/// The first 8 bytes of `key + terminator`, big-endian, zero-padded: if two prefixes
+/// differ, they order the full strings; if equal, the full comparison decides.
+fn prefix8(key: &[u8], terminator: Option<u8>) -> u64 {
+    let mut buffer = [0u8; 8];
+    let n = key.len().min(8);
+    buffer[..n].copy_from_slice(&key[..n]);
+    if let (Some(t), true) = (terminator, key.len() < 8) {
+        buffer[key.len()] = t;
+    }
+    u64::from_be_bytes(buffer)
+}
+
+/// Finds two members with the same key in an object whose members are sorted (`sorted`
+/// holds indices into `members` in STRINGA order).
+///
+/// Members with the same key and kind sort next to each other. The same key with
+/// different kinds (`"a":1` and `"a":{}`) may be apart, since `a` and `a.` can have other
+/// keys between them; for each container member the other spellings are searched.
+fn find_duplicate(
+    input: &[u8],
+    arena: &[u8],
+    members: &[Node],
+    sorted: &[(u64, u32)],
+) -> Option<(u32, u32)> {
+    let key = |i: u32| {
+        let m = &members[i as usize];
+        bytes(input, arena, m.key, m.flags & KEY_IN_ARENA != 0)
+    };
+    // Same key and kind: equal prefixes, next to each other.
+    if let Some(pair) = sorted
+        .windows(2)
+        .find(|pair| pair[0].0 == pair[1].0 && key(pair[0].1) == key(pair[1].1))
+    {
+        return Some((pair[0].1, pair[1].1));
+    }
+    for &(_, i) in sorted {
+        let kind = members[i as usize].kind;
+        if !matches!(kind, Kind::Object | Kind::Array) {
+            continue;
+        }
+        let k = key(i);
+        for other in [None, Some(b'.'), Some(b'[')] {
+            if other == Document::terminator(kind) {
+                continue;
+            }
+            // The first member whose `key + terminator` is not below `k + other` ...
+            let probe = |&(_, j): &(u64, u32)| {
+                let m = &members[j as usize];
+                compare_effective(key(j), Document::terminator(m.kind), k, other).is_lt()
+            };
+            let start = sorted.partition_point(probe);
+            // ... and those equal to it (different keys can spell the same string).
+            for &(_, j) in &sorted[start..] {
+                let m = &members[j as usize];
+                if compare_effective(key(j), Document::terminator(m.kind), k, other).is_ne() {
+                    break;
+                }
+                if key(j) == k {
+                    return Some((i, j));
                 }
             }
-        } else {
-            let mut sorted: Vec<&Node> = members.iter().collect();
-            sorted.sort_unstable_by(|a, b| key(a).cmp(key(b)));
-            if let Some(pair) = sorted.windows(2).find(|pair| key(pair[0]) == key(pair[1])) {
-                return Err(duplicate(pair[0], pair[1]));
-            }
         }
-        Ok(())
     }
+    None
+}
+
+/// Indices `0..count` in the order their names `[i]` sort: digit strings compared byte-wise
+/// with the closing `]` (0x5D) after every digit, so `[10]` < `[1]` < `[2]`. A depth-first
+/// walk of the decimal trie that lists each number after its extensions.
+fn index_order(count: u32, out: &mut Vec<u32>) {
+    fn walk(prefix: u64, count: u64, out: &mut Vec<u32>) {
+        for digit in 0..10 {
+            let extended = prefix * 10 + digit;
+            if extended >= count {
+                break;
+            }
+            walk(extended, count, out);
+        }
+        out.push(prefix as u32);
+    }
+    if count == 0 {
+        return;
+    }
+    // 0 has no extensions (no leading zeros).
+    out.push(0);
+    for first in 1..10u64 {
+        if first >= u64::from(count) {
+            break;
+        }
+        walk(first, u64::from(count), out);
+    }
+}
+
+/// Skips string bytes that need no attention, eight at a time: returns the position of
+/// the first `"`, `\\` or control character at or after `pos` (or a position a few bytes
+/// before it, or the end of the input).
+fn skip_plain(input: &[u8], mut pos: usize, non_ascii: &mut bool) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut high_bits = 0;
+    while let Some(Ok(chunk)) = input.get(pos..pos + 8).map(<[u8; 8]>::try_from) {
+        let word = u64::from_le_bytes(chunk);
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        // The classic "has a zero byte" test; its lowest flag is always a true hit, and
+        // bytes >= 0x80 (UTF-8) are never flagged.
+        let special = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (word.wrapping_sub(ONES * 0x20) & !word))
+            & HIGHS;
+        if special != 0 {
+            let stop = (special.trailing_zeros() / 8) as usize;
+            // Only the bytes before the stop belong to the run.
+            high_bits |= word & HIGHS & ((1u64 << (stop * 8)) - 1);
+            *non_ascii |= high_bits != 0;
+            return pos + stop;
+        }
+        high_bits |= word & HIGHS;
+        pos += 8;
+    }
+    *non_ascii |= high_bits != 0;
+    pos
+}
+
+/// True when `key` contains `.` or `[` (eight bytes at a time).
+fn has_dot_or_bracket(key: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = key.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let dot = word ^ (ONES * u64::from(b'.'));
+        let bracket = word ^ (ONES * u64::from(b'['));
+        if ((dot.wrapping_sub(ONES) & !dot) | (bracket.wrapping_sub(ONES) & !bracket)) & HIGHS != 0
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b == b'.' || b == b'[')
 }
 
 fn span(start: usize, len: usize) -> Span {
@@ -549,10 +794,41 @@ fn span(start: usize, len: usize) -> Span {
     }
 }
 
-fn lone_surrogate(offset: usize) -> Error {
-    Error::InvalidUtf8 {
+fn lone_surrogate(offset: usize) -> Fail {
+    Fail {
         offset,
-        reason: "\\u escape encodes a lone surrogate",
+        why: Why::Utf8("\\u escape encodes a lone surrogate"),
+    }
+}
+
+impl Fail {
+    fn into_error(self, input: &[u8]) -> Error {
+        let offset = self.offset;
+        match self.why {
+            Why::Syntax(reason) => Error::InvalidJson { offset, reason },
+            Why::Utf8(reason) => Error::InvalidUtf8 { offset, reason },
+            Why::TooDeep => Error::TooDeep {
+                offset,
+                limit: MAX_DEPTH,
+            },
+            Why::NumberTooLong => Error::NumberOutOfRange {
+                offset,
+                limit: MAX_NUMBER_LEN,
+            },
+            Why::DuplicateKey => {
+                // Decode the repeated key again, for the message.
+                let mut parser = Parser::new(input, false);
+                parser.pos = offset;
+                let key = match parser.parse_string() {
+                    Ok((span, in_arena)) => {
+                        String::from_utf8_lossy(bytes(input, &parser.arena, span, in_arena))
+                            .into_owned()
+                    }
+                    Err(_) => String::new(),
+                };
+                Error::DuplicateKey { key, offset }
+            }
+        }
     }
 }
 
@@ -563,12 +839,22 @@ fn lone_surrogate(offset: usize) -> Error {
 /// `key + terminator`. This is exact whenever no key contains `.` or `[`; otherwise the
 /// document takes the global sort (see [`Document::needs_global_order`]).
 fn compare_members(input: &[u8], arena: &[u8], a: &Node, b: &Node) -> Ordering {
-    let key_a = bytes(input, arena, a.key, a.flags & KEY_IN_ARENA != 0);
-    let key_b = bytes(input, arena, b.key, b.flags & KEY_IN_ARENA != 0);
-    let term_a = Document::terminator(a.kind);
-    let term_b = Document::terminator(b.kind);
-    // Compare key_a + term_a with key_b + term_b as byte strings: the common prefix of
-    // the keys first (a memcmp), then what is left of each, terminator included.
+    compare_effective(
+        bytes(input, arena, a.key, a.flags & KEY_IN_ARENA != 0),
+        Document::terminator(a.kind),
+        bytes(input, arena, b.key, b.flags & KEY_IN_ARENA != 0),
+        Document::terminator(b.kind),
+    )
+}
+
+/// Compares `key_a + term_a` with `key_b + term_b` as byte strings: the common prefix of
+/// the keys first (a memcmp), then what is left of each, terminator included.
+fn compare_effective(
+    key_a: &[u8],
+    term_a: Option<u8>,
+    key_b: &[u8],
+    term_b: Option<u8>,
+) -> Ordering {
     let common = key_a.len().min(key_b.len());
     match key_a[..common].cmp(&key_b[..common]) {
         Ordering::Equal => key_a[common..]
@@ -579,53 +865,167 @@ fn compare_members(input: &[u8], arena: &[u8], a: &Node, b: &Node) -> Ordering {
     }
 }
 
-/// The number of decimal digits of `n`.
-fn decimal_width(mut n: u32) -> u32 {
-    let mut width = 1;
-    while n >= 10 {
-        n /= 10;
-        width += 1;
-    }
-    width
-}
-
-/// A key that sorts array indices as their names `[i]` sort: digit strings compared
-/// byte-wise, where the closing `]` (0x5D) sorts after every digit, so `[10]` < `[1]` <
-/// `[2]`. Each index becomes its digits padded on the right to `width` with the digit 10
-/// (standing for `]`), read as a base-11 number.
-fn index_sort_key(index: u32, width: u32) -> u64 {
-    let own = decimal_width(index);
-    let mut key: u64 = 0;
-    let mut digits = [0u8; 10];
-    let mut n = index;
-    for slot in digits[..own as usize].iter_mut().rev() {
-        *slot = (n % 10) as u8;
-        n /= 10;
-    }
-    for position in 0..width {
-        let digit = if position < own {
-            u64::from(digits[position as usize])
-        } else {
-            10
-        };
-        key = key * 11 + digit;
-    }
-    key
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn index_order_matches_string_order() {
-        for n in [1u32, 2, 10, 11, 12, 100, 101, 1234] {
-            let width = decimal_width(n - 1);
-            let mut by_key: Vec<u32> = (0..n).collect();
-            by_key.sort_by_key(|&i| index_sort_key(i, width));
+        for n in [0u32, 1, 2, 10, 11, 12, 100, 101, 1234, 10_001] {
+            let mut generated = Vec::new();
+            index_order(n, &mut generated);
             let mut by_name: Vec<u32> = (0..n).collect();
             by_name.sort_by_key(|&i| format!("[{i}]"));
-            assert_eq!(by_key, by_name, "n = {n}");
+            assert_eq!(generated, by_name, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn duplicates_of_any_kind_are_found_whatever_sorts_between() {
+        for body in [
+            r#"{"a":1,"a-b":2,"a":{}}"#,
+            r#"{"a":{},"a0":1,"a":[]}"#,
+            r#"{"a":[],"a.":1,"a":"x"}"#,
+            r#"{"k":1,"k!":1,"k-":1,"k/":[],"k0":1,"kA":{},"k":{"x":1}}"#,
+            r#"{"z":{"abcdefgh":1,"abcdefgh":2}}"#,
+        ] {
+            let err = Document::parse(body.as_bytes()).unwrap_err();
+            assert_eq!(err.code(), "duplicate_key", "{body}");
+        }
+        let members: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{{}}")).collect();
+        let mut body = format!("{{{}", members.join(","));
+        assert!(Document::parse(format!("{body}}}").as_bytes()).is_ok());
+        body.push_str(",\"k7\":1}");
+        let err = Document::parse(body.as_bytes()).unwrap_err();
+        assert_eq!(
+            err,
+            Error::DuplicateKey {
+                key: "k7".into(),
+                offset: body.len() - 7
+            }
+        );
+        // Different keys that spell the same `key + terminator` are not duplicates.
+        assert!(Document::parse(br#"{"a":{"b":1},"a.":1}"#).is_ok());
+    }
+
+    #[test]
+    fn skip_plain_finds_the_first_special_byte() {
+        let naive = |input: &[u8], pos: usize| {
+            input[pos..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .map_or(input.len(), |p| pos + p)
+        };
+        let alphabet: &[u8] = &[
+            b'a', b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xe4, 0xff, b'\n',
+        ];
+        let mut state = 0x1234_5678_u64;
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let len = (state >> 59) as usize + 1;
+            let input: Vec<u8> = (0..len)
+                .map(|i| alphabet[((state >> (i % 48)) as usize + i * 7) % alphabet.len()])
+                .collect();
+            for pos in 0..len {
+                // skip_plain may stop early, never late; the caller's byte loop goes on.
+                let found = skip_plain(&input, pos, &mut false);
+                assert!(found <= naive(&input, pos), "{input:?} from {pos}");
+                let mut p = found;
+                while p < input.len() && !(input[p] == b'"' || input[p] == b'\\' || input[p] < 0x20)
+                {
+                    p += 1;
+                }
+                assert_eq!(p, naive(&input, pos), "{input:?} from {pos}");
+            }
+        }
+        // A special byte anywhere in a long plain run is found exactly.
+        for at in 0..40 {
+            let mut input = vec![b'x'; 40];
+            input[at] = b'"';
+            assert_eq!(
+                skip_plain(&input, 0, &mut false),
+                at,
+                "at {at}: 40 bytes are five whole chunks, so the hit is exact"
+            );
+            assert_eq!(naive(&input, 0), at);
+        }
+    }
+
+    #[test]
+    fn utf8_is_checked_in_strings_and_reported_first() {
+        // Multi-byte characters straddling every chunk boundary, with and without escapes.
+        for pad in 0..10 {
+            let body = format!(
+                r#"{{"k":"{}中文字符😀\n{}中文😀"}}"#,
+                "x".repeat(pad),
+                "y".repeat(pad)
+            );
+            let parsed = Document::parse(body.as_bytes()).unwrap();
+            let value = parsed.value(&parsed.children(&parsed.root)[0]);
+            assert_eq!(
+                value,
+                format!("{}中文字符😀\n{}中文😀", "x".repeat(pad), "y".repeat(pad)).as_bytes()
+            );
+        }
+        // Raw invalid UTF-8 wins over an earlier syntax error or lone surrogate, with its offset.
+        for (body, offset) in [
+            (&b"{\"a\":1,,\"b\":\"\xff\"}"[..], 13),
+            (b"{\"a\":\"\\ud800\",\"b\":\"\xc0\xaf\"}", 19),
+            (b"{\"a\":\"\\n\xe4\xb8\"}", 8),
+            (b"{\"a\":1}\x80", 7),
+        ] {
+            let err = Document::parse(body).unwrap_err();
+            assert_eq!(
+                (err.code(), err.offset()),
+                ("invalid_utf8", Some(offset)),
+                "{body:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn dot_or_bracket_anywhere() {
+        for len in 0..20 {
+            let plain = vec![b'a'; len];
+            assert!(!has_dot_or_bracket(&plain));
+            for at in 0..len {
+                for special in [b'.', b'['] {
+                    let mut key = plain.clone();
+                    key[at] = special;
+                    assert!(has_dot_or_bracket(&key), "{key:?}");
+                }
+            }
+        }
+        assert!(!has_dot_or_bracket("中文-/]Z".as_bytes()));
+    }
+
+    #[test]
+    fn prefix_order_agrees_with_full_order() {
+        let cases: &[(&[u8], Option<u8>)] = &[
+            (b"a", None),
+            (b"a", Some(b'.')),
+            (b"a", Some(b'[')),
+            (b"a-b", None),
+            (b"a\0", None),
+            (b"abcdefgh", None),
+            (b"abcdefgh", Some(b'.')),
+            (b"abcdefg", Some(b'.')),
+            (b"abcdefg.", None),
+            (b"", None),
+        ];
+        for &(ka, ta) in cases {
+            for &(kb, tb) in cases {
+                let (pa, pb) = (prefix8(ka, ta), prefix8(kb, tb));
+                if pa != pb {
+                    assert_eq!(
+                        pa.cmp(&pb),
+                        compare_effective(ka, ta, kb, tb),
+                        "{ka:?}{ta:?} vs {kb:?}{tb:?}"
+                    );
+                }
+            }
         }
     }
 

@@ -14,6 +14,16 @@ use crate::Error;
 pub(crate) trait Sink {
     /// Appends `bytes` to the output.
     fn put(&mut self, bytes: &[u8]);
+
+    /// Appends `&name=value`, or `name=value` for the first pair.
+    fn put_pair(&mut self, first: bool, name: &[u8], value: &[u8]) {
+        if !first {
+            self.put(b"&");
+        }
+        self.put(name);
+        self.put(b"=");
+        self.put(value);
+    }
 }
 
 impl Sink for Vec<u8> {
@@ -133,13 +143,8 @@ fn emit_pair(
     if value.is_empty() && !keep_empty {
         return;
     }
-    if !*first {
-        sink.put(b"&");
-    }
+    sink.put_pair(*first, name, value);
     *first = false;
-    sink.put(name);
-    sink.put(b"=");
-    sink.put(value);
 }
 
 /// Calls `visit(name, leaf)` for every scalar (null and empty strings included) in stored
@@ -159,9 +164,14 @@ fn visit_leaves_with<'d>(
         if key == b"sign" && !keep_sign {
             continue;
         }
-        path.extend_from_slice(key);
-        visit_node(document, member, &mut path, visit);
-        path.clear();
+        if let Kind::Object | Kind::Array = member.kind {
+            path.extend_from_slice(key);
+            visit_node(document, member, &mut path, visit);
+            path.clear();
+        } else {
+            // A top-level scalar's name is its key: no need to copy it into the path.
+            visit(key, member);
+        }
     }
 }
 

@@ -445,34 +445,35 @@ mod tests {
     #[test]
     fn validation_names_each_field() {
         assert_eq!(deduction().validate(), Ok(()));
-        let cases: Vec<(&str, Box<dyn Fn(&mut Deduction)>)> = vec![
-            ("orgCode", Box::new(|d| d.org_code.clear())),
+        type BreakIt = fn(&mut Deduction);
+        let cases: [(&str, BreakIt); 10] = [
+            ("orgCode", |d| d.org_code.clear()),
             (
                 "certType",
-                Box::new(|d| d.cert_type = CertType::Unknown("7".into())),
+                |d| d.cert_type = CertType::Unknown("7".into()),
             ),
             (
                 "certNo",
-                Box::new(|d| d.cert_no = "11010519491231002Y".into()),
+                |d| d.cert_no = "11010519491231002Y".into(),
             ),
-            ("certName", Box::new(|d| d.cert_name.clear())),
-            ("deductionID", Box::new(|d| d.deduction_id.clear())),
-            ("totalFee", Box::new(|d| d.total_fee = "10".into())),
+            ("certName", |d| d.cert_name.clear()),
+            ("deductionID", |d| d.deduction_id.clear()),
+            ("totalFee", |d| d.total_fee = "10".into()),
             (
                 "deductionFee",
-                Box::new(|d| d.deduction_fee = "10.01".into()),
+                |d| d.deduction_fee = "10.01".into(),
             ),
             (
                 "deductionTime",
-                Box::new(|d| d.deduction_time = "2021-02-30 00:00:00".into()),
+                |d| d.deduction_time = "2021-02-30 00:00:00".into(),
             ),
             (
                 "gloryType",
-                Box::new(|d| d.glory_type = GloryType::Unknown("2".into())),
+                |d| d.glory_type = GloryType::Unknown("2".into()),
             ),
             (
                 "deductionType",
-                Box::new(|d| d.deduction_type = DeductionType::Unknown("9".into())),
+                |d| d.deduction_type = DeductionType::Unknown("9".into()),
             ),
         ];
         for (field, break_it) in cases {

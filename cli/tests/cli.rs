@@ -1,0 +1,493 @@
+//! The `glorycard` binary, run as a user would.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const SPEC_KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
+const SPEC_TS: &str = "20210407155206";
+/// The sign printed by the platform document's worked example.
+const SPEC_SIGN: &str = "ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c";
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+fn spec_body_path() -> PathBuf {
+    vectors_dir().join("spec-example.body.json")
+}
+
+fn glorycard(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
+    command.args(args).env_remove("GLORYCARD_KEY");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A failure: the given status, nothing on stdout, exactly one line on stderr.
+fn assert_failure(output: &Output, status: i32, needle: &str) {
+    assert_eq!(
+        output.status.code(),
+        Some(status),
+        "stderr: {}",
+        stderr(output)
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "stdout not empty: {}",
+        stdout(output)
+    );
+    let err = stderr(output);
+    assert_eq!(err.lines().count(), 1, "not one line: {err:?}");
+    assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+}
+
+#[test]
+fn signs_the_spec_example() {
+    let body = spec_body_path();
+    let out = glorycard(
+        &[
+            "sign",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            body.to_str().unwrap(),
+        ],
+        None,
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("{SPEC_SIGN}\n"));
+}
+
+#[test]
+fn reads_stdin_and_every_key_source() {
+    let body = std::fs::read(spec_body_path()).unwrap();
+    let dir = tempdir();
+    let key_file = dir.join("key");
+    std::fs::write(&key_file, format!("{SPEC_KEY}\n")).unwrap();
+    let key_file = key_file.to_str().unwrap();
+    for (args, env) in [
+        (
+            vec!["sign", "--key", SPEC_KEY, "--timestamp", SPEC_TS],
+            vec![],
+        ),
+        (
+            vec!["sign", "--key", SPEC_KEY, "--timestamp", SPEC_TS, "-"],
+            vec![],
+        ),
+        (
+            vec!["sign", "--key-file", key_file, "--timestamp", SPEC_TS],
+            vec![],
+        ),
+        (
+            vec!["sign", "--timestamp", SPEC_TS],
+            vec![("GLORYCARD_KEY", SPEC_KEY)],
+        ),
+    ] {
+        let out = glorycard(&args, Some(&body), &env);
+        assert_eq!(
+            stdout(&out),
+            format!("{SPEC_SIGN}\n"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let out = glorycard(&["sign", "--timestamp", SPEC_TS], Some(&body), &[]);
+    assert_failure(&out, 2, "no key");
+}
+
+#[test]
+fn headers_as_json() {
+    let out = glorycard(
+        &[
+            "sign",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            "--headers",
+            "--sid",
+            "47258258201708031835123456",
+        ],
+        Some(&std::fs::read(spec_body_path()).unwrap()),
+        &[],
+    );
+    let headers: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        headers,
+        serde_json::json!({"sid": "47258258201708031835123456", "timestamp": SPEC_TS, "sign": SPEC_SIGN})
+    );
+}
+
+#[test]
+fn sign_without_timestamp_uses_now_in_utc8() {
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let out = glorycard(
+        &["sign", "--key", "k", "--headers", "--sid", "s"],
+        Some(b"{}"),
+        &[("TZ", "America/New_York")],
+    );
+    let headers: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let ts = headers["timestamp"].as_str().unwrap();
+    let parsed = glorycard_unix_seconds(ts);
+    assert!(
+        (parsed - before).abs() <= 5,
+        "{ts} is not now in UTC+8 ({parsed} vs {before})"
+    );
+}
+
+/// Seconds since the epoch of a 14-digit UTC+8 timestamp, computed here independently.
+fn glorycard_unix_seconds(ts: &str) -> i64 {
+    let n = |a: usize, b: usize| ts[a..b].parse::<i64>().unwrap();
+    let (y, m, d) = (n(0, 4), n(4, 6), n(6, 8));
+    // Days from 1970-01-01 by counting: fine for the years a test runs in.
+    let mut days = 0;
+    for year in 1970..y {
+        days += if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 {
+            366
+        } else {
+            365
+        };
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    days += month_days[..(m - 1) as usize].iter().sum::<i64>() + d - 1;
+    days * 86_400 + n(8, 10) * 3600 + n(10, 12) * 60 + n(12, 14) - 8 * 3600
+}
+
+#[test]
+fn canon_prints_string_a_of_every_passing_vector() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("signing.json")).unwrap())
+            .unwrap();
+    let mut checked = 0;
+    for vector in doc["vectors"].as_array().unwrap() {
+        let (Some(body), Some(expected)) = (
+            vector["body"].as_str(),
+            vector["expect"]["stringA"].as_str(),
+        ) else {
+            continue;
+        };
+        let out = glorycard(&["canon"], Some(body.as_bytes()), &[]);
+        assert_eq!(
+            stdout(&out),
+            format!("{expected}\n"),
+            "vector {}",
+            vector["name"]
+        );
+        checked += 1;
+    }
+    assert!(checked >= 40);
+}
+
+#[test]
+fn every_error_vector_exits_2_with_one_line() {
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors_dir().join("signing.json")).unwrap())
+            .unwrap();
+    let dir = tempdir();
+    let mut checked = 0;
+    for vector in doc["vectors"].as_array().unwrap() {
+        let Some(code) = vector["expect"]["error"].as_str() else {
+            continue;
+        };
+        let body: Vec<u8> = match (vector["body"].as_str(), vector["bodyHex"].as_str()) {
+            (Some(text), _) => text.as_bytes().to_vec(),
+            (None, Some(h)) => (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                .collect(),
+            _ => panic!("no body"),
+        };
+        let path = dir.join(format!("{}.json", vector["name"].as_str().unwrap()));
+        std::fs::write(&path, &body).unwrap();
+        let key = vector["key"].as_str().unwrap();
+        let ts = vector["timestamp"].as_str().unwrap();
+        let out = if key.is_empty() {
+            glorycard(
+                &["sign", "--timestamp", ts, path.to_str().unwrap()],
+                None,
+                &[("GLORYCARD_KEY", "")],
+            )
+        } else {
+            glorycard(
+                &[
+                    "sign",
+                    "--key",
+                    key,
+                    "--timestamp",
+                    ts,
+                    path.to_str().unwrap(),
+                ],
+                None,
+                &[],
+            )
+        };
+        assert_failure(&out, 2, code);
+        if let Some(offset_error) = ["invalid_json", "duplicate_key", "too_deep"]
+            .iter()
+            .find(|c| **c == code)
+        {
+            assert!(
+                stderr(&out).contains("at byte"),
+                "{offset_error} without a byte offset: {}",
+                stderr(&out)
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "{checked}");
+}
+
+#[test]
+fn verify_exit_statuses() {
+    let body = spec_body_path();
+    let body = body.to_str().unwrap();
+    let ok = glorycard(
+        &[
+            "verify",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            "--sign",
+            &SPEC_SIGN.to_uppercase(),
+            body,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(
+        (ok.status.code(), stdout(&ok)),
+        (Some(0), "valid\n".to_string())
+    );
+    let wrong = SPEC_SIGN.replace("ec94", "ec95");
+    let mismatch = glorycard(
+        &[
+            "verify",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            "--sign",
+            &wrong,
+            body,
+        ],
+        None,
+        &[],
+    );
+    assert_failure(&mismatch, 1, "signature_mismatch");
+    let malformed = glorycard(
+        &[
+            "verify",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            "--sign",
+            "abc",
+            body,
+        ],
+        None,
+        &[],
+    );
+    assert_failure(&malformed, 2, "invalid_signature_format");
+    let stale = glorycard(
+        &[
+            "verify",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            "--sign",
+            SPEC_SIGN,
+            "--max-skew",
+            "300",
+            body,
+        ],
+        None,
+        &[],
+    );
+    assert_failure(&stale, 2, "timestamp_out_of_window");
+}
+
+#[test]
+fn explain_shows_stages_and_masks_the_key() {
+    let body = spec_body_path();
+    let out = glorycard(
+        &[
+            "explain",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            body.to_str().unwrap(),
+        ],
+        None,
+        &[],
+    );
+    let text = stdout(&out);
+    assert!(out.status.success());
+    assert!(!text.contains(SPEC_KEY), "key leaked: {text}");
+    assert!(
+        text.contains("&totalAmount=10&key=***&timestamp=20210407155206"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("sign:           {SPEC_SIGN}")),
+        "{text}"
+    );
+}
+
+#[test]
+fn explain_expect_diagnoses_a_mismatch() {
+    let body = spec_body_path();
+    let body = body.to_str().unwrap();
+    let matched = glorycard(
+        &[
+            "explain",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            "--expect",
+            SPEC_SIGN,
+            body,
+        ],
+        None,
+        &[],
+    );
+    assert!(matched.status.success());
+    assert!(stdout(&matched).contains("result:         MATCH"));
+    // The spec example signed with 10.00 kept as written, computed independently with
+    // Python's hashlib and hmac from the document's printed STRINGA (orderNum fixed).
+    let as_written = "5f6b2d380043b2c023dfb49369c7875cc78075a49310789ed6335db403fc7152";
+    let out = glorycard(
+        &[
+            "explain",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            "--expect",
+            as_written,
+            body,
+        ],
+        None,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("result:         MISMATCH"), "{text}");
+    assert!(text.contains("numbers signed as written (10.00)"), "{text}");
+    assert!(
+        text.contains("STRINGA to diff against the counterpart's log:\nareaCode=331001&"),
+        "{text}"
+    );
+    let json = glorycard(
+        &[
+            "explain",
+            "--json",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            "--expect",
+            as_written,
+            body,
+        ],
+        None,
+        &[],
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(value["matches"], false);
+    assert_eq!(
+        value["md5"],
+        "0919DA466816B2E4430BCA5A21B6CBC8".to_string().as_str()
+    );
+}
+
+#[test]
+fn bad_usage_is_one_line() {
+    let out = glorycard(
+        &["sign", "--key", "k", "--key-file", "/nonexistent"],
+        Some(b"{}"),
+        &[],
+    );
+    assert_failure(&out, 2, "usage");
+    let out = glorycard(&["canon", "/nonexistent/body.json"], None, &[]);
+    assert_failure(&out, 2, "cannot read");
+}
+
+#[test]
+fn bench_reports_three_bodies() {
+    let out = glorycard(&["bench", "--json", "--seconds", "0.02"], None, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        assert!(
+            row["signNsPerOp"].as_f64().unwrap() > 0.0
+                && row["verifyMBPerS"].as_f64().unwrap() > 0.0,
+            "{row}"
+        );
+    }
+    assert!(rows[2]["bytes"].as_u64().unwrap() > 1_000_000);
+}
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "glorycard-cli-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
