@@ -48,10 +48,10 @@ pub fn run(json: bool, seconds: f64, out: &mut impl Write) -> Result<(), String>
         .clock(Arc::new(ManualClock::new(timestamp.unix_seconds())))
         .build()
         .map_err(|e| e.to_string())?;
-    // About 112 bytes per roster record: 500 records is ~56 KB, 9,400 records ~1 MB.
+    // About 112 bytes per roster record: 582 records are ~64 KB, 9,400 records ~1 MB.
     let bodies: [(&str, Vec<u8>); 3] = [
         ("spec-example", SPEC_BODY.to_vec()),
-        ("roster-500", roster_page_body(1, 1, 500)),
+        ("roster-64kb", roster_page_body(1, 1, 582)),
         ("roster-1mb", roster_page_body(1, 1, 9_400)),
     ];
     let mut rows = Vec::new();

@@ -1,4 +1,4 @@
-//! `glorycard`: canonicalize, sign, verify and explain glory-card platform bodies.
+#![doc = include_str!("../README.md")]
 
 mod bench;
 

@@ -4,6 +4,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use glorycard_core::models::{
+    Cancellation, DeductCheckRecord, DeductCheckRequest, Deduction, RosterPageRequest, Validate,
+    from_json,
+};
 use glorycard_core::{
     ManualClock, SecretKey, Timestamp, Verifier, canonicalize, explain, sign_body,
 };
@@ -144,12 +148,23 @@ fn verification_vectors() {
         let body = body(vector);
         let mut result = None;
         for _ in 0..v["presentations"].as_u64().unwrap() {
-            result = Some(verifier.verify(
-                v["sid"].as_str().unwrap(),
-                vector["timestamp"].as_str().unwrap(),
-                v["sign"].as_str().unwrap(),
-                &body,
-            ));
+            result = Some(match v.get("headers") {
+                Some(headers) => {
+                    let headers: Vec<(&str, &str)> = headers
+                        .as_object()
+                        .unwrap()
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str().unwrap()))
+                        .collect();
+                    verifier.verify_headers(headers, &body)
+                }
+                None => verifier.verify(
+                    v["sid"].as_str().unwrap(),
+                    vector["timestamp"].as_str().unwrap(),
+                    v["sign"].as_str().unwrap(),
+                    &body,
+                ),
+            });
         }
         let result = result.unwrap();
         match vector["expect"].get("error") {
@@ -165,6 +180,50 @@ fn verification_vectors() {
                     vector["expect"]["keyIndex"].as_u64(),
                     "vector {name}"
                 );
+            }
+        }
+    }
+}
+
+fn validate_as<T: Validate + for<'a> serde::Deserialize<'a>>(
+    json: &str,
+) -> Result<(), glorycard_core::Error> {
+    from_json::<T>(json.as_bytes())?.validate()
+}
+
+#[test]
+fn model_vectors() {
+    let vectors = load("models.json");
+    assert!(vectors.len() >= 30);
+    for vector in &vectors {
+        let name = vector["name"].as_str().unwrap();
+        let json = vector["json"].as_str().unwrap();
+        let result = match vector["model"].as_str().unwrap() {
+            "rosterPageRequest" => validate_as::<RosterPageRequest>(json),
+            "deduction" => validate_as::<Deduction>(json),
+            "cancellation" => validate_as::<Cancellation>(json),
+            "deductCheckRequest" => validate_as::<DeductCheckRequest>(json),
+            "deductCheckRecord" => validate_as::<DeductCheckRecord>(json),
+            other => panic!("vector {name}: unknown model {other}"),
+        };
+        let expect = &vector["expect"];
+        match expect.get("error") {
+            None => assert_eq!(result, Ok(()), "vector {name}"),
+            Some(code) => {
+                let error = result.expect_err(name);
+                assert_eq!(Some(error.code()), code.as_str(), "vector {name}: {error}");
+                assert_eq!(
+                    error.field(),
+                    expect.get("field").and_then(|f| f.as_str()),
+                    "vector {name}"
+                );
+                // Personal data never appears in the message.
+                for secret in ["11010519491231002", "张三", "331166"] {
+                    assert!(
+                        !error.to_string().contains(secret),
+                        "vector {name}: {error}"
+                    );
+                }
             }
         }
     }

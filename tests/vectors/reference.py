@@ -196,6 +196,15 @@ def sign(body, key, ts):
     return sa, md5, signature
 
 
+def verify_headers(body, v):
+    """Headers by name, compared case-insensitively (canonical-form.md section 5)."""
+    found = {name.lower(): value for name, value in v["headers"].items()}
+    for name in ("sid", "timestamp", "sign"):
+        if name not in found:
+            raise Rejected("missing_header")
+    return verify(body, found["timestamp"], dict(v, sid=found["sid"], sign=found["sign"]))
+
+
 def verify(body, ts, v):
     """The verifier of canonical-form.md section 5, checked in the core's documented order."""
     keys = v["keys"].get(v["sid"])
@@ -557,6 +566,249 @@ VERIFICATION = [
 ]
 
 
+def headers_case(name, description, headers, error=None, key_index=None):
+    return dict(name=name, description=description, body=VERIFY_BODY,
+                verify=dict(headers=headers, keys=VK, now=SPEC_TS, maxSkewSeconds=300, replayCache=False,
+                            presentations=1),
+                error=error, key_index=key_index)
+
+
+SPEC_VERIFY_SIGN = sign(VERIFY_BODY.encode("utf-8"), SPEC_KEY, SPEC_TS)[2]
+VERIFICATION += [
+    headers_case("headers-any-case", "Header names are case-insensitive: SID, TimeStamp, Sign.",
+                 {"SID": "sid-1", "TimeStamp": SPEC_TS, "Sign": SPEC_VERIFY_SIGN}, key_index=1),
+    headers_case("headers-other-headers-ignored", "Unrelated headers are ignored.",
+                 {"content-type": "application/json", "sid": "sid-1", "timestamp": SPEC_TS,
+                  "sign": SPEC_VERIFY_SIGN}, key_index=1),
+    headers_case("missing-header-sign", "No sign header.", {"sid": "sid-1", "timestamp": SPEC_TS},
+                 error="missing_header"),
+    headers_case("missing-header-timestamp", "No timestamp header.", {"sid": "sid-1", "sign": SPEC_VERIFY_SIGN},
+                 error="missing_header"),
+    headers_case("missing-header-sid", "No sid header.", {"timestamp": SPEC_TS, "sign": SPEC_VERIFY_SIGN},
+                 error="missing_header"),
+]
+
+
+# ---------------------------------------------------------------------------------------
+# Model validation (the project README's data dictionary and the issue's rules), written
+# independently of the Rust models.
+
+DICTIONARY = {"certType": set("0123456"), "gloryType": {"1"}, "deductionType": {"0", "1", "2"},
+              "status": {"0", "1"}}
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+ID_CHECK = "10X98765432"
+# Wire fields of each model: name -> (json type, required).
+MODELS = {
+    "rosterPageRequest": {"dataID": (int, True), "orgCode": (str, True)},
+    "deduction": {f: (str, True) for f in ("orgCode", "certType", "certNo", "certName", "deductionID", "totalFee",
+                                          "deductionFee", "deductionTime", "gloryType", "deductionType")}
+                 | {"remarks": (str, False)},
+    "cancellation": {"orgCode": (str, True), "deductionID": (str, True), "deductionTime": (str, True)},
+    "deductCheckRequest": {"orgCode": (str, True), "deductTimeStart": (str, True), "deductionTimeEnd": (str, True)},
+}
+MODELS["deductCheckRecord"] = MODELS["deduction"] | {"status": (str, True), "cancelTime": (str, False)}
+
+
+def invalid(field):
+    raise Rejected(("invalid_field", field))
+
+
+def check_datetime(field, value):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}", value, re.ASCII):
+        invalid(field)
+    try:
+        return datetime.datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        invalid(field)
+
+
+def check_money(field, value):
+    if not re.fullmatch(r"[0-9]+\.[0-9]{2}", value, re.ASCII):
+        invalid(field)
+
+
+def validate_deduction(m):
+    for field in ("orgCode", "certType", "certNo", "certName", "deductionID", "totalFee", "deductionFee",
+                  "deductionTime", "gloryType", "deductionType"):
+        value = m[field]
+        if field in DICTIONARY and value not in DICTIONARY[field]:
+            invalid(field)
+        if field in ("totalFee", "deductionFee"):
+            check_money(field, value)
+        elif field == "deductionTime":
+            check_datetime(field, value)
+        elif value == "":
+            invalid(field)
+        if field == "certNo" and m["certType"] == "0":
+            digits = value[:17]
+            if len(value) != 18 or not re.fullmatch(r"[0-9]{17}", digits, re.ASCII):
+                invalid(field)
+            if value[17] != ID_CHECK[sum(int(d) * w for d, w in zip(digits, ID_WEIGHTS)) % 11]:
+                invalid(field)
+        if field == "deductionFee" and decimal.Decimal(value) > decimal.Decimal(m["totalFee"]):
+            invalid(field)
+
+
+def validate_model(model, text):
+    try:
+        m = json.loads(text)
+    except json.JSONDecodeError:
+        raise Rejected(("serialization", None))
+    if not isinstance(m, dict):
+        raise Rejected(("serialization", None))
+    for field, (kind, required) in MODELS[model].items():
+        if field not in m:
+            if required:
+                raise Rejected(("serialization", None))
+            continue
+        if not isinstance(m[field], kind) or isinstance(m[field], bool):
+            raise Rejected(("serialization", None))
+    if model == "rosterPageRequest":
+        if m["dataID"] < 0:
+            invalid("dataID")
+        if m["orgCode"] == "":
+            invalid("orgCode")
+    elif model in ("deduction", "deductCheckRecord"):
+        validate_deduction(m)
+        if model == "deductCheckRecord":
+            if m["status"] not in DICTIONARY["status"]:
+                invalid("status")
+            if m["status"] == "0" and "cancelTime" not in m:
+                invalid("cancelTime")
+            if "cancelTime" in m:
+                check_datetime("cancelTime", m["cancelTime"])
+    elif model == "cancellation":
+        for field in ("orgCode", "deductionID"):
+            if m[field] == "":
+                invalid(field)
+        check_datetime("deductionTime", m["deductionTime"])
+    elif model == "deductCheckRequest":
+        if m["orgCode"] == "":
+            invalid("orgCode")
+        start = check_datetime("deductTimeStart", m["deductTimeStart"])
+        end = check_datetime("deductionTimeEnd", m["deductionTimeEnd"])
+        if start > end:
+            invalid("deductionTimeEnd")
+
+
+BASE_DEDUCTION = {"orgCode": "106607", "certType": "0", "certNo": "11010519491231002X", "certName": "张三",
+                  "deductionID": "HIS-20240229-0001", "totalFee": "10.00", "deductionFee": "10.00",
+                  "deductionTime": "2024-02-29 23:59:59", "gloryType": "1", "deductionType": "0"}
+
+
+def deduction_with(**changes):
+    d = dict(BASE_DEDUCTION)
+    for k, v in changes.items():
+        if v is None:
+            d.pop(k, None)
+        else:
+            d[k] = v
+    return json.dumps(d, ensure_ascii=False)
+
+
+def record_with(**changes):
+    return json.dumps(json.loads(deduction_with()) | {"status": "1"} | changes, ensure_ascii=False)
+
+
+MODEL_CASES = [
+    ("deduction-valid", "deduction", deduction_with(), None,
+     "A resident ID whose check character X is worked by hand in core's validate.rs (sum 167, 167 mod 11 = 2 -> X)."),
+    ("deduction-valid-remarks", "deduction", deduction_with(remarks="复诊"), None, "Optional remarks."),
+    ("deduction-valid-partial-fee", "deduction", deduction_with(totalFee="100.00", deductionFee="99.99"), None,
+     "deductionFee below totalFee, compared as decimals, not as text ('99.99' > '100.00' as text)."),
+    ("deduction-valid-passport", "deduction", deduction_with(certType="6", certNo="E12345678"), None,
+     "Only resident IDs (certType 0) carry a check character."),
+    ("deduction-valid-other-check", "deduction", deduction_with(certNo="440524188001010014"), None,
+     "Check character 4 worked by hand in core's validate.rs (sum 195, 195 mod 11 = 8 -> 4)."),
+    ("deduction-cert-no-check-digit", "deduction", deduction_with(certNo="110105194912310021"), "certNo",
+     "The check character of 11010519491231002 is X, not 1."),
+    ("deduction-cert-no-lower-x", "deduction", deduction_with(certNo="11010519491231002x"), "certNo",
+     "GB 11643 writes the check character as upper-case X."),
+    ("deduction-cert-no-masked", "deduction", deduction_with(certNo="331166*****777X"), "certNo",
+     "A masked number (as the roster sends them) cannot be sent back."),
+    ("deduction-cert-no-17", "deduction", deduction_with(certNo="11010519491231002"), "certNo", "17 characters."),
+    ("deduction-org-code-empty", "deduction", deduction_with(orgCode=""), "orgCode", "Required, non-empty."),
+    ("deduction-cert-name-empty", "deduction", deduction_with(certName=""), "certName", "Required, non-empty."),
+    ("deduction-id-empty", "deduction", deduction_with(deductionID=""), "deductionID", "Required, non-empty."),
+    ("deduction-total-fee-integer", "deduction", deduction_with(totalFee="10"), "totalFee", "Needs two decimals."),
+    ("deduction-total-fee-one-decimal", "deduction", deduction_with(totalFee="10.0"), "totalFee",
+     "Needs exactly two decimals."),
+    ("deduction-fee-negative", "deduction", deduction_with(deductionFee="-1.00"), "deductionFee", "No sign allowed."),
+    ("deduction-fee-above-total", "deduction", deduction_with(deductionFee="10.01"), "deductionFee",
+     "deductionFee must not exceed totalFee."),
+    ("deduction-time-feb-30", "deduction", deduction_with(deductionTime="2024-02-30 10:00:00"), "deductionTime",
+     "Not a real date."),
+    ("deduction-time-iso-t", "deduction", deduction_with(deductionTime="2024-02-29T10:00:00"), "deductionTime",
+     "The separator is a space."),
+    ("deduction-cert-type-unknown", "deduction", deduction_with(certType="7"), "certType",
+     "Not in the dictionary (received codes are kept; sent ones are checked)."),
+    ("deduction-glory-type-unknown", "deduction", deduction_with(gloryType="2"), "gloryType", "Only 1 exists."),
+    ("deduction-type-unknown", "deduction", deduction_with(deductionType="3"), "deductionType", "Only 0, 1, 2 exist."),
+    ("deduction-missing-field", "deduction", deduction_with(certNo=None), "serialization",
+     "A required member missing from the JSON: the model cannot be built."),
+    ("deduction-fee-as-number", "deduction", deduction_with(totalFee=10.00), "serialization",
+     "Money is a JSON string, never a number."),
+    ("cancellation-valid", "cancellation",
+     '{"orgCode":"106607","deductionID":"HIS-1","deductionTime":"2024-03-01 08:00:00"}', None, "A cancellation."),
+    ("cancellation-id-empty", "cancellation",
+     '{"orgCode":"106607","deductionID":"","deductionTime":"2024-03-01 08:00:00"}', "deductionID", "Required."),
+    ("cancellation-time-bad", "cancellation",
+     '{"orgCode":"106607","deductionID":"HIS-1","deductionTime":"2024-03-01 08:00"}', "deductionTime",
+     "Seconds are required."),
+    ("deduct-check-request-valid", "deductCheckRequest",
+     '{"orgCode":"106607","deductTimeStart":"2024-03-01 00:00:00","deductionTimeEnd":"2024-03-01 23:59:59"}',
+     None, "The document's two differently formed names."),
+    ("deduct-check-request-reversed", "deductCheckRequest",
+     '{"orgCode":"106607","deductTimeStart":"2024-03-02 00:00:00","deductionTimeEnd":"2024-03-01 23:59:59"}',
+     "deductionTimeEnd", "The end before the start."),
+    ("deduct-check-request-uniform-names", "deductCheckRequest",
+     '{"orgCode":"106607","deductionTimeStart":"2024-03-01 00:00:00","deductionTimeEnd":"2024-03-01 23:59:59"}',
+     "serialization", "deductionTimeStart is not the document's name: deductTimeStart is missing."),
+    ("deduct-check-record-deducted", "deductCheckRecord", record_with(), None, "status 1 needs no cancelTime."),
+    ("deduct-check-record-cancelled", "deductCheckRecord", record_with(status="0", cancelTime="2024-03-01 08:00:00"),
+     None, "status 0 with its cancelTime."),
+    ("deduct-check-record-cancelled-no-time", "deductCheckRecord", record_with(status="0"), "cancelTime",
+     "cancelTime is required when status is 0."),
+    ("deduct-check-record-status-unknown", "deductCheckRecord", record_with(status="5"), "status",
+     "Only 0 and 1 exist."),
+    ("roster-page-request-valid", "rosterPageRequest", '{"dataID":0,"orgCode":"106607"}', None, "Start of a sync."),
+    ("roster-page-request-negative", "rosterPageRequest", '{"dataID":-1,"orgCode":"106607"}', "dataID",
+     "dataID is never negative."),
+    ("roster-page-request-org-empty", "rosterPageRequest", '{"dataID":5,"orgCode":""}', "orgCode", "Required."),
+    ("roster-page-request-data-id-string", "rosterPageRequest", '{"dataID":"0","orgCode":"106607"}', "serialization",
+     "dataID is an int on the wire."),
+]
+
+
+def build_models():
+    vectors = []
+    for name, model, text, expected, description in MODEL_CASES:
+        try:
+            validate_model(model, text)
+            got = None
+        except Rejected as rejected:
+            code, field = rejected.code
+            got = "serialization" if code == "serialization" else field
+        if got != expected:
+            sys.exit("%s: reference gives %s, the case expects %s" % (name, got, expected))
+        if expected is None:
+            expect = dict(valid=True)
+        elif expected == "serialization":
+            expect = dict(error="serialization")
+        else:
+            expect = dict(error="invalid_field", field=expected)
+        vectors.append(dict(name=name, description=description, model=model, json=text, expect=expect))
+    return dict(
+        description="Model vectors: the JSON text (wire names) of one model is deserialized and validated as "
+                    "something the institution sends; expect is valid, invalid_field with the field's wire "
+                    "name (the first failing field, in wire-table order), or serialization when the JSON "
+                    "cannot form the model (missing member, wrong JSON type). Models: rosterPageRequest, "
+                    "deduction, cancellation, deductCheckRequest, deductCheckRecord. Expected results checked "
+                    "by tests/vectors/reference.py's independent validator.",
+        vectors=vectors,
+    )
+
+
 def body_bytes(case):
     if "body_hex" in case:
         return bytes.fromhex(case["body_hex"])
@@ -607,21 +859,27 @@ def build_verification():
     vectors = []
     for case in VERIFICATION:
         try:
-            got = ("valid", verify(body_bytes(case), case["timestamp"], case["verify"]))
+            if "headers" in case["verify"]:
+                got = ("valid", verify_headers(body_bytes(case), case["verify"]))
+            else:
+                got = ("valid", verify(body_bytes(case), case["timestamp"], case["verify"]))
         except Rejected as rejected:
             got = ("error", rejected.code)
         want = ("error", case["error"]) if case["error"] else ("valid", case["key_index"])
         if got != want:
             sys.exit("%s: reference gives %s, the case expects %s" % (case["name"], got, want))
         expect = dict(error=case["error"]) if case["error"] else dict(valid=True, keyIndex=case["key_index"])
+        timestamp = {} if "headers" in case["verify"] else {"timestamp": case["timestamp"]}
         vectors.append(dict(name=case["name"], description=case["description"], body=case["body"],
-                            timestamp=case["timestamp"], verify=case["verify"], expect=expect))
+                            **timestamp, verify=case["verify"], expect=expect))
     return dict(
         description="Verification conformance vectors: a verifier configured with verify.keys (sid -> keys, "
                     "in order), verify.maxSkewSeconds, a clock stopped at verify.now (14 digits, UTC+8) and, "
-                    "when verify.replayCache, a replay cache, is presented the body with headers sid, "
-                    "timestamp and sign verify.presentations times; expect is the result of the last "
-                    "presentation: valid with the index of the matching key, or the stable error code.",
+                    "when verify.replayCache, a replay cache, is presented the body with headers sid "
+                    "(verify.sid), timestamp (the vector's timestamp) and sign (verify.sign) "
+                    "verify.presentations times; or, when verify.headers is given instead, with exactly "
+                    "those headers (names in any case). expect is the result of the last presentation: "
+                    "valid with the index of the matching key, or the stable error code.",
         vectors=vectors,
     )
 
@@ -635,6 +893,7 @@ def main():
     outputs = {
         HERE / "signing.json": render(build_signing()),
         HERE / "verification.json": render(build_verification()),
+        HERE / "models.json": render(build_models()),
         HERE / "spec-example.body.json": SPEC_BODY,
     }
     stale = []
@@ -648,8 +907,12 @@ def main():
     verification = json.loads(outputs[HERE / "verification.json"])["vectors"]
     errors = sum(1 for v in signing if "error" in v["expect"]) + sum(1 for v in verification if "error" in v["expect"])
     codes = sorted({v["expect"]["error"] for v in signing + verification if "error" in v["expect"]})
-    print("reference: %d signing vectors (%d passing), %d verification vectors; %d expect an error, codes: %s"
-          % (len(signing), sum(1 for v in signing if "sign" in v["expect"]), len(verification), errors, ", ".join(codes)))
+    models = json.loads(outputs[HERE / "models.json"])["vectors"]
+    codes = sorted(set(codes) | {v["expect"]["error"] for v in models if "error" in v["expect"]})
+    print("reference: %d signing vectors (%d passing), %d verification vectors, %d model vectors; "
+          "%d signing/verification vectors expect an error; codes covered: %s"
+          % (len(signing), sum(1 for v in signing if "sign" in v["expect"]), len(verification), len(models), errors,
+             ", ".join(codes)))
     if stale:
         sys.exit("stale vector files (run python3 tests/vectors/reference.py): " + ", ".join(stale))
 

@@ -448,33 +448,21 @@ mod tests {
         type BreakIt = fn(&mut Deduction);
         let cases: [(&str, BreakIt); 10] = [
             ("orgCode", |d| d.org_code.clear()),
-            (
-                "certType",
-                |d| d.cert_type = CertType::Unknown("7".into()),
-            ),
-            (
-                "certNo",
-                |d| d.cert_no = "11010519491231002Y".into(),
-            ),
+            ("certType", |d| d.cert_type = CertType::Unknown("7".into())),
+            ("certNo", |d| d.cert_no = "11010519491231002Y".into()),
             ("certName", |d| d.cert_name.clear()),
             ("deductionID", |d| d.deduction_id.clear()),
             ("totalFee", |d| d.total_fee = "10".into()),
-            (
-                "deductionFee",
-                |d| d.deduction_fee = "10.01".into(),
-            ),
-            (
-                "deductionTime",
-                |d| d.deduction_time = "2021-02-30 00:00:00".into(),
-            ),
-            (
-                "gloryType",
-                |d| d.glory_type = GloryType::Unknown("2".into()),
-            ),
-            (
-                "deductionType",
-                |d| d.deduction_type = DeductionType::Unknown("9".into()),
-            ),
+            ("deductionFee", |d| d.deduction_fee = "10.01".into()),
+            ("deductionTime", |d| {
+                d.deduction_time = "2021-02-30 00:00:00".into()
+            }),
+            ("gloryType", |d| {
+                d.glory_type = GloryType::Unknown("2".into())
+            }),
+            ("deductionType", |d| {
+                d.deduction_type = DeductionType::Unknown("9".into())
+            }),
         ];
         for (field, break_it) in cases {
             let mut d = deduction();

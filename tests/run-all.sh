@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs every test of the project, installing what is missing first. CI runs exactly this
+# (.ci/run calls it and nothing else). Each runner prints its own summary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$SECONDS
+
+step "toolchain"
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo not found: install Rust with rustup (https://rustup.rs) and run this again" >&2
+    exit 1
+fi
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+cargo --version
+python3 --version
+
+step "conformance vectors: the independent Python reference reproduces every committed vector"
+python3 tests/vectors/reference.py --check
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings (all targets: tests, benches, binaries)"
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+
+step "cargo test (unit, conformance vectors, property tests, CLI, doc tests)"
+cargo test --workspace --all-features --locked
+
+step "glorycard-core builds for wasm32-unknown-unknown"
+cargo build -p glorycard-core --target wasm32-unknown-unknown --locked
+
+step "fuzz targets compile (they are run by hand: see README, Fuzzing)"
+cargo check --manifest-path core/fuzz/Cargo.toml --quiet
+
+printf '\nall tests passed in %d s\n' $((SECONDS - started))
