@@ -52,9 +52,7 @@ impl Signature {
 
 impl fmt::Display for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = [0u8; 64];
-        // Encoding 32 bytes into 64 always fits.
-        hex::encode_to_slice(self.0, &mut text).map_err(|_| fmt::Error)?;
+        let text: [u8; 64] = hex_encode(&self.0, b"0123456789abcdef");
         f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
     }
 }
@@ -83,6 +81,16 @@ impl<'de> serde::Deserialize<'de> for Signature {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         Signature::parse(&text).map_err(serde::de::Error::custom)
     }
+}
+
+/// Hex-encodes `N` bytes into `2N` digits from `alphabet` (upper or lower case).
+fn hex_encode<const N: usize, const M: usize>(bytes: &[u8; N], alphabet: &[u8; 16]) -> [u8; M] {
+    let mut out = [0u8; M];
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = alphabet[usize::from(byte >> 4)];
+        pair[1] = alphabet[usize::from(byte & 0x0f)];
+    }
+    out
 }
 
 /// Feeds STRINGA into MD5 through a buffer, so that many small pieces cost one
@@ -148,15 +156,14 @@ fn finish(mut md5: Md5, key: &[u8], timestamp: &Timestamp) -> Result<([u8; 32], 
     md5.update(key);
     md5.update(b"&timestamp=");
     md5.update(timestamp.as_str().as_bytes());
-    let digest = md5.finalize();
-    let mut md5_upper = [0u8; 32];
-    hex::encode_to_slice(digest, &mut md5_upper).map_err(|_| Error::EmptyKey)?;
-    md5_upper.make_ascii_uppercase();
+    let digest: [u8; 16] = md5.finalize().into();
+    let md5_upper = hex_encode(&digest, b"0123456789ABCDEF");
     Ok((md5_upper, hmac_sign(key, &md5_upper)?))
 }
 
 pub(crate) fn hmac_sign(key: &[u8], message: &[u8]) -> Result<Signature, Error> {
-    // HMAC accepts keys of any length; the error arm is unreachable for HMAC-SHA256.
+    // HMAC takes keys of any length (longer ones are hashed first), so this cannot fail
+    // for a non-empty key, and empty keys are refused before signing starts.
     let mut mac = HmacSha256::new_from_slice(key).map_err(|_| Error::EmptyKey)?;
     mac.update(message);
     Ok(Signature(mac.finalize().into_bytes().into()))
