@@ -18,6 +18,15 @@ fn spec_body_path() -> PathBuf {
     vectors_dir().join("spec-example.body.json")
 }
 
+/// `COMMAND --key SPEC_KEY --timestamp SPEC_TS EXTRA...`
+fn with_spec_key<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    [command, "--key", SPEC_KEY, "--timestamp", SPEC_TS]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect()
+}
+
 fn glorycard(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
     command.args(args).env_remove("GLORYCARD_KEY");
@@ -32,7 +41,11 @@ fn glorycard(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Outpu
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().unwrap();
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
+        // The command may fail and exit before reading its input (no key, say).
+        match child.stdin.take().unwrap().write_all(input) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("writing stdin: {e}"),
+            _ => {}
+        }
     }
     child.wait_with_output().unwrap()
 }
@@ -70,18 +83,7 @@ fn assert_failure(output: &Output, status: i32, needle: &str) {
 #[test]
 fn signs_the_spec_example() {
     let body = spec_body_path();
-    let out = glorycard(
-        &[
-            "sign",
-            "--key",
-            SPEC_KEY,
-            "--timestamp",
-            SPEC_TS,
-            body.to_str().unwrap(),
-        ],
-        None,
-        &[],
-    );
+    let out = glorycard(&with_spec_key("sign", &[body.to_str().unwrap()]), None, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), format!("{SPEC_SIGN}\n"));
 }
@@ -126,16 +128,10 @@ fn reads_stdin_and_every_key_source() {
 #[test]
 fn headers_as_json() {
     let out = glorycard(
-        &[
+        &with_spec_key(
             "sign",
-            "--key",
-            SPEC_KEY,
-            "--timestamp",
-            SPEC_TS,
-            "--headers",
-            "--sid",
-            "47258258201708031835123456",
-        ],
+            &["--headers", "--sid", "47258258201708031835123456"],
+        ),
         Some(&std::fs::read(spec_body_path()).unwrap()),
         &[],
     );
@@ -287,16 +283,7 @@ fn verify_exit_statuses() {
     let body = spec_body_path();
     let body = body.to_str().unwrap();
     let ok = glorycard(
-        &[
-            "verify",
-            "--key",
-            SPEC_KEY,
-            "--timestamp",
-            SPEC_TS,
-            "--sign",
-            &SPEC_SIGN.to_uppercase(),
-            body,
-        ],
+        &with_spec_key("verify", &["--sign", &SPEC_SIGN.to_uppercase(), body]),
         None,
         &[],
     );
@@ -306,48 +293,19 @@ fn verify_exit_statuses() {
     );
     let wrong = SPEC_SIGN.replace("ec94", "ec95");
     let mismatch = glorycard(
-        &[
-            "verify",
-            "--key",
-            SPEC_KEY,
-            "--timestamp",
-            SPEC_TS,
-            "--sign",
-            &wrong,
-            body,
-        ],
+        &with_spec_key("verify", &["--sign", &wrong, body]),
         None,
         &[],
     );
     assert_failure(&mismatch, 1, "signature_mismatch");
     let malformed = glorycard(
-        &[
-            "verify",
-            "--key",
-            SPEC_KEY,
-            "--timestamp",
-            SPEC_TS,
-            "--sign",
-            "abc",
-            body,
-        ],
+        &with_spec_key("verify", &["--sign", "abc", body]),
         None,
         &[],
     );
     assert_failure(&malformed, 2, "invalid_signature_format");
     let stale = glorycard(
-        &[
-            "verify",
-            "--key",
-            SPEC_KEY,
-            "--timestamp",
-            SPEC_TS,
-            "--sign",
-            SPEC_SIGN,
-            "--max-skew",
-            "300",
-            body,
-        ],
+        &with_spec_key("verify", &["--sign", SPEC_SIGN, "--max-skew", "300", body]),
         None,
         &[],
     );
@@ -358,14 +316,7 @@ fn verify_exit_statuses() {
 fn explain_shows_stages_and_masks_the_key() {
     let body = spec_body_path();
     let out = glorycard(
-        &[
-            "explain",
-            "--key",
-            SPEC_KEY,
-            "--timestamp",
-            SPEC_TS,
-            body.to_str().unwrap(),
-        ],
+        &with_spec_key("explain", &[body.to_str().unwrap()]),
         None,
         &[],
     );
@@ -387,16 +338,7 @@ fn explain_expect_diagnoses_a_mismatch() {
     let body = spec_body_path();
     let body = body.to_str().unwrap();
     let matched = glorycard(
-        &[
-            "explain",
-            "--key",
-            SPEC_KEY,
-            "--timestamp",
-            SPEC_TS,
-            "--expect",
-            SPEC_SIGN,
-            body,
-        ],
+        &with_spec_key("explain", &["--expect", SPEC_SIGN, body]),
         None,
         &[],
     );
@@ -406,16 +348,7 @@ fn explain_expect_diagnoses_a_mismatch() {
     // Python's hashlib and hmac from the document's printed STRINGA (orderNum fixed).
     let as_written = "5f6b2d380043b2c023dfb49369c7875cc78075a49310789ed6335db403fc7152";
     let out = glorycard(
-        &[
-            "explain",
-            "--key",
-            SPEC_KEY,
-            "--timestamp",
-            SPEC_TS,
-            "--expect",
-            as_written,
-            body,
-        ],
+        &with_spec_key("explain", &["--expect", as_written, body]),
         None,
         &[],
     );

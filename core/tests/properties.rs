@@ -184,22 +184,27 @@ impl Style {
                 if self.pick(2) == 0 {
                     order.reverse();
                 }
-                out.push('{');
-                for (i, (k, v)) in order.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    self.space(out);
-                    self.string(k, out);
-                    self.space(out);
-                    out.push(':');
-                    self.space(out);
-                    self.value(v, out);
-                    self.space(out);
-                }
-                out.push('}');
+                self.object(order.into_iter().map(|(k, v)| (k.as_str(), v)), out);
             }
         }
+    }
+
+    /// Writes an object with these members, in this order (repeated keys kept).
+    fn object<'j>(&mut self, members: impl Iterator<Item = (&'j str, &'j Json)>, out: &mut String) {
+        out.push('{');
+        for (i, (k, v)) in members.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            self.space(out);
+            self.string(k, out);
+            self.space(out);
+            out.push(':');
+            self.space(out);
+            self.value(v, out);
+            self.space(out);
+        }
+        out.push('}');
     }
 }
 
@@ -260,18 +265,8 @@ proptest! {
     ) {
         let keys: Vec<&str> = members.iter().map(|(k, _)| *k).collect();
         let has_duplicate = (0..keys.len()).any(|i| keys[i + 1..].contains(&keys[i]));
-        // Render members in the generated order (duplicates kept) by hand.
-        let mut style = Style(seed);
-        let mut body = String::from("{");
-        for (i, (k, v)) in members.iter().enumerate() {
-            if i > 0 {
-                body.push(',');
-            }
-            style.string(k, &mut body);
-            body.push(':');
-            style.value(v, &mut body);
-        }
-        body.push('}');
+        let mut body = String::new();
+        Style(seed).object(members.iter().map(|(k, v)| (*k, v)), &mut body);
         let result = canonicalize(body.as_bytes());
         if has_duplicate {
             prop_assert_eq!(result.map_err(|e| e.code()), Err("duplicate_key"), "{}", body);
