@@ -31,6 +31,8 @@ enum Why {
     NumberTooLong,
     /// A repeated key; the offset is its string's opening quote.
     DuplicateKey,
+    /// Valid JSON whose top level is not an object (what it is instead).
+    NotAnObject(&'static str),
 }
 
 type Parsed<T> = Result<T, Fail>;
@@ -106,23 +108,18 @@ impl<'a> Document<'a> {
         // UTF-8 is checked where it can occur legally, inside strings; any other error
         // re-checks the whole body, so invalid UTF-8 anywhere is reported first, as a
         // decode-then-parse implementation would.
-        Self::parse_utf8_checked_lazily(input, verbatim_numbers).map_err(|error| {
+        Self::parse_unchecked(input, verbatim_numbers).map_err(|fail| {
             match std::str::from_utf8(input) {
                 Err(e) => Error::InvalidUtf8 {
                     offset: e.valid_up_to(),
                     reason: "not a valid UTF-8 sequence",
                 },
-                Ok(_) => error,
+                Ok(_) => fail.into_error(input),
             }
         })
     }
 
-    fn parse_utf8_checked_lazily(input: &'a [u8], verbatim_numbers: bool) -> Result<Self, Error> {
-        Self::parse_unchecked(input, verbatim_numbers).map_err(|fail| fail.into_error(input))?
-    }
-
-    /// Parses; the outer result is a parse failure, the inner one a document-level error.
-    fn parse_unchecked(input: &'a [u8], verbatim_numbers: bool) -> Parsed<Result<Self, Error>> {
+    fn parse_unchecked(input: &'a [u8], verbatim_numbers: bool) -> Parsed<Self> {
         let mut parser = Parser::new(input, verbatim_numbers);
         parser.skip_whitespace();
         let root_offset = parser.pos;
@@ -132,18 +129,20 @@ impl<'a> Document<'a> {
             return Err(parser.syntax("unexpected data after the JSON value"));
         }
         if kind != Kind::Object {
-            return Ok(Err(Error::NotAnObject {
-                found: match kind {
-                    Kind::Null => "null",
-                    Kind::False | Kind::True => "a boolean",
-                    Kind::Number => "a number",
-                    Kind::String => "a string",
-                    Kind::Array => "an array",
-                    Kind::Object => "an object",
-                },
-            }));
+            let found = match kind {
+                Kind::Null => "null",
+                Kind::False | Kind::True => "a boolean",
+                Kind::Number => "a number",
+                Kind::String => "a string",
+                Kind::Array => "an array",
+                Kind::Object => "an object",
+            };
+            return Err(Fail {
+                offset: root_offset,
+                why: Why::NotAnObject(found),
+            });
         }
-        Ok(Ok(Document {
+        Ok(Document {
             input,
             arena: parser.arena,
             nodes: parser.nodes,
@@ -155,7 +154,7 @@ impl<'a> Document<'a> {
                 flags,
             },
             needs_global_order: parser.needs_global_order,
-        }))
+        })
     }
 
     /// The decoded key of an object member.
@@ -811,6 +810,7 @@ impl Fail {
                 offset,
                 limit: MAX_DEPTH,
             },
+            Why::NotAnObject(found) => Error::NotAnObject { found },
             Why::NumberTooLong => Error::NumberOutOfRange {
                 offset,
                 limit: MAX_NUMBER_LEN,
