@@ -159,12 +159,7 @@ impl<'a> Document<'a> {
 
     /// The decoded key of an object member.
     pub fn key(&self, node: &Node) -> &[u8] {
-        bytes(
-            self.input,
-            &self.arena,
-            node.key,
-            node.flags & KEY_IN_ARENA != 0,
-        )
+        key_of(self.input, &self.arena, node)
     }
 
     /// The text of a scalar: decoded string, canonical number, `true`/`false`; empty for null.
@@ -198,6 +193,11 @@ impl<'a> Document<'a> {
             _ => None,
         }
     }
+}
+
+/// The decoded key of an object member.
+fn key_of<'s>(input: &'s [u8], arena: &'s [u8], node: &Node) -> &'s [u8] {
+    bytes(input, arena, node.key, node.flags & KEY_IN_ARENA != 0)
 }
 
 fn bytes<'s>(input: &'s [u8], arena: &'s [u8], span: Span, in_arena: bool) -> &'s [u8] {
@@ -610,10 +610,7 @@ impl<'a> Parser<'a> {
         keyed.clear();
         keyed.extend(members.iter().enumerate().map(|(i, m)| {
             (
-                prefix8(
-                    bytes(input, arena, m.key, m.flags & KEY_IN_ARENA != 0),
-                    Document::terminator(m.kind),
-                ),
+                prefix8(key_of(input, arena, m), Document::terminator(m.kind)),
                 i as u32,
             )
         }));
@@ -667,7 +664,7 @@ fn find_duplicate(
 ) -> Option<(u32, u32)> {
     let key = |i: u32| {
         let m = &members[i as usize];
-        bytes(input, arena, m.key, m.flags & KEY_IN_ARENA != 0)
+        key_of(input, arena, m)
     };
     // Same key and kind: equal prefixes, next to each other.
     if let Some(pair) = sorted
@@ -840,9 +837,9 @@ impl Fail {
 /// document takes the global sort (see [`Document::needs_global_order`]).
 fn compare_members(input: &[u8], arena: &[u8], a: &Node, b: &Node) -> Ordering {
     compare_effective(
-        bytes(input, arena, a.key, a.flags & KEY_IN_ARENA != 0),
+        key_of(input, arena, a),
         Document::terminator(a.kind),
-        bytes(input, arena, b.key, b.flags & KEY_IN_ARENA != 0),
+        key_of(input, arena, b),
         Document::terminator(b.kind),
     )
 }
