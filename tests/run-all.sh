@@ -30,6 +30,9 @@ cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 step "cargo test (unit, conformance vectors, property tests, CLI, doc tests)"
 cargo test --workspace --all-features --locked
 
+step "rustdoc (warnings, such as broken intra-doc links, are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked
+
 step "glorycard-core builds for wasm32-unknown-unknown"
 cargo build -p glorycard-core --target wasm32-unknown-unknown --locked
 
