@@ -9,6 +9,7 @@
 
 use std::cmp::Ordering;
 
+use super::Reason;
 use super::number::{self, Canonical, MAX_NUMBER_LEN, NumberError};
 use crate::Error;
 
@@ -19,14 +20,14 @@ pub const MAX_DEPTH: usize = 64;
 /// an [`Error`] once, at the boundary.
 #[derive(Debug, Clone, Copy)]
 struct Fail {
-    offset: usize,
+    offset: u32,
     why: Why,
 }
 
 #[derive(Debug, Clone, Copy)]
 enum Why {
-    Syntax(&'static str),
-    Utf8(&'static str),
+    Syntax(Reason),
+    Utf8(Reason),
     TooDeep,
     NumberTooLong,
     /// A repeated key; the offset is its string's opening quote.
@@ -112,7 +113,7 @@ impl<'a> Document<'a> {
             match std::str::from_utf8(input) {
                 Err(e) => Error::InvalidUtf8 {
                     offset: e.valid_up_to(),
-                    reason: "not a valid UTF-8 sequence",
+                    reason: Reason::InvalidUtf8.text(),
                 },
                 Ok(_) => fail.into_error(input),
             }
@@ -126,7 +127,7 @@ impl<'a> Document<'a> {
         let (kind, value, flags) = parser.parse_value(1)?;
         parser.skip_whitespace();
         if parser.pos != input.len() {
-            return Err(parser.syntax("unexpected data after the JSON value"));
+            return Err(parser.syntax(Reason::TrailingData));
         }
         if kind != Kind::Object {
             let found = match kind {
@@ -137,10 +138,7 @@ impl<'a> Document<'a> {
                 Kind::Array => "an array",
                 Kind::Object => "an object",
             };
-            return Err(Fail {
-                offset: root_offset,
-                why: Why::NotAnObject(found),
-            });
+            return Err(Fail::at(root_offset, Why::NotAnObject(found)));
         }
         Ok(Document {
             input,
@@ -239,11 +237,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn syntax(&self, reason: &'static str) -> Fail {
-        Fail {
-            offset: self.pos,
-            why: Why::Syntax(reason),
-        }
+    fn syntax(&self, reason: Reason) -> Fail {
+        Fail::at(self.pos, Why::Syntax(reason))
     }
 
     fn skip_whitespace(&mut self) {
@@ -261,7 +256,7 @@ impl<'a> Parser<'a> {
             self.pos += literal.len();
             Ok(())
         } else {
-            Err(self.syntax("expected a JSON value"))
+            Err(self.syntax(Reason::ExpectedValue))
         }
     }
 
@@ -271,7 +266,7 @@ impl<'a> Parser<'a> {
             Some(b'{') => self.parse_object(depth),
             Some(b'[') => self.parse_array(depth),
             Some(b'"') => {
-                let (span, in_arena) = self.parse_string()?;
+                let (span, in_arena, _) = self.parse_string::<false>()?;
                 Ok((
                     Kind::String,
                     span,
@@ -288,8 +283,8 @@ impl<'a> Parser<'a> {
             Some(b'n') => self
                 .expect_literal(b"null")
                 .map(|()| (Kind::Null, Span::default(), 0)),
-            Some(_) => Err(self.syntax("expected a JSON value")),
-            None => Err(self.syntax("unexpected end of input, expected a JSON value")),
+            Some(_) => Err(self.syntax(Reason::ExpectedValue)),
+            None => Err(self.syntax(Reason::UnexpectedEnd)),
         }
     }
 
@@ -311,62 +306,68 @@ impl<'a> Parser<'a> {
                 let written = self.arena.len() - arena_start;
                 Ok((Kind::Number, span(arena_start, written), VALUE_IN_ARENA))
             }
-            Err(NumberError::Syntax(at, reason)) => Err(Fail {
-                offset: start + at,
-                why: Why::Syntax(reason),
-            }),
-            Err(NumberError::TooLong) => Err(Fail {
-                offset: start,
-                why: Why::NumberTooLong,
-            }),
+            Err(NumberError::Syntax(at, reason)) => Err(Fail::at(start + at, Why::Syntax(reason))),
+            Err(NumberError::TooLong) => Err(Fail::at(start, Why::NumberTooLong)),
         }
     }
 
     /// Parses a string at `pos` (on its opening quote). Returns its decoded text's span and
     /// whether that span is in the arena (an escape had to be decoded).
-    fn parse_string(&mut self) -> Parsed<(Span, bool)> {
+    /// Parses a string at `pos` (on its opening quote). Returns its decoded text's span,
+    /// whether that span is in the arena (an escape had to be decoded), and, for a `KEY`,
+    /// whether the text contains `.` or `[` (found in the same scan).
+    fn parse_string<const KEY: bool>(&mut self) -> Parsed<(Span, bool, bool)> {
         self.pos += 1;
         let start = self.pos;
-        let mut non_ascii = false;
+        let mut seen = Seen::default();
         // Fast path: no escapes, the text is borrowed from the input.
         loop {
-            self.pos = skip_plain(self.input, self.pos, &mut non_ascii);
+            self.pos = skip_plain::<KEY>(self.input, self.pos, &mut seen);
             match self.input.get(self.pos) {
                 Some(b'"') => {
                     let len = self.pos - start;
-                    self.check_utf8(start, non_ascii)?;
+                    self.check_utf8(start, seen.non_ascii)?;
                     self.pos += 1;
-                    return Ok((span(start, len), false));
+                    return Ok((span(start, len), false, seen.dot_or_bracket));
                 }
                 Some(b'\\') => break,
                 Some(0x00..=0x1f) => {
-                    return Err(self.syntax("unescaped control character in string"));
+                    return Err(self.syntax(Reason::ControlCharacter));
                 }
                 Some(&byte) => {
-                    non_ascii |= byte >= 0x80;
+                    seen.byte::<KEY>(byte);
                     self.pos += 1;
                 }
-                None => return Err(self.syntax("unterminated string")),
+                None => return Err(self.syntax(Reason::UnterminatedString)),
             }
         }
-        self.check_utf8(start, non_ascii)?;
+        self.check_utf8(start, seen.non_ascii)?;
+        let (text, in_arena) = self.parse_escaped_string(start)?;
+        let dot_or_bracket =
+            KEY && has_dot_or_bracket(bytes(self.input, &self.arena, text, in_arena));
+        Ok((text, in_arena, dot_or_bracket))
+    }
+
+    /// The rest of a string from its first backslash at `pos` (`start`: after the opening
+    /// quote): decoded into the arena. Kept apart so the common path stays small.
+    #[cold]
+    #[inline(never)]
+    fn parse_escaped_string(&mut self, start: usize) -> Parsed<(Span, bool)> {
         let arena_start = self.arena.len();
         self.arena.extend_from_slice(&self.input[start..self.pos]);
         // Runs here may end inside a character (at a chunk boundary), so the decoded text
         // is validated once, whole, at the closing quote.
-        let mut non_ascii = false;
+        let mut seen = Seen::default();
         loop {
             let run_start = self.pos;
-            self.pos = skip_plain(self.input, self.pos, &mut non_ascii);
+            self.pos = skip_plain::<false>(self.input, self.pos, &mut seen);
             self.arena
                 .extend_from_slice(&self.input[run_start..self.pos]);
             match self.input.get(self.pos) {
                 Some(b'"') => {
-                    if non_ascii {
-                        std::str::from_utf8(&self.arena[arena_start..]).map_err(|_| Fail {
-                            offset: start,
-                            why: Why::Utf8("not a valid UTF-8 sequence"),
-                        })?;
+                    if seen.non_ascii {
+                        std::str::from_utf8(&self.arena[arena_start..])
+                            .map_err(|_| Fail::at(start, Why::Utf8(Reason::InvalidUtf8)))?;
                     }
                     self.pos += 1;
                     let len = self.arena.len() - arena_start;
@@ -374,14 +375,14 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'\\') => self.decode_escape()?,
                 Some(0x00..=0x1f) => {
-                    return Err(self.syntax("unescaped control character in string"));
+                    return Err(self.syntax(Reason::ControlCharacter));
                 }
                 Some(&byte) => {
-                    non_ascii |= byte >= 0x80;
+                    seen.byte::<false>(byte);
                     self.arena.push(byte);
                     self.pos += 1;
                 }
-                None => return Err(self.syntax("unterminated string")),
+                None => return Err(self.syntax(Reason::UnterminatedString)),
             }
         }
     }
@@ -393,10 +394,7 @@ impl<'a> Parser<'a> {
         }
         std::str::from_utf8(&self.input[start..self.pos])
             .map(|_| ())
-            .map_err(|e| Fail {
-                offset: start + e.valid_up_to(),
-                why: Why::Utf8("not a valid UTF-8 sequence"),
-            })
+            .map_err(|e| Fail::at(start + e.valid_up_to(), Why::Utf8(Reason::InvalidUtf8)))
     }
 
     /// Decodes the escape at `pos` (on its backslash) into the arena.
@@ -441,10 +439,7 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
             _ => {
-                return Err(Fail {
-                    offset: escape_at,
-                    why: Why::Syntax("invalid escape sequence"),
-                });
+                return Err(Fail::at(escape_at, Why::Syntax(Reason::InvalidEscape)));
             }
         };
         self.arena.push(decoded);
@@ -453,10 +448,10 @@ impl<'a> Parser<'a> {
     }
 
     fn hex4(&self, at: usize) -> Parsed<u16> {
-        let digits = self.input.get(at..at + 4).ok_or(Fail {
-            offset: at,
-            why: Why::Syntax("\\u escape needs four hex digits"),
-        })?;
+        let digits = self
+            .input
+            .get(at..at + 4)
+            .ok_or(Fail::at(at, Why::Syntax(Reason::ShortUnicodeEscape)))?;
         let mut unit: u16 = 0;
         for (i, &d) in digits.iter().enumerate() {
             let nibble = match d {
@@ -464,10 +459,7 @@ impl<'a> Parser<'a> {
                 b'a'..=b'f' => d - b'a' + 10,
                 b'A'..=b'F' => d - b'A' + 10,
                 _ => {
-                    return Err(Fail {
-                        offset: at + i,
-                        why: Why::Syntax("\\u escape needs four hex digits"),
-                    });
+                    return Err(Fail::at(at + i, Why::Syntax(Reason::ShortUnicodeEscape)));
                 }
             };
             unit = unit << 4 | u16::from(nibble);
@@ -477,10 +469,7 @@ impl<'a> Parser<'a> {
 
     fn enter(&mut self, depth: usize) -> Parsed<()> {
         if depth > MAX_DEPTH {
-            return Err(Fail {
-                offset: self.pos,
-                why: Why::TooDeep,
-            });
+            return Err(Fail::at(self.pos, Why::TooDeep));
         }
         self.pos += 1;
         self.skip_whitespace();
@@ -496,17 +485,14 @@ impl<'a> Parser<'a> {
         }
         loop {
             if self.input.get(self.pos) != Some(&b'"') {
-                return Err(self.syntax("expected a string key"));
+                return Err(self.syntax(Reason::ExpectedKey));
             }
             let key_offset = self.pos;
-            let (key, key_in_arena) = self.parse_string()?;
-            let key_bytes = bytes(self.input, &self.arena, key, key_in_arena);
-            if has_dot_or_bracket(key_bytes) {
-                self.needs_global_order = true;
-            }
+            let (key, key_in_arena, dot_or_bracket) = self.parse_string::<true>()?;
+            self.needs_global_order |= dot_or_bracket;
             self.skip_whitespace();
             if self.input.get(self.pos) != Some(&b':') {
-                return Err(self.syntax("expected ':' after an object key"));
+                return Err(self.syntax(Reason::ExpectedColon));
             }
             self.pos += 1;
             self.skip_whitespace();
@@ -528,7 +514,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     break;
                 }
-                _ => return Err(self.syntax("expected ',' or '}' in an object")),
+                _ => return Err(self.syntax(Reason::ExpectedCommaOrBrace)),
             }
         }
         self.close_object(base)
@@ -566,7 +552,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     break;
                 }
-                _ => return Err(self.syntax("expected ',' or ']' in an array")),
+                _ => return Err(self.syntax(Reason::ExpectedCommaOrBracket)),
             }
         }
         let count = self.stack.len() - base;
@@ -627,10 +613,7 @@ impl<'a> Parser<'a> {
         if let Some((a, b)) = duplicate {
             let offset = members[a as usize].offset.max(members[b as usize].offset) as usize;
             self.order = order;
-            return Err(Fail {
-                offset,
-                why: Why::DuplicateKey,
-            });
+            return Err(Fail::at(offset, Why::DuplicateKey));
         }
         let children = self.move_children(base, Some(&order));
         self.order = order;
@@ -642,10 +625,16 @@ impl<'a> Parser<'a> {
 /// differ, they order the full strings; if equal, the full comparison decides.
 fn prefix8(key: &[u8], terminator: Option<u8>) -> u64 {
     let mut buffer = [0u8; 8];
-    let n = key.len().min(8);
-    buffer[..n].copy_from_slice(&key[..n]);
-    if let (Some(t), true) = (terminator, key.len() < 8) {
-        buffer[key.len()] = t;
+    match key.get(..8) {
+        Some(first8) => buffer.copy_from_slice(first8),
+        None => {
+            for (slot, &byte) in buffer.iter_mut().zip(key) {
+                *slot = byte;
+            }
+            if let Some(t) = terminator {
+                buffer[key.len()] = t;
+            }
+        }
     }
     u64::from_be_bytes(buffer)
 }
@@ -734,32 +723,58 @@ fn index_order(count: u32, out: &mut Vec<u32>) {
 /// Skips string bytes that need no attention, eight at a time: returns the position of
 /// the first `"`, `\\` or control character at or after `pos` (or a position a few bytes
 /// before it, or the end of the input).
-fn skip_plain(input: &[u8], mut pos: usize, non_ascii: &mut bool) -> usize {
+fn skip_plain<const KEY: bool>(input: &[u8], mut pos: usize, seen: &mut Seen) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
     let mut high_bits = 0;
+    let mut dots = 0;
     while let Some(Ok(chunk)) = input.get(pos..pos + 8).map(<[u8; 8]>::try_from) {
         let word = u64::from_le_bytes(chunk);
-        let quote = word ^ (ONES * u64::from(b'"'));
-        let backslash = word ^ (ONES * u64::from(b'\\'));
         // The classic "has a zero byte" test; its lowest flag is always a true hit, and
         // bytes >= 0x80 (UTF-8) are never flagged.
-        let special = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (word.wrapping_sub(ONES * 0x20) & !word))
-            & HIGHS;
-        if special != 0 {
-            let stop = (special.trailing_zeros() / 8) as usize;
-            // Only the bytes before the stop belong to the run.
-            high_bits |= word & HIGHS & ((1u64 << (stop * 8)) - 1);
-            *non_ascii |= high_bits != 0;
-            return pos + stop;
+        let special = has_zero_byte(word ^ (ONES * u64::from(b'"')))
+            | has_zero_byte(word ^ (ONES * u64::from(b'\\')))
+            | ((word.wrapping_sub(ONES * 0x20) & !word) & HIGHS);
+        // Only the bytes before a stop belong to the run.
+        let run = if special == 0 {
+            u64::MAX
+        } else {
+            (1u64 << special.trailing_zeros()) - 1
+        };
+        high_bits |= word & HIGHS & run;
+        if KEY {
+            dots |= (has_zero_byte(word ^ (ONES * u64::from(b'.')))
+                | has_zero_byte(word ^ (ONES * u64::from(b'['))))
+                & run;
         }
-        high_bits |= word & HIGHS;
+        if special != 0 {
+            pos += (special.trailing_zeros() / 8) as usize;
+            break;
+        }
         pos += 8;
     }
-    *non_ascii |= high_bits != 0;
+    seen.non_ascii |= high_bits != 0;
+    seen.dot_or_bracket |= dots != 0;
     pos
+}
+
+/// What a string scan noticed on the way.
+#[derive(Debug, Default, Clone, Copy)]
+struct Seen {
+    /// A byte >= 0x80: the run must be validated as UTF-8.
+    non_ascii: bool,
+    /// A `.` or `[` (scanned for keys only).
+    dot_or_bracket: bool,
+}
+
+impl Seen {
+    fn byte<const KEY: bool>(&mut self, byte: u8) {
+        self.non_ascii |= byte >= 0x80;
+        if KEY {
+            self.dot_or_bracket |= byte == b'.' || byte == b'[';
+        }
+    }
 }
 
 /// True when `key` contains `.` or `[` (eight bytes at a time).
@@ -791,18 +806,29 @@ fn span(start: usize, len: usize) -> Span {
 }
 
 fn lone_surrogate(offset: usize) -> Fail {
-    Fail {
-        offset,
-        why: Why::Utf8("\\u escape encodes a lone surrogate"),
-    }
+    Fail::at(offset, Why::Utf8(Reason::LoneSurrogate))
 }
 
 impl Fail {
+    /// A failure at `offset` (bodies are at most `u32::MAX` bytes, checked on entry).
+    fn at(offset: usize, why: Why) -> Self {
+        Fail {
+            offset: offset as u32,
+            why,
+        }
+    }
+
     fn into_error(self, input: &[u8]) -> Error {
-        let offset = self.offset;
+        let offset = self.offset as usize;
         match self.why {
-            Why::Syntax(reason) => Error::InvalidJson { offset, reason },
-            Why::Utf8(reason) => Error::InvalidUtf8 { offset, reason },
+            Why::Syntax(reason) => Error::InvalidJson {
+                offset,
+                reason: reason.text(),
+            },
+            Why::Utf8(reason) => Error::InvalidUtf8 {
+                offset,
+                reason: reason.text(),
+            },
             Why::TooDeep => Error::TooDeep {
                 offset,
                 limit: MAX_DEPTH,
@@ -816,8 +842,8 @@ impl Fail {
                 // Decode the repeated key again, for the message.
                 let mut parser = Parser::new(input, false);
                 parser.pos = offset;
-                let key = match parser.parse_string() {
-                    Ok((span, in_arena)) => {
+                let key = match parser.parse_string::<false>() {
+                    Ok((span, in_arena, _)) => {
                         String::from_utf8_lossy(bytes(input, &parser.arena, span, in_arena))
                             .into_owned()
                     }
@@ -927,7 +953,7 @@ mod tests {
                 .collect();
             for pos in 0..len {
                 // skip_plain may stop early, never late; the caller's byte loop goes on.
-                let found = skip_plain(&input, pos, &mut false);
+                let found = skip_plain::<false>(&input, pos, &mut Seen::default());
                 assert!(found <= naive(&input, pos), "{input:?} from {pos}");
                 let mut p = found;
                 while p < input.len() && !(input[p] == b'"' || input[p] == b'\\' || input[p] < 0x20)
@@ -942,7 +968,7 @@ mod tests {
             let mut input = vec![b'x'; 40];
             input[at] = b'"';
             assert_eq!(
-                skip_plain(&input, 0, &mut false),
+                skip_plain::<false>(&input, 0, &mut Seen::default()),
                 at,
                 "at {at}: 40 bytes are five whole chunks, so the hit is exact"
             );

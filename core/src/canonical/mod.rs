@@ -10,6 +10,68 @@ use index::{Document, Kind, Node};
 
 use crate::Error;
 
+/// Why a body is not JSON (or not UTF-8): one byte while parsing, text in the error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Reason {
+    /// expected a digit
+    ExpectedDigit,
+    /// expected a digit after the decimal point
+    ExpectedFractionDigit,
+    /// expected a digit in the exponent
+    ExpectedExponentDigit,
+    /// \u escape needs four hex digits
+    ShortUnicodeEscape,
+    /// invalid escape sequence
+    InvalidEscape,
+    /// \u escape encodes a lone surrogate
+    LoneSurrogate,
+    /// not a valid UTF-8 sequence
+    InvalidUtf8,
+    /// expected ',' or ']' in an array
+    ExpectedCommaOrBracket,
+    /// expected ',' or '}' in an object
+    ExpectedCommaOrBrace,
+    /// expected ':' after an object key
+    ExpectedColon,
+    /// expected a JSON value
+    ExpectedValue,
+    /// expected a string key
+    ExpectedKey,
+    /// unescaped control character in string
+    ControlCharacter,
+    /// unexpected data after the JSON value
+    TrailingData,
+    /// unexpected end of input, expected a JSON value
+    UnexpectedEnd,
+    /// unterminated string
+    UnterminatedString,
+}
+
+impl Reason {
+    /// The text of [`Error::InvalidJson`]'s or [`Error::InvalidUtf8`]'s `reason`.
+    pub(crate) fn text(self) -> &'static str {
+        match self {
+            Reason::ExpectedDigit => "expected a digit",
+            Reason::ExpectedFractionDigit => "expected a digit after the decimal point",
+            Reason::ExpectedExponentDigit => "expected a digit in the exponent",
+            Reason::ShortUnicodeEscape => "\\u escape needs four hex digits",
+            Reason::InvalidEscape => "invalid escape sequence",
+            Reason::LoneSurrogate => "\\u escape encodes a lone surrogate",
+            Reason::InvalidUtf8 => "not a valid UTF-8 sequence",
+            Reason::ExpectedCommaOrBracket => "expected ',' or ']' in an array",
+            Reason::ExpectedCommaOrBrace => "expected ',' or '}' in an object",
+            Reason::ExpectedColon => "expected ':' after an object key",
+            Reason::ExpectedValue => "expected a JSON value",
+            Reason::ExpectedKey => "expected a string key",
+            Reason::ControlCharacter => "unescaped control character in string",
+            Reason::TrailingData => "unexpected data after the JSON value",
+            Reason::UnexpectedEnd => "unexpected end of input, expected a JSON value",
+            Reason::UnterminatedString => "unterminated string",
+        }
+    }
+}
+
 /// Where STRINGA is written: a buffer, or straight into a hasher.
 pub(crate) trait Sink {
     /// Appends `bytes` to the output.

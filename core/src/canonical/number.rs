@@ -1,5 +1,7 @@
 //! Canonical decimal of a JSON number (canonical-form.md section 3), from its text.
 
+use super::Reason;
+
 /// The longest canonical decimal accepted, in characters (sign included).
 pub const MAX_NUMBER_LEN: usize = 512;
 
@@ -7,7 +9,7 @@ pub const MAX_NUMBER_LEN: usize = 512;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NumberError {
     /// The text is not a JSON number; the offset is relative to the number's start.
-    Syntax(usize, &'static str),
+    Syntax(usize, Reason),
     /// The canonical decimal would exceed [`MAX_NUMBER_LEN`].
     TooLong,
 }
@@ -39,7 +41,7 @@ fn scan(bytes: &[u8]) -> Result<(usize, Parts<'_>), NumberError> {
                 i += 1;
             }
         }
-        _ => return Err(NumberError::Syntax(i, "expected a digit")),
+        _ => return Err(NumberError::Syntax(i, Reason::ExpectedDigit)),
     }
     let integer = &bytes[int_start..i];
     let mut fraction: &[u8] = &[];
@@ -50,10 +52,7 @@ fn scan(bytes: &[u8]) -> Result<(usize, Parts<'_>), NumberError> {
             i += 1;
         }
         if i == frac_start {
-            return Err(NumberError::Syntax(
-                i,
-                "expected a digit after the decimal point",
-            ));
+            return Err(NumberError::Syntax(i, Reason::ExpectedFractionDigit));
         }
         fraction = &bytes[frac_start..i];
     }
@@ -83,7 +82,7 @@ fn scan(bytes: &[u8]) -> Result<(usize, Parts<'_>), NumberError> {
             i += 1;
         }
         if i == exp_start {
-            return Err(NumberError::Syntax(i, "expected a digit in the exponent"));
+            return Err(NumberError::Syntax(i, Reason::ExpectedExponentDigit));
         }
         if exp_negative {
             exponent = -exponent;
