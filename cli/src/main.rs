@@ -176,12 +176,29 @@ fn timestamp_or_now(timestamp: &Option<String>) -> Result<Timestamp, Failure> {
     }
 }
 
-fn run(command: Command, out: &mut impl Write) -> Result<(), Failure> {
-    let write_error = |e: std::io::Error| fail(format!("cannot write output: {e}"));
+/// What a command prints on stdout, and whether it ended in a signature mismatch
+/// (`explain --expect` prints its stages and diagnosis, then exits 1).
+struct Printed {
+    text: String,
+    mismatch: bool,
+}
+
+impl Printed {
+    fn ok(text: String) -> Self {
+        Printed {
+            text,
+            mismatch: false,
+        }
+    }
+}
+
+// `let _ = writeln!(out, ...)` below: formatting into a `String` cannot fail.
+fn run(command: Command) -> Result<Printed, Failure> {
+    use std::fmt::Write as _;
     match command {
         Command::Canon { file } => {
             let stringa = canonicalize(&read_body(&file)?)?;
-            writeln!(out, "{stringa}").map_err(write_error)
+            Ok(Printed::ok(format!("{stringa}\n")))
         }
         Command::Sign {
             key,
@@ -197,10 +214,10 @@ fn run(command: Command, out: &mut impl Write) -> Result<(), Failure> {
                 let signer = Signer::new(sid.unwrap_or_default(), key);
                 let headers = signer.sign_at(&body, &timestamp)?;
                 let json = serde_json::to_string(&headers).map_err(|e| fail(e.to_string()))?;
-                writeln!(out, "{json}").map_err(write_error)
+                Ok(Printed::ok(format!("{json}\n")))
             } else {
                 let sign = glorycard_core::sign_body(&body, &key, &timestamp)?;
-                writeln!(out, "{sign}").map_err(write_error)
+                Ok(Printed::ok(format!("{sign}\n")))
             }
         }
         Command::Verify {
@@ -225,7 +242,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<(), Failure> {
                 .clock(clock)
                 .build()?;
             verifier.verify("cli", &timestamp, &sign, &body)?;
-            writeln!(out, "valid").map_err(write_error)
+            Ok(Printed::ok("valid\n".to_string()))
         }
         Command::Explain {
             key,
@@ -246,6 +263,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<(), Failure> {
                 }
                 _ => None,
             };
+            let mut out = String::new();
             if json {
                 let value = serde_json::json!({
                     "stringA": explanation.string_a(),
@@ -257,38 +275,35 @@ fn run(command: Command, out: &mut impl Write) -> Result<(), Failure> {
                     "matches": matches,
                     "diagnosis": diagnosis,
                 });
-                writeln!(out, "{value}").map_err(write_error)?;
+                let _ = writeln!(out, "{value}");
             } else {
-                writeln!(out, "{explanation}").map_err(write_error)?;
+                let _ = writeln!(out, "{explanation}");
                 if let (Some(expected), Some(matches)) = (expected, matches) {
-                    writeln!(out, "expected:       {expected}").map_err(write_error)?;
+                    let _ = writeln!(out, "expected:       {expected}");
                     if matches {
-                        writeln!(out, "result:         MATCH").map_err(write_error)?;
+                        let _ = writeln!(out, "result:         MATCH");
                     } else {
-                        writeln!(out, "result:         MISMATCH").map_err(write_error)?;
+                        let _ = writeln!(out, "result:         MISMATCH");
                         let why = match &diagnosis {
                             Some(departure) => format!("the expected sign is what you get with {departure}"),
                             None => "no common departure explains it: compare STRINGA with the counterpart's, \
                                      then the key and the timestamp"
                                 .to_string(),
                         };
-                        writeln!(out, "diagnosis:      {why}").map_err(write_error)?;
-                        writeln!(out, "STRINGA to diff against the counterpart's log:")
-                            .map_err(write_error)?;
-                        writeln!(out, "{}", explanation.string_a()).map_err(write_error)?;
+                        let _ = writeln!(out, "diagnosis:      {why}");
+                        let _ = writeln!(out, "STRINGA to diff against the counterpart's log:");
+                        let _ = writeln!(out, "{}", explanation.string_a());
                     }
                 }
             }
-            out.flush().map_err(write_error)?;
-            match matches {
-                Some(false) => Err(Failure {
-                    message: "signature_mismatch: the expected sign does not match".to_string(),
-                    status: 1,
-                }),
-                _ => Ok(()),
-            }
+            Ok(Printed {
+                text: out,
+                mismatch: matches == Some(false),
+            })
         }
-        Command::Bench { json, seconds } => bench::run(json, seconds, out).map_err(fail),
+        Command::Bench { json, seconds } => {
+            bench::run(json, seconds).map(Printed::ok).map_err(fail)
+        }
     }
 }
 
@@ -314,34 +329,30 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    // Buffer what a command prints, so that a failure leaves nothing half-written on stdout.
-    let mut buffer = Vec::new();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run(cli.command, &mut buffer)
-    }));
-    let verdict = match outcome {
-        Ok(result) => result,
-        Err(_) => Err(fail("internal error")),
-    };
-    let keeps_output = match &verdict {
-        Ok(()) => true,
-        // A mismatch found by explain --expect still prints its stages and diagnosis.
-        Err(failure) => failure.status == 1 && !buffer.is_empty(),
-    };
-    if keeps_output
-        && stdout
-            .write_all(&buffer)
-            .and_then(|()| stdout.flush())
-            .is_err()
-    {
-        return ExitCode::from(2);
-    }
-    match verdict {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            let _ = writeln!(std::io::stderr(), "glorycard: {}", failure.message);
-            ExitCode::from(failure.status)
+    // A command's output is printed only once it has finished, so that a failure leaves
+    // nothing half-written on stdout.
+    let outcome = std::panic::catch_unwind(|| run(cli.command))
+        .unwrap_or_else(|_| Err(fail("internal error")));
+    let failure = match outcome {
+        Ok(printed) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(printed.text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                return ExitCode::from(2);
+            }
+            if !printed.mismatch {
+                return ExitCode::SUCCESS;
+            }
+            Failure {
+                message: "signature_mismatch: the expected sign does not match".to_string(),
+                status: 1,
+            }
         }
-    }
+        Err(failure) => failure,
+    };
+    let _ = writeln!(std::io::stderr(), "glorycard: {}", failure.message);
+    ExitCode::from(failure.status)
 }
