@@ -63,6 +63,15 @@ pub enum Error {
         /// The length limit (512).
         limit: usize,
     },
+    /// A native value (JS object, Python dict, Kotlin map) has no JSON form, such as NaN,
+    /// infinity or an unsupported type.
+    #[error("value at {path} cannot be signed: {reason}")]
+    InvalidValue {
+        /// The flattened name of the value's place, e.g. `detail.items[2].price`.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The body is larger than this implementation indexes (4 GiB).
     #[error("body of {len} bytes is larger than the supported 4 GiB")]
     BodyTooLarge {
@@ -159,6 +168,7 @@ impl Error {
             Error::NameCollision { .. } => "name_collision",
             Error::TooDeep { .. } => "too_deep",
             Error::NumberOutOfRange { .. } => "number_out_of_range",
+            Error::InvalidValue { .. } => "invalid_value",
             Error::BodyTooLarge { .. } => "body_too_large",
             Error::InvalidTimestamp { .. } => "invalid_timestamp",
             Error::InvalidSignatureFormat { .. } => "invalid_signature_format",
@@ -183,6 +193,7 @@ impl Error {
             | Error::NameCollision { .. }
             | Error::TooDeep { .. }
             | Error::NumberOutOfRange { .. }
+            | Error::InvalidValue { .. }
             | Error::BodyTooLarge { .. } => ErrorFamily::InvalidBody,
             Error::InvalidTimestamp { .. } | Error::TimestampOutOfWindow { .. } => {
                 ErrorFamily::InvalidTimestamp
@@ -234,6 +245,7 @@ pub const ERROR_CODES: &[&str] = &[
     "name_collision",
     "too_deep",
     "number_out_of_range",
+    "invalid_value",
     "body_too_large",
     "invalid_timestamp",
     "invalid_signature_format",

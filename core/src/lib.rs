@@ -11,6 +11,7 @@ mod signer;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
 mod timestamp;
+mod value;
 mod verifier;
 
 pub use canonical::{MAX_DEPTH, MAX_NUMBER_LEN, canonicalize};
@@ -21,6 +22,7 @@ pub use models::{mask_cert_name, mask_cert_no};
 pub use signature::{Explanation, Signature, explain, sign_body, sign_string_a};
 pub use signer::{SignedHeaders, Signer};
 pub use timestamp::{CST_OFFSET_SECONDS, Timestamp};
+pub use value::JsonWriter;
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub use verifier::SystemClock;
 pub use verifier::{

@@ -5,6 +5,7 @@ mod number;
 
 pub use index::MAX_DEPTH;
 pub use number::MAX_NUMBER_LEN;
+pub(crate) use number::is_json_number;
 
 use index::{Document, Kind, Node};
 

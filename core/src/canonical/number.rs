@@ -101,6 +101,11 @@ fn scan(bytes: &[u8]) -> Result<(usize, Parts<'_>), NumberError> {
     ))
 }
 
+/// True when all of `text` is one JSON number (RFC 8259 grammar).
+pub(crate) fn is_json_number(text: &str) -> bool {
+    matches!(scan(text.as_bytes()), Ok((len, _)) if len == text.len())
+}
+
 /// Where the canonical decimal of a number comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Canonical {
