@@ -1,1 +1,206 @@
-//! Placeholder until this crate is written.
+#![doc = include_str!("../README.md")]
+
+mod faults;
+mod platform;
+mod reconcile;
+mod server;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use glorycard_core::{SecretKey, Signer, Verifier};
+
+pub use faults::Faults;
+pub use reconcile::{Difference, Reconciliation};
+pub use store::StoredDeduction;
+
+/// Why the sandbox could not start or serve.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// Binding the socket or writing the certificate failed.
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// Making the TLS identity failed.
+    #[error("TLS: {0}")]
+    Tls(String),
+    /// The SQLite store failed.
+    #[error("database: {0}")]
+    Database(String),
+    /// The configuration is unusable.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl From<rusqlite::Error> for SandboxError {
+    fn from(error: rusqlite::Error) -> Self {
+        SandboxError::Database(error.to_string())
+    }
+}
+
+/// How the sandbox listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// Plain HTTP (loopback tests).
+    Http,
+    /// HTTPS with a certificate made at start; its CA is written to `ca_out` if given.
+    Https {
+        /// Where to write the PEM that clients trust.
+        ca_out: Option<PathBuf>,
+    },
+}
+
+/// Everything the sandbox is started with.
+#[derive(Debug)]
+pub struct SandboxConfig {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// The institution's account id.
+    pub sid: String,
+    /// Its secret key.
+    pub key: SecretKey,
+    /// Holders in the synthetic roster (`dataID` 1..=holders).
+    pub holders: i64,
+    /// The roster's seed.
+    pub seed: u64,
+    /// HTTP or HTTPS.
+    pub transport: Transport,
+    /// SQLite file for deductions; in memory when `None`.
+    pub db: Option<PathBuf>,
+    /// Fault injection.
+    pub faults: Faults,
+    /// Allowed clock skew of requests, in seconds.
+    pub max_skew_seconds: u64,
+    /// The institution's base URL, for reconciliation (`/deductCheck` is appended).
+    pub institution_url: Option<String>,
+    /// A CA the sandbox trusts when calling the institution over HTTPS.
+    pub institution_ca_pem: Option<Vec<u8>>,
+    /// The institution's org code, the default for reconciliation.
+    pub org_code: Option<String>,
+}
+
+impl SandboxConfig {
+    /// A configuration with the defaults: HTTPS on a free loopback port, 10,000 holders,
+    /// seed 1, in-memory store, no faults, ±300 s skew.
+    pub fn new(sid: impl Into<String>, key: SecretKey) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            sid: sid.into(),
+            key,
+            holders: 10_000,
+            seed: 1,
+            transport: Transport::Https { ca_out: None },
+            db: None,
+            faults: Faults::default(),
+            max_skew_seconds: glorycard_core::DEFAULT_MAX_SKEW_SECONDS,
+            institution_url: None,
+            institution_ca_pem: None,
+            org_code: None,
+        }
+    }
+}
+
+/// A running sandbox. Dropping it stops it.
+#[derive(Debug)]
+pub struct Sandbox {
+    url: String,
+    ca_pem: Option<String>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Sandbox {
+    /// Binds, makes the TLS identity, opens the store, and starts serving in the current
+    /// tokio runtime. When this returns, the sandbox accepts connections.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        if config.key.is_empty() {
+            return Err(SandboxError::Config("the key is empty".into()));
+        }
+        for (name, rate) in [
+            ("fail-rate", config.faults.fail_rate),
+            ("drop-rate", config.faults.drop_rate),
+            ("bad-sign-rate", config.faults.bad_sign_rate),
+        ] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(SandboxError::Config(format!("{name} must lie in [0, 1]")));
+            }
+        }
+        let verifier = Verifier::builder()
+            .key(config.sid.clone(), config.key.clone())
+            .max_skew_seconds(config.max_skew_seconds)
+            .replay_cache(1_000_000)
+            .build()
+            .map_err(|e| SandboxError::Config(e.to_string()))?;
+        let institution = match &config.institution_url {
+            None => None,
+            Some(url) => {
+                let mut builder = glorycard_client::Client::builder(url.clone())
+                    .sid(config.sid.clone())
+                    .key(config.key.clone())
+                    .org_code(config.org_code.clone().unwrap_or_else(|| "-".into()))
+                    .allow_http_for_loopback(true)
+                    .retry_policy(glorycard_client::RetryPolicy::never());
+                if let Some(pem) = &config.institution_ca_pem {
+                    builder = builder.add_root_certificate_pem(pem.clone());
+                }
+                Some(
+                    builder
+                        .build()
+                        .map_err(|e| SandboxError::Config(e.to_string()))?,
+                )
+            }
+        };
+        let platform = Arc::new(platform::Platform {
+            verifier,
+            signer: Signer::new(config.sid.clone(), config.key.clone()),
+            wrong_signer: Signer::new(
+                config.sid.clone(),
+                SecretKey::new("not-the-key-of-this-sid"),
+            ),
+            holders: config.holders.max(0),
+            seed: config.seed,
+            store: store::Store::open(config.db.as_deref())?,
+            faults: faults::Injector::new(config.faults.clone()),
+            institution,
+            org_code: config.org_code.clone(),
+            requests: AtomicU64::new(0),
+            refused_signatures: AtomicU64::new(0),
+        });
+        let (scheme, tls, ca_pem) = match &config.transport {
+            Transport::Http => ("http", None, None),
+            Transport::Https { ca_out } => {
+                let identity = server::make_identity()?;
+                if let Some(path) = ca_out {
+                    std::fs::write(path, &identity.ca_pem)?;
+                }
+                ("https", Some(identity.acceptor), Some(identity.ca_pem))
+            }
+        };
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let address = listener.local_addr()?;
+        let url = format!("{scheme}://{address}");
+        let task = tokio::spawn(server::serve(listener, platform::router(platform), tls));
+        Ok(Sandbox { url, ca_pem, task })
+    }
+
+    /// The base URL, e.g. `https://127.0.0.1:40123`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The PEM of the CA that signed the sandbox's certificate (HTTPS only).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+
+    /// Stops accepting connections.
+    pub fn stop(self) {}
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,122 @@
+//! The client's error: the core's errors plus what HTTP and the platform add.
+
+use std::time::Duration;
+
+/// Everything a call to the platform (or an institution) can end with, other than success.
+///
+/// [`code`](ClientError::code) is stable: the core's codes for signing, verification and
+/// validation, plus `timeout`, `connect`, `http_status`, `platform_rejected`,
+/// `unsigned_response`, `invalid_response`, `config` and `transport`. Messages never contain
+/// the key, a `certNo` or a `certName`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// Signing, verification or validation failed in the core (the request was not sent,
+    /// or the response failed verification).
+    #[error("{0}")]
+    Core(#[from] glorycard_core::Error),
+    /// The response's signature did not verify, so it was not trusted.
+    #[error("response signature rejected: {0}")]
+    ResponseSignature(glorycard_core::Error),
+    /// No attempt finished inside the configured timeouts.
+    #[error("timeout after {attempts} attempt(s) in {elapsed:?}")]
+    Timeout {
+        /// Attempts made.
+        attempts: u32,
+        /// Time spent on all attempts and backoff.
+        elapsed: Duration,
+    },
+    /// The platform could not be reached (connection refused, reset, closed, TLS failure).
+    #[error("cannot reach the platform after {attempts} attempt(s): {reason}")]
+    Connect {
+        /// Attempts made.
+        attempts: u32,
+        /// The last transport error.
+        reason: String,
+    },
+    /// The platform answered with an HTTP status other than 200.
+    #[error("HTTP status {status} after {attempts} attempt(s)")]
+    HttpStatus {
+        /// The last status received.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The platform answered `responseFlag` "0": a business refusal, never retried.
+    #[error("platform_rejected: {message}")]
+    PlatformRejected {
+        /// The platform's `responseMessage`.
+        message: String,
+    },
+    /// The response carried no `sid`/`timestamp`/`sign` headers and the client requires
+    /// signed responses (the document's rule). Enable
+    /// [`ClientBuilder::accept_unsigned_responses`](crate::ClientBuilder::accept_unsigned_responses)
+    /// only where a deployment's platform does not sign its responses.
+    #[error(
+        "unsigned_response: the response has no {missing} header; the platform must sign responses (accept_unsigned_responses allows this deployment quirk)"
+    )]
+    UnsignedResponse {
+        /// The first missing header.
+        missing: &'static str,
+    },
+    /// The response is signed but not a well-formed platform response.
+    #[error("invalid response: {reason}")]
+    InvalidResponse {
+        /// What is wrong with it (no personal data).
+        reason: String,
+    },
+    /// The client's configuration is unusable.
+    #[error("invalid configuration: {reason}")]
+    Config {
+        /// What is wrong.
+        reason: String,
+    },
+    /// Any other transport failure (reading the body, decoding).
+    #[error("transport error: {reason}")]
+    Transport {
+        /// The underlying error.
+        reason: String,
+    },
+}
+
+impl ClientError {
+    /// The stable, machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ClientError::Core(error) | ClientError::ResponseSignature(error) => error.code(),
+            ClientError::Timeout { .. } => "timeout",
+            ClientError::Connect { .. } => "connect",
+            ClientError::HttpStatus { .. } => "http_status",
+            ClientError::PlatformRejected { .. } => "platform_rejected",
+            ClientError::UnsignedResponse { .. } => "unsigned_response",
+            ClientError::InvalidResponse { .. } => "invalid_response",
+            ClientError::Config { .. } => "config",
+            ClientError::Transport { .. } => "transport",
+        }
+    }
+
+    /// True for failures where the request may not have been applied and a later retry
+    /// (with the same business key) is the right reaction: transport failures, timeouts,
+    /// 429/5xx and responses that could not be trusted. False for refusals that a retry
+    /// cannot change (validation, `platform_rejected`, other HTTP statuses, configuration).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ClientError::Timeout { .. }
+            | ClientError::Connect { .. }
+            | ClientError::Transport { .. }
+            | ClientError::ResponseSignature(_)
+            | ClientError::UnsignedResponse { .. }
+            | ClientError::InvalidResponse { .. } => true,
+            ClientError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
+            ClientError::Core(_)
+            | ClientError::PlatformRejected { .. }
+            | ClientError::Config { .. } => false,
+        }
+    }
+
+    pub(crate) fn config(reason: impl Into<String>) -> Self {
+        ClientError::Config {
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! The institution side: an axum router for the platform's `POST /deductCheck`.
+//!
+//! The platform calls the institution to reconcile: "every deduction in this time range".
+//! [`router`] verifies the call's signature (sid → keys, skew window, replay check),
+//! validates the window, asks your [`DeductionSource`] for the records, and answers with a
+//! signed response. A call that fails verification or validation gets a signed answer with
+//! `responseFlag` "0" and the reason.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use glorycard_client::institution::{router, DeductionSource, InstitutionEndpoint, SourceError};
+//! use glorycard_core::models::DeductCheckRecord;
+//! use glorycard_core::{SecretKey, Signer, Verifier};
+//!
+//! struct Ledger;
+//! impl DeductionSource for Ledger {
+//!     fn deductions_between(&self, org_code: &str, start: &str, end: &str)
+//!         -> Result<Vec<DeductCheckRecord>, SourceError> {
+//!         Ok(Vec::new()) // read your HIS ledger here
+//!     }
+//! }
+//!
+//! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = SecretKey::new("4fd6b8105f894d0da964b1e80b07b136");
+//! let endpoint = InstitutionEndpoint {
+//!     verifier: Verifier::builder().key("sid-1", key.clone()).replay_cache(100_000).build()?,
+//!     signer: Signer::new("sid-1", key),
+//!     org_code: "106607".into(),
+//!     source: Arc::new(Ledger),
+//! };
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8443").await?;
+//! axum::serve(listener, router(endpoint)).await?;
+//! # Ok(()) }
+//! ```
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use glorycard_core::models::{
+    self, DeductCheckRecord, DeductCheckRequest, PATH_DEDUCT_CHECK, PlatformResponse, Validate,
+};
+use glorycard_core::{Signer, Verifier};
+
+/// Why a [`DeductionSource`] could not answer (a message for the platform; no personal data).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct SourceError(pub String);
+
+/// Where the institution's deductions come from: your HIS ledger, or the outbox.
+pub trait DeductionSource: Send + Sync + 'static {
+    /// Every deduction of `org_code` whose `deductionTime` lies in `[start, end]`
+    /// (`yyyy-MM-dd HH:mm:ss`, inclusive), with its status and `cancelTime`.
+    /// Called on a blocking thread: it may do synchronous I/O.
+    fn deductions_between(
+        &self,
+        org_code: &str,
+        start: &str,
+        end: &str,
+    ) -> Result<Vec<DeductCheckRecord>, SourceError>;
+}
+
+/// What the `/deductCheck` endpoint needs.
+pub struct InstitutionEndpoint {
+    /// Verifies the platform's calls: the sid(s) and key(s), skew window and replay cache.
+    pub verifier: Verifier,
+    /// Signs the answers.
+    pub signer: Signer,
+    /// This institution's `orgCode`; calls for another org are refused.
+    pub org_code: String,
+    /// The records.
+    pub source: Arc<dyn DeductionSource>,
+}
+
+impl std::fmt::Debug for InstitutionEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstitutionEndpoint")
+            .field("verifier", &self.verifier)
+            .field("signer", &self.signer)
+            .field("org_code", &self.org_code)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A router serving `POST /deductCheck`.
+pub fn router(endpoint: InstitutionEndpoint) -> axum::Router {
+    axum::Router::new()
+        .route(PATH_DEDUCT_CHECK, axum::routing::post(deduct_check))
+        .with_state(Arc::new(endpoint))
+}
+
+async fn deduct_check(
+    State(endpoint): State<Arc<InstitutionEndpoint>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let answer = match answer(&endpoint, &headers, &body).await {
+        Ok(records) => PlatformResponse::success("成功", Some(records)),
+        Err(reason) => {
+            tracing::warn!(%reason, "deductCheck refused");
+            PlatformResponse::failure(reason)
+        }
+    };
+    signed_json(&endpoint.signer, &answer)
+}
+
+async fn answer(
+    endpoint: &Arc<InstitutionEndpoint>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<DeductCheckRecord>, String> {
+    let pairs = headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+    endpoint
+        .verifier
+        .verify_headers(pairs, body)
+        .map_err(|e| format!("signature verification failed ({}): {e}", e.code()))?;
+    let request: DeductCheckRequest =
+        models::from_json(body).map_err(|e| format!("invalid request: {e}"))?;
+    request
+        .validate()
+        .map_err(|e| format!("invalid request: {e}"))?;
+    if request.org_code != endpoint.org_code {
+        return Err("invalid request: orgCode is not this institution's".into());
+    }
+    let source = Arc::clone(&endpoint.source);
+    tokio::task::spawn_blocking(move || {
+        source.deductions_between(
+            &request.org_code,
+            &request.deduct_time_start,
+            &request.deduction_time_end,
+        )
+    })
+    .await
+    .map_err(|_| "the deduction source failed".to_owned())?
+    .map_err(|e| format!("the deduction source failed: {e}"))
+}
+
+/// Serializes `value`, signs the exact bytes, and answers with the signature headers.
+/// Public for other servers of this protocol (the sandbox platform).
+pub fn signed_json<T: serde::Serialize>(signer: &Signer, value: &T) -> Response {
+    let signed = models::to_json(value).and_then(|body| {
+        let headers = signer.sign(&body)?;
+        Ok((body, headers))
+    });
+    match signed {
+        Ok((body, signed)) => {
+            let mut response = (StatusCode::OK, body).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            for (name, value) in signed.to_pairs() {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    headers.insert(name, value);
+                }
+            }
+            response
+        }
+        Err(error) => {
+            tracing::error!(%error, "cannot sign a response");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot sign the response",
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! The platform's three endpoints and the admin endpoints.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use glorycard_client::institution::signed_json;
+use glorycard_core::models::{
+    self, Cancellation, DeductCheckRequest, Deduction, PATH_DEDUCT, PATH_DEDUCT_CANCEL,
+    PATH_ROSTER, PlatformResponse, ROSTER_PAGE_LIMIT, RosterPageRequest, RosterRecord, Validate,
+};
+use glorycard_core::{Signer, Verifier, synthetic};
+use serde::Deserialize;
+
+use crate::faults::{Fate, Injector};
+use crate::reconcile::{self, Reconciliation};
+use crate::store::{Store, Stored};
+
+/// Marks a response that the server must not send: it closes the connection instead.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DropConnection;
+
+pub(crate) struct Platform {
+    pub(crate) verifier: Verifier,
+    pub(crate) signer: Signer,
+    /// The same sid with a wrong key: how `--bad-sign-rate` answers are signed.
+    pub(crate) wrong_signer: Signer,
+    pub(crate) holders: i64,
+    pub(crate) seed: u64,
+    pub(crate) store: Store,
+    pub(crate) faults: Injector,
+    pub(crate) institution: Option<glorycard_client::Client>,
+    pub(crate) org_code: Option<String>,
+    pub(crate) requests: AtomicU64,
+    pub(crate) refused_signatures: AtomicU64,
+}
+
+pub(crate) fn router(platform: Arc<Platform>) -> axum::Router {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route(PATH_ROSTER, post(roster))
+        .route(PATH_DEDUCT, post(deduct))
+        .route(PATH_DEDUCT_CANCEL, post(cancel))
+        .route("/admin/deductions", get(admin_deductions))
+        .route("/admin/stats", get(admin_stats))
+        .route("/admin/reconcile", get(admin_reconcile))
+        .with_state(platform)
+}
+
+/// Runs one platform call: faults, signature, parsing and validation, then `apply`.
+async fn handle<Request, Data>(
+    platform: &Platform,
+    headers: &HeaderMap,
+    body: &[u8],
+    apply: impl FnOnce(&Platform, Request) -> Result<PlatformResponse<Data>, String>,
+) -> Response
+where
+    Request: serde::de::DeserializeOwned + Validate,
+    Data: serde::Serialize,
+{
+    platform.requests.fetch_add(1, Ordering::Relaxed);
+    let latency = platform.faults.latency();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let fate = platform.faults.draw();
+    if fate.fail {
+        return (StatusCode::SERVICE_UNAVAILABLE, "injected failure").into_response();
+    }
+    let answer = match verify_and_parse::<Request>(platform, headers, body) {
+        Ok(request) => match apply(platform, request) {
+            Ok(answer) => answer,
+            Err(internal) => {
+                tracing::error!(%internal, "sandbox failure");
+                return (StatusCode::INTERNAL_SERVER_ERROR, internal).into_response();
+            }
+        },
+        Err(message) => PlatformResponse::failure(message),
+    };
+    respond(platform, fate, &answer)
+}
+
+fn verify_and_parse<Request>(
+    platform: &Platform,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Request, String>
+where
+    Request: serde::de::DeserializeOwned + Validate,
+{
+    let pairs = headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
+    if let Err(error) = platform.verifier.verify_headers(pairs, body) {
+        platform.refused_signatures.fetch_add(1, Ordering::Relaxed);
+        return Err(format!(
+            "签名错误 signature rejected ({}): {error}",
+            error.code()
+        ));
+    }
+    let request: Request = models::from_json(body).map_err(|e| format!("参数错误 {e}"))?;
+    request.validate().map_err(|e| format!("参数错误 {e}"))?;
+    Ok(request)
+}
+
+fn respond<Data: serde::Serialize>(
+    platform: &Platform,
+    fate: Fate,
+    answer: &PlatformResponse<Data>,
+) -> Response {
+    if fate.drop {
+        let mut response = StatusCode::OK.into_response();
+        response.extensions_mut().insert(DropConnection);
+        return response;
+    }
+    if fate.bad_sign {
+        return signed_json(&platform.wrong_signer, answer);
+    }
+    signed_json(&platform.signer, answer)
+}
+
+async fn roster(
+    State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(
+        &platform,
+        &headers,
+        &body,
+        |platform, request: RosterPageRequest| {
+            let first = request.data_id.max(0).saturating_add(1);
+            let last = first
+                .saturating_add(ROSTER_PAGE_LIMIT as i64 - 1)
+                .min(platform.holders);
+            let records: Vec<RosterRecord> = (first..=last)
+                .map(|data_id| synthetic::roster_record(platform.seed, data_id))
+                .collect();
+            Ok(PlatformResponse::success("成功", Some(records)))
+        },
+    )
+    .await
+}
+
+async fn deduct(
+    State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(
+        &platform,
+        &headers,
+        &body,
+        |platform, request: Deduction| stored_answer(platform.store.deduct(&request)),
+    )
+    .await
+}
+
+async fn cancel(
+    State(platform): State<Arc<Platform>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(
+        &platform,
+        &headers,
+        &body,
+        |platform, request: Cancellation| stored_answer(platform.store.cancel(&request)),
+    )
+    .await
+}
+
+fn stored_answer(
+    stored: Result<Stored, crate::SandboxError>,
+) -> Result<PlatformResponse<serde_json::Value>, String> {
+    match stored.map_err(|e| e.to_string())? {
+        Stored::Accepted => Ok(PlatformResponse::success("成功", None)),
+        Stored::Rejected(message) => Ok(PlatformResponse::failure(message)),
+    }
+}
+
+async fn admin_deductions(State(platform): State<Arc<Platform>>) -> Response {
+    match platform.store.list(None) {
+        Ok(list) => Json(list).into_response(),
+        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    }
+}
+
+/// Counters for tests and demos.
+#[derive(Debug, serde::Serialize)]
+struct Stats {
+    requests: u64,
+    refused_signatures: u64,
+    injected_failures: u64,
+    injected_drops: u64,
+    injected_bad_signs: u64,
+    deductions: i64,
+    cancelled: i64,
+    uploads: i64,
+}
+
+async fn admin_stats(State(platform): State<Arc<Platform>>) -> Response {
+    let (deductions, cancelled, uploads) = match platform.store.counts() {
+        Ok(counts) => counts,
+        Err(error) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
+        }
+    };
+    Json(Stats {
+        requests: platform.requests.load(Ordering::Relaxed),
+        refused_signatures: platform.refused_signatures.load(Ordering::Relaxed),
+        injected_failures: platform.faults.failed.load(Ordering::Relaxed),
+        injected_drops: platform.faults.dropped.load(Ordering::Relaxed),
+        injected_bad_signs: platform.faults.bad_signed.load(Ordering::Relaxed),
+        deductions,
+        cancelled,
+        uploads,
+    })
+    .into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct ReconcileQuery {
+    #[serde(rename = "orgCode")]
+    org_code: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+}
+
+async fn admin_reconcile(
+    State(platform): State<Arc<Platform>>,
+    Query(query): Query<ReconcileQuery>,
+) -> Response {
+    let Some(institution) = platform.institution.clone() else {
+        return (
+            StatusCode::CONFLICT,
+            "start the sandbox with --institution-url to reconcile",
+        )
+            .into_response();
+    };
+    let Some(org_code) = query.org_code.or_else(|| platform.org_code.clone()) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "orgCode is required (query or --org-code)",
+        )
+            .into_response();
+    };
+    let request = DeductCheckRequest {
+        org_code,
+        deduct_time_start: query.start.unwrap_or_else(|| "2000-01-01 00:00:00".into()),
+        deduction_time_end: query.end.unwrap_or_else(|| "2099-12-31 23:59:59".into()),
+    };
+    let result: Result<Reconciliation, String> = async {
+        let ours = platform
+            .store
+            .list(Some((
+                &request.org_code,
+                &request.deduct_time_start,
+                &request.deduction_time_end,
+            )))
+            .map_err(|e| e.to_string())?;
+        let answer = institution
+            .deduct_check(&request)
+            .await
+            .map_err(|e| format!("{}: {e}", e.code()))?;
+        Ok(reconcile::compare(
+            &request,
+            ours.into_iter().map(|s| s.record).collect(),
+            answer.data.unwrap_or_default(),
+        ))
+    }
+    .await;
+    match result {
+        Ok(report) => Json(report).into_response(),
+        Err(error) => {
+            let mut response = (StatusCode::BAD_GATEWAY, error).into_response();
+            response.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            response
+        }
+    }
+}

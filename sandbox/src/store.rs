@@ -1,0 +1,211 @@
+//! Deductions and cancellations kept in SQLite (in memory by default, a file with `--db`).
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use glorycard_core::models::{Cancellation, DeductCheckRecord, Deduction, DeductionStatus};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::SandboxError;
+
+/// The outcome of storing an upload, as the platform answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// Newly stored, or the same record again (idempotent on `deductionID`).
+    Accepted,
+    /// Refused, with the platform's message.
+    Rejected(String),
+}
+
+/// A deduction as the sandbox holds it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredDeduction {
+    /// The record, with its status and cancel time.
+    #[serde(flatten)]
+    pub record: DeductCheckRecord,
+    /// How many times it was uploaded (retries included).
+    pub uploads: i64,
+}
+
+pub(crate) struct Store {
+    connection: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS deductions (
+        deduction_id   TEXT PRIMARY KEY,
+        org_code       TEXT NOT NULL,
+        deduction_time TEXT NOT NULL,
+        record         TEXT NOT NULL,
+        status         TEXT NOT NULL,
+        cancel_time    TEXT,
+        uploads        INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS deductions_by_time ON deductions (org_code, deduction_time);
+";
+
+impl Store {
+    pub(crate) fn open(path: Option<&Path>) -> Result<Self, SandboxError> {
+        let connection = match path {
+            Some(path) => {
+                let connection = Connection::open(path)?;
+                connection.pragma_update(None, "journal_mode", "WAL")?;
+                connection.pragma_update(None, "synchronous", "NORMAL")?;
+                connection
+            }
+            None => Connection::open_in_memory()?,
+        };
+        connection.execute_batch(SCHEMA)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, SandboxError> {
+        let mut connection = self
+            .connection
+            .lock()
+            .map_err(|_| SandboxError::Database("the database lock is poisoned".into()))?;
+        Ok(work(&mut connection)?)
+    }
+
+    pub(crate) fn deduct(&self, deduction: &Deduction) -> Result<Stored, SandboxError> {
+        let record = serde_json::to_string(deduction)
+            .map_err(|e| SandboxError::Database(format!("serializing a deduction: {e}")))?;
+        self.with(|db| {
+            let tx = db.transaction()?;
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT record FROM deductions WHERE deduction_id = ?1",
+                    params![deduction.deduction_id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let stored = match existing {
+                None => {
+                    tx.execute(
+                        "INSERT INTO deductions
+                         (deduction_id, org_code, deduction_time, record, status, cancel_time, uploads)
+                         VALUES (?1, ?2, ?3, ?4, '1', NULL, 1)",
+                        params![
+                            deduction.deduction_id,
+                            deduction.org_code,
+                            deduction.deduction_time,
+                            record
+                        ],
+                    )?;
+                    Stored::Accepted
+                }
+                Some(existing) if existing == record => {
+                    tx.execute(
+                        "UPDATE deductions SET uploads = uploads + 1 WHERE deduction_id = ?1",
+                        params![deduction.deduction_id],
+                    )?;
+                    Stored::Accepted
+                }
+                Some(_) => Stored::Rejected(format!(
+                    "deductionID {} already holds a different deduction",
+                    deduction.deduction_id
+                )),
+            };
+            tx.commit()?;
+            Ok(stored)
+        })
+    }
+
+    pub(crate) fn cancel(&self, cancellation: &Cancellation) -> Result<Stored, SandboxError> {
+        self.with(|db| {
+            let tx = db.transaction()?;
+            let existing: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT org_code, status FROM deductions WHERE deduction_id = ?1",
+                    params![cancellation.deduction_id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let stored = match existing {
+                None => Stored::Rejected(format!(
+                    "no deduction with deductionID {}",
+                    cancellation.deduction_id
+                )),
+                Some((org, _)) if org != cancellation.org_code => Stored::Rejected(format!(
+                    "deductionID {} belongs to another orgCode",
+                    cancellation.deduction_id
+                )),
+                // Cancelling again (a retried upload) succeeds and keeps the first time.
+                Some((_, status)) if status == "0" => Stored::Accepted,
+                Some(_) => {
+                    tx.execute(
+                        "UPDATE deductions SET status = '0', cancel_time = ?2 WHERE deduction_id = ?1",
+                        params![cancellation.deduction_id, cancellation.cancel_time],
+                    )?;
+                    Stored::Accepted
+                }
+            };
+            tx.commit()?;
+            Ok(stored)
+        })
+    }
+
+    /// Every deduction, or those of `org_code` with `deductionTime` in `[start, end]`.
+    pub(crate) fn list(
+        &self,
+        window: Option<(&str, &str, &str)>,
+    ) -> Result<Vec<StoredDeduction>, SandboxError> {
+        let rows = self.with(|db| {
+            let (sql, args): (&str, Vec<&str>) = match window {
+                Some((org, start, end)) => (
+                    "SELECT record, status, cancel_time, uploads FROM deductions
+                     WHERE org_code = ?1 AND deduction_time BETWEEN ?2 AND ?3
+                     ORDER BY deduction_time, deduction_id",
+                    vec![org, start, end],
+                ),
+                None => (
+                    "SELECT record, status, cancel_time, uploads FROM deductions
+                     ORDER BY deduction_time, deduction_id",
+                    Vec::new(),
+                ),
+            };
+            let mut statement = db.prepare(sql)?;
+            let rows = statement
+                .query_map(rusqlite::params_from_iter(args), |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, Option<String>>(2)?,
+                        row.get::<_, i64>(3)?,
+                    ))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })?;
+        rows.into_iter()
+            .map(|(record, status, cancel_time, uploads)| {
+                let deduction: Deduction = serde_json::from_str(&record)
+                    .map_err(|e| SandboxError::Database(format!("stored record: {e}")))?;
+                Ok(StoredDeduction {
+                    record: DeductCheckRecord {
+                        deduction,
+                        status: DeductionStatus::from_code(&status),
+                        cancel_time,
+                    },
+                    uploads,
+                })
+            })
+            .collect()
+    }
+
+    /// (deductions, cancelled, uploads in total).
+    pub(crate) fn counts(&self) -> Result<(i64, i64, i64), SandboxError> {
+        self.with(|db| {
+            db.query_row(
+                "SELECT COUNT(*), COALESCE(SUM(status = '0'), 0), COALESCE(SUM(uploads), 0) FROM deductions",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+        })
+    }
+}
