@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bench;
+mod net;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -78,6 +79,31 @@ enum Command {
         /// The body (default: standard input).
         file: Option<PathBuf>,
     },
+    /// Roster calls (store/all).
+    Roster {
+        #[command(subcommand)]
+        command: net::RosterCommand,
+    },
+    /// Upload a deduction (store/deduct). FILE holds it in wire names (default: stdin).
+    Deduct {
+        #[command(flatten)]
+        connection: net::ConnectionArgs,
+        /// The deduction as JSON (default: standard input).
+        file: Option<PathBuf>,
+    },
+    /// Cancel a deduction (store/deductCancel).
+    Cancel {
+        #[command(flatten)]
+        connection: net::ConnectionArgs,
+        /// The deductionID to cancel.
+        #[arg(long)]
+        deduction_id: String,
+        /// The time of the cancellation, 'yyyy-MM-dd HH:mm:ss' (default: now, UTC+8).
+        #[arg(long)]
+        time: Option<String>,
+    },
+    /// Run a sandbox platform (signed endpoints, synthetic roster, faults) until Ctrl-C.
+    Sandbox(net::SandboxArgs),
     /// Measure sign and verify in this process (spec example, 64 KB, 1 MB).
     Bench {
         /// Print the figures as JSON.
@@ -301,6 +327,14 @@ fn run(command: Command) -> Result<Printed, Failure> {
                 mismatch: matches == Some(false),
             })
         }
+        Command::Roster { command } => net::roster(command).map(Printed::ok),
+        Command::Deduct { connection, file } => net::deduct(connection, file).map(Printed::ok),
+        Command::Cancel {
+            connection,
+            deduction_id,
+            time,
+        } => net::cancel(connection, deduction_id, time).map(Printed::ok),
+        Command::Sandbox(args) => net::sandbox(args).map(Printed::ok),
         Command::Bench { json, seconds } => {
             bench::run(json, seconds).map(Printed::ok).map_err(fail)
         }

@@ -1,0 +1,138 @@
+//! `glorycard sandbox` as a process, and the network commands against it over HTTPS.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+
+const SID: &str = "47258258201708031835123456";
+const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
+
+struct Running {
+    child: Child,
+    url: String,
+    pem: PathBuf,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start_sandbox(dir: &std::path::Path) -> Running {
+    let pem = dir.join("sandbox-ca.pem");
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glorycard"))
+        .args(["sandbox", "--listen", &listen, "--sid", SID, "--holders", "1200", "--seed", "3"])
+        .arg("--cert-out")
+        .arg(&pem)
+        .env("GLORYCARD_KEY", KEY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The sandbox prints its URL on stderr once it accepts connections.
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("https://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    assert_eq!(url, format!("https://{listen}"));
+    Running { child, url, pem }
+}
+
+fn run(sandbox: &Running, args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glorycard"))
+        .args(args)
+        .args(["--base-url", &sandbox.url, "--sid", SID, "--org-code", "106607"])
+        .arg("--ca-cert")
+        .arg(&sandbox.pem)
+        .env("GLORYCARD_KEY", KEY)
+        .env_remove("GLORYCARD_BASE_URL")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn roster_deduct_and_cancel_against_a_sandbox_process() {
+    let dir = std::env::temp_dir().join(format!("glorycard-cli-sandbox-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sandbox = start_sandbox(&dir);
+
+    // The last page: 1200 holders, after 1000 → dataID 1001..=1200, one JSON line each.
+    let page = run(&sandbox, &["roster", "page", "--after", "1000"], None);
+    assert!(page.status.success(), "{}", text(&page.stderr));
+    let lines: Vec<serde_json::Value> = text(&page.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 200);
+    assert_eq!(lines[0]["dataID"], 1001);
+    assert_eq!(lines[199]["dataID"], 1200);
+
+    // 11010519491231002X is the GB 11643 standard's own example number.
+    let deduction = r#"{"orgCode":"106607","certType":"0","certNo":"11010519491231002X","certName":"王小凡","deductionID":"CLI-1","totalFee":"30.00","deductionFee":"30.00","deductionTime":"2026-11-26 09:30:00","gloryType":"1","deductionType":"0"}"#;
+    let sent = run(&sandbox, &["deduct", "-"], Some(deduction));
+    assert!(sent.status.success(), "{}", text(&sent.stderr));
+    assert!(text(&sent.stdout).starts_with("deducted CLI-1"));
+
+    let cancelled = run(
+        &sandbox,
+        &["cancel", "--deduction-id", "CLI-1", "--time", "2026-11-26 10:00:00"],
+        None,
+    );
+    assert!(cancelled.status.success(), "{}", text(&cancelled.stderr));
+
+    // A business refusal: exit 1, one line naming platform_rejected and the message.
+    let unknown = run(&sandbox, &["cancel", "--deduction-id", "NOPE"], None);
+    assert_eq!(unknown.status.code(), Some(1));
+    let stderr = text(&unknown.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("glorycard: platform_rejected: no deduction with deductionID NOPE"),
+        "{stderr}"
+    );
+
+    // Invalid input is refused before anything is sent, naming the field, never its value.
+    let invalid = deduction.replace(r#""deductionFee":"30.00""#, r#""deductionFee":"31.00""#);
+    let refused = run(&sandbox, &["deduct"], Some(&invalid));
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("invalid_field") && stderr.contains("deductionFee"), "{stderr}");
+    assert!(!stderr.contains("11010519491231002X") && !stderr.contains("王小凡"));
+
+    // Without the sandbox's certificate the TLS handshake fails: a connect error, exit 3.
+    let untrusted = Command::new(env!("CARGO_BIN_EXE_glorycard"))
+        .args(["roster", "page", "--base-url", &sandbox.url, "--sid", SID, "--org-code", "106607"])
+        .env("GLORYCARD_KEY", KEY)
+        .env_remove("GLORYCARD_CA_CERT")
+        .output()
+        .unwrap();
+    assert_eq!(untrusted.status.code(), Some(3), "{}", text(&untrusted.stderr));
+    assert!(text(&untrusted.stderr).starts_with("glorycard: connect:"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
