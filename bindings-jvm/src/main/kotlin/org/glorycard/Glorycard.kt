@@ -1,0 +1,260 @@
+package org.glorycard
+
+import java.math.BigDecimal
+import java.math.BigInteger
+import java.nio.ByteBuffer
+import java.nio.CharBuffer
+import java.nio.charset.CharacterCodingException
+import java.nio.charset.CodingErrorAction
+import java.nio.charset.StandardCharsets
+import org.glorycard.ffi.JsonToken
+import org.glorycard.ffi.canonicalize as nativeCanonicalize
+import org.glorycard.ffi.diagnoseMismatch as nativeDiagnose
+import org.glorycard.ffi.errorCodes as nativeErrorCodes
+import org.glorycard.ffi.explain as nativeExplain
+import org.glorycard.ffi.jsonFromTokens
+import org.glorycard.ffi.maskCertName as nativeMaskCertName
+import org.glorycard.ffi.maskCertNo as nativeMaskCertNo
+import org.glorycard.ffi.sign as nativeSign
+import org.glorycard.ffi.signStringA as nativeSignStringA
+import org.glorycard.ffi.timestampFromUnixSeconds
+import org.glorycard.ffi.timestampNow as nativeTimestampNow
+import org.glorycard.ffi.timestampToUnixSeconds
+import org.glorycard.ffi.verify as nativeVerify
+
+/**
+ * Signing and verification for the glory-card deduction platform, computed by the native
+ * core (the same code as every other glorycard binding).
+ *
+ * Bodies are given as the exact text that is sent (`String`, encoded as UTF-8) or as the
+ * exact bytes (`byte[]`). Keys are the platform's secret key text; timestamps are 14
+ * digits `yyyyMMddHHmmss` in UTC+8. Every failure is a [GlorycardException] carrying the
+ * core's stable code.
+ *
+ * ```java
+ * String sign = Glorycard.sign(body, key, Glorycard.timestampNow());
+ * ```
+ */
+object Glorycard {
+    /** The binding's version. */
+    const val VERSION: String = "0.1.0"
+
+    /** STRINGA: the sorted `name=value` pairs of the body, joined with `&`. */
+    @JvmStatic
+    fun canonicalize(body: String): String = canonicalize(utf8(body))
+
+    /** STRINGA of the exact body bytes. */
+    @JvmStatic
+    fun canonicalize(body: ByteArray): String = native { nativeCanonicalize(body) }
+
+    /** The sign (64 lower-case hex digits) of [body] with [key] at [timestamp]. */
+    @JvmStatic
+    fun sign(body: String, key: String, timestamp: String): String = sign(utf8(body), key, timestamp)
+
+    /** The sign of the exact body bytes. */
+    @JvmStatic
+    fun sign(body: ByteArray, key: String, timestamp: String): String =
+        native { nativeSign(body, key, timestamp) }
+
+    /** The sign of [body] with a [SecretKey]. */
+    @JvmStatic
+    fun sign(body: String, key: SecretKey, timestamp: String): String = sign(utf8(body), key.text, timestamp)
+
+    /** The sign of an already computed STRINGA. */
+    @JvmStatic
+    fun signStringA(stringA: String, key: String, timestamp: String): String =
+        native { nativeSignStringA(stringA, key, timestamp) }
+
+    /**
+     * True when [sign] is the signature of [body] with [key] at [timestamp], false for a
+     * clean mismatch (compared in constant time). A malformed body, timestamp, sign or an
+     * empty key throws.
+     */
+    @JvmStatic
+    fun verify(body: String, key: String, timestamp: String, sign: String): Boolean =
+        verify(utf8(body), key, timestamp, sign)
+
+    /** [verify] on the exact body bytes. */
+    @JvmStatic
+    fun verify(body: ByteArray, key: String, timestamp: String, sign: String): Boolean =
+        native { nativeVerify(body, key, timestamp, sign) }
+
+    /** Every stage of signing [body] (the key masked as `***`), for debugging a 签名错误. */
+    @JvmStatic
+    fun explain(body: String, key: String, timestamp: String): Explanation = explain(utf8(body), key, timestamp)
+
+    /** [explain] on the exact body bytes. */
+    @JvmStatic
+    fun explain(body: ByteArray, key: String, timestamp: String): Explanation =
+        native { Explanation(nativeExplain(body, key, timestamp)) }
+
+    /**
+     * Names a common way of signing wrongly that produces [received] from this body, key
+     * and timestamp (numbers signed as written, MD5 in lower case, ...): `null` when none
+     * does, `""` when [received] is right.
+     */
+    @JvmStatic
+    fun diagnoseMismatch(body: String, key: String, timestamp: String, received: String): String? =
+        native { nativeDiagnose(utf8(body), key, timestamp, received) }
+
+    /** Now as 14 digits `yyyyMMddHHmmss` in UTC+8, whatever the JVM's time zone. */
+    @JvmStatic
+    fun timestampNow(): String = nativeTimestampNow()
+
+    /** The UTC+8 timestamp of an instant in seconds since the Unix epoch. */
+    @JvmStatic
+    fun timestampOf(unixSeconds: Long): String = native { timestampFromUnixSeconds(unixSeconds) }
+
+    /** Seconds since the Unix epoch of a 14-digit UTC+8 timestamp. */
+    @JvmStatic
+    fun unixSecondsOf(timestamp: String): Long = native { timestampToUnixSeconds(timestamp) }
+
+    /** Masks an identity document number for logs (`11**************2X`). */
+    @JvmStatic
+    fun maskCertNo(certNo: String): String = nativeMaskCertNo(certNo)
+
+    /** Masks a person's name for logs (`张**`). */
+    @JvmStatic
+    fun maskCertName(certName: String): String = nativeMaskCertName(certName)
+
+    /** Every stable error code of the core. */
+    @JvmStatic
+    fun errorCodes(): List<String> = nativeErrorCodes()
+
+    /**
+     * The JSON text of a body built from Java values, to send and to sign: a `Map` with
+     * `String` keys whose values are `Map`, `List`, arrays, `String`, `Boolean`, `null`,
+     * `Integer`/`Long`/`Short`/`Byte`, `Double`/`Float` (shortest round-trip decimal),
+     * `BigDecimal`/`BigInteger` (exact). Escaping, number spelling and the 64-level depth
+     * limit (which also ends a map that contains itself) are the core's; a value of
+     * another type throws `invalid_value` naming its place (`detail.items[2]`).
+     */
+    @JvmStatic
+    fun toJson(body: Map<String, *>): String {
+        val tokens = ArrayList<JsonToken>()
+        walk(body, tokens, 0)
+        return native { jsonFromTokens(tokens) }
+    }
+
+    /** Canonicalizes stdin (a JSON body) and prints STRINGA: `java -jar glorycard-all.jar < body.json`. */
+    @JvmStatic
+    fun main(args: Array<String>) {
+        val body = System.`in`.readBytes()
+        try {
+            println(canonicalize(body))
+        } catch (e: GlorycardException) {
+            System.err.println("${e.code}: ${e.message}")
+            System.exit(1)
+        }
+    }
+
+    // One more level than the core allows, so the core (not this walk) reports too_deep.
+    private const val WALK_DEPTH_LIMIT = 65
+
+    private fun walk(value: Any?, out: MutableList<JsonToken>, depth: Int) {
+        when (value) {
+            null -> out.add(JsonToken.Null)
+            is String -> out.add(JsonToken.Text(value))
+            is Boolean -> out.add(JsonToken.Bool(value))
+            is Int, is Long, is Short, is Byte -> out.add(JsonToken.Integer((value as Number).toLong()))
+            is Double -> out.add(JsonToken.Float(value))
+            is Float ->
+                if (value.isNaN() || value.isInfinite()) out.add(JsonToken.Float(value.toDouble()))
+                else out.add(JsonToken.Decimal(value.toString()))
+            is BigDecimal -> out.add(JsonToken.Decimal(value.toString()))
+            is BigInteger -> out.add(JsonToken.Decimal(value.toString()))
+            is Map<*, *> -> {
+                out.add(JsonToken.BeginObject)
+                if (depth >= WALK_DEPTH_LIMIT) return
+                for ((k, v) in value) {
+                    if (k !is String) {
+                        out.add(JsonToken.Unsupported("a map key of type ${typeName(k)}"))
+                        return
+                    }
+                    out.add(JsonToken.Key(k))
+                    walk(v, out, depth + 1)
+                }
+                out.add(JsonToken.EndObject)
+            }
+            is Iterable<*> -> {
+                out.add(JsonToken.BeginArray)
+                if (depth >= WALK_DEPTH_LIMIT) return
+                for (v in value) walk(v, out, depth + 1)
+                out.add(JsonToken.EndArray)
+            }
+            is Array<*> -> walk(value.asList(), out, depth)
+            is IntArray -> walk(value.asList(), out, depth)
+            is LongArray -> walk(value.asList(), out, depth)
+            is DoubleArray -> walk(value.asList(), out, depth)
+            is BooleanArray -> walk(value.asList(), out, depth)
+            else -> out.add(JsonToken.Unsupported(typeName(value)))
+        }
+    }
+
+    private fun typeName(value: Any?): String = value?.javaClass?.name ?: "null"
+
+    /** Encodes a body as UTF-8, refusing lone surrogates (which have no UTF-8 form). */
+    internal fun utf8(text: String): ByteArray {
+        // Fast path: a String without surrogates always encodes.
+        var hasSurrogate = false
+        for (c in text) if (Character.isSurrogate(c)) { hasSurrogate = true; break }
+        if (!hasSurrogate) return text.toByteArray(StandardCharsets.UTF_8)
+        try {
+            val encoder = StandardCharsets.UTF_8.newEncoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT)
+            val buffer: ByteBuffer = encoder.encode(CharBuffer.wrap(text))
+            val bytes = ByteArray(buffer.remaining())
+            buffer.get(bytes)
+            return bytes
+        } catch (e: CharacterCodingException) {
+            var index = 0
+            while (index < text.length) {
+                val c = text[index]
+                if (Character.isHighSurrogate(c) && index + 1 < text.length && Character.isLowSurrogate(text[index + 1])) {
+                    index += 2
+                    continue
+                }
+                if (Character.isSurrogate(c)) break
+                index++
+            }
+            val offset = text.substring(0, index).toByteArray(StandardCharsets.UTF_8).size.toLong()
+            throw InvalidBodyException(
+                "invalid_utf8",
+                "invalid UTF-8 at byte $offset: the String holds a lone surrogate (char index $index), which has no UTF-8 form",
+                offset,
+            )
+        }
+    }
+}
+
+/** A platform secret key. `toString()` never shows it. */
+class SecretKey(internal val text: String) {
+    /** `SecretKey(***)`. */
+    override fun toString(): String = "SecretKey(***)"
+}
+
+/**
+ * Every stage of signing one body. `toString()` shows only STRINGA's length (STRINGA holds
+ * the body's data, certNo included); [describe] prints every stage on purpose.
+ */
+class Explanation internal constructor(raw: org.glorycard.ffi.Explanation) {
+    /** STRINGA. */
+    val stringA: String = raw.stringA
+    /** STRINGSignTemp with the key replaced by `***`. */
+    val stringSignTempMasked: String = raw.stringSignTempMasked
+    /** Upper-case hex MD5 of STRINGSignTemp. */
+    val md5Upper: String = raw.md5Upper
+    /** The timestamp signed with. */
+    val timestamp: String = raw.timestamp
+    /** The sign, lower-case hex. */
+    val sign: String = raw.sign
+
+    /** Every stage, one per line (STRINGA included: show it deliberately). */
+    fun describe(): String =
+        "STRINGA:        $stringA\nSTRINGSignTemp: $stringSignTempMasked\nMD5 (upper):    $md5Upper\nsign:           $sign"
+
+    /** Stages without STRINGA's content. */
+    override fun toString(): String =
+        "Explanation(stringA=<${stringA.length} chars, not shown>, timestamp=$timestamp, md5Upper=$md5Upper, sign=$sign)"
+}

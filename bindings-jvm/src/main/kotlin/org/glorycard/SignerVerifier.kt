@@ -1,0 +1,162 @@
+package org.glorycard
+
+import java.util.Collections
+import java.util.LinkedHashMap
+import org.glorycard.ffi.Header
+import org.glorycard.ffi.SidKey
+import org.glorycard.ffi.SignedHeaders
+
+/**
+ * Signs bodies for one account (`sid`) with its secret key. Thread-safe: share one.
+ *
+ * ```java
+ * Signer signer = new Signer("47258258201708031835123456", key);
+ * Map<String, String> headers = signer.sign(body); // sid, timestamp, sign
+ * ```
+ */
+class Signer(sid: String, key: SecretKey) {
+    /** A signer for [sid] with the key text [key]. */
+    constructor(sid: String, key: String) : this(sid, SecretKey(key))
+
+    private val inner = org.glorycard.ffi.Signer(sid, key.text)
+
+    /** The account id. */
+    val sid: String = sid
+
+    /** The `sid`, `timestamp` (now, UTC+8) and `sign` headers for [body] (exact text). */
+    fun sign(body: String): Map<String, String> = sign(Glorycard.utf8(body))
+
+    /** The headers for the exact body bytes, signed now. */
+    fun sign(body: ByteArray): Map<String, String> = native { headers(inner.sign(body)) }
+
+    /** The headers for [body] signed at [timestamp] (14 digits, UTC+8). */
+    fun signAt(body: String, timestamp: String): Map<String, String> = signAt(Glorycard.utf8(body), timestamp)
+
+    /** The headers for the exact body bytes signed at [timestamp]. */
+    fun signAt(body: ByteArray, timestamp: String): Map<String, String> =
+        native { headers(inner.signAt(body, timestamp)) }
+
+    /** `Signer(sid=..., key=***)`. */
+    override fun toString(): String = "Signer(sid=$sid, key=***)"
+
+    private fun headers(h: SignedHeaders): Map<String, String> {
+        val map = LinkedHashMap<String, String>(4)
+        map["sid"] = h.sid
+        map["timestamp"] = h.timestamp
+        map["sign"] = h.sign
+        return Collections.unmodifiableMap(map)
+    }
+}
+
+/** A clock that says what it is told, for tests and for replaying recorded traffic. */
+class ManualClock(unixSeconds: Long) {
+    internal val inner = org.glorycard.ffi.ManualClock(unixSeconds)
+
+    /** Sets the time (seconds since the Unix epoch). */
+    fun set(unixSeconds: Long) = inner.set(unixSeconds)
+
+    /** The time it says, in seconds since the Unix epoch. */
+    fun nowUnixSeconds(): Long = inner.nowUnixSeconds()
+
+    override fun toString(): String = "ManualClock(${nowUnixSeconds()})"
+}
+
+/** What a successful verification established. */
+class Verified internal constructor(
+    /** The sid the request came from. */
+    val sid: String,
+    /** The request's timestamp. */
+    val timestamp: String,
+    /** Which of the sid's keys matched (0 = the first configured), to watch a rotation. */
+    val keyIndex: Int,
+) {
+    override fun toString(): String = "Verified(sid=$sid, timestamp=$timestamp, keyIndex=$keyIndex)"
+}
+
+/**
+ * Verifies signed requests (or responses): keys looked up by `sid` (several per sid for a
+ * rotation), a skew window around the clock (±300 s by default), optional replay refusal,
+ * constant-time comparison. Thread-safe: share one.
+ *
+ * ```java
+ * Verifier verifier = Verifier.builder().key(sid, key).replayCache(100_000).build();
+ * Verified ok = verifier.verifyHeaders(headers, body); // throws GlorycardException
+ * ```
+ *
+ * A rejection throws: [SignatureException] (`signature_mismatch`, `replayed`,
+ * `unknown_sid`, `missing_header`, `invalid_signature_format`),
+ * [InvalidTimestampException] (`invalid_timestamp`, `timestamp_out_of_window`) or
+ * [InvalidBodyException].
+ */
+class Verifier private constructor(private val inner: org.glorycard.ffi.Verifier, private val sids: List<String>) {
+    /** The allowed skew in seconds. */
+    val maxSkewSeconds: Long get() = inner.maxSkewSeconds().toLong()
+
+    /** Verifies [body] (the exact received text) against the received header values. */
+    fun verify(sid: String, timestamp: String, sign: String, body: String): Verified =
+        verify(sid, timestamp, sign, Glorycard.utf8(body))
+
+    /** Verifies the exact received body bytes. */
+    fun verify(sid: String, timestamp: String, sign: String, body: ByteArray): Verified =
+        native { verified(inner.verify(sid, timestamp, sign, body)) }
+
+    /** Verifies with an HTTP message's headers (names compared case-insensitively). */
+    fun verifyHeaders(headers: Map<String, String>, body: String): Verified =
+        verifyHeaders(headers, Glorycard.utf8(body))
+
+    /** Verifies the exact body bytes with an HTTP message's headers. */
+    fun verifyHeaders(headers: Map<String, String>, body: ByteArray): Verified {
+        val list = headers.map { (name, value) -> Header(name, value) }
+        return native { verified(inner.verifyHeaders(list, body)) }
+    }
+
+    /** `Verifier(sids=[...], maxSkewSeconds=...)`; keys never shown. */
+    override fun toString(): String = "Verifier(sids=$sids, maxSkewSeconds=$maxSkewSeconds)"
+
+    private fun verified(v: org.glorycard.ffi.Verified) = Verified(v.sid, v.timestamp, v.keyIndex.toInt())
+
+    /** Builds a [Verifier]. */
+    class Builder internal constructor() {
+        private val keys = ArrayList<SidKey>()
+        private var maxSkewSeconds: Long = 300
+        private var replayCapacity: Long? = null
+        private var clock: ManualClock? = null
+
+        /** Adds a key for [sid] (call again for a second key during a rotation). */
+        fun key(sid: String, key: String): Builder = apply { keys.add(SidKey(sid, key)) }
+
+        /** Adds a [SecretKey] for [sid]. */
+        fun key(sid: String, key: SecretKey): Builder = key(sid, key.text)
+
+        /** The allowed skew in seconds (default 300). */
+        fun maxSkewSeconds(seconds: Long): Builder = apply {
+            require(seconds >= 0) { "maxSkewSeconds must not be negative" }
+            maxSkewSeconds = seconds
+        }
+
+        /** Refuses replays, remembering up to [capacity] accepted (sid, timestamp, sign) triples. */
+        fun replayCache(capacity: Long): Builder = apply {
+            require(capacity >= 0) { "replayCache capacity must not be negative" }
+            replayCapacity = capacity
+        }
+
+        /** Uses [clock] instead of the system clock. */
+        fun clock(clock: ManualClock): Builder = apply { this.clock = clock }
+
+        /** Builds the verifier; an empty key throws [KeyException]. */
+        fun build(): Verifier = native {
+            Verifier(
+                org.glorycard.ffi.Verifier(keys.toList(), maxSkewSeconds.toULong(), replayCapacity?.toULong(), clock?.inner),
+                keys.map { it.sid }.distinct().sorted(),
+            )
+        }
+
+        override fun toString(): String = "Verifier.Builder(${keys.size} keys, maxSkewSeconds=$maxSkewSeconds)"
+    }
+
+    companion object {
+        /** Starts a builder: no keys, ±300 s, the system clock, no replay cache. */
+        @JvmStatic
+        fun builder(): Builder = Builder()
+    }
+}

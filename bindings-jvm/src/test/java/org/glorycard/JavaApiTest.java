@@ -1,0 +1,225 @@
+package org.glorycard;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java 8 face of the binding, as a hospital information system would use it: this file
+ * is compiled with {@code --release 8}.
+ */
+class JavaApiTest {
+    // The platform document's worked example (canonical-form.md section 1).
+    static final String KEY = "4fd6b8105f894d0da964b1e80b07b136";
+    static final String TS = "20210407155206";
+    static final String SPEC_SIGN = "ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c";
+
+    static String specBody() throws Exception {
+        String dir = System.getProperty("glorycard.vectors", "../tests/vectors");
+        return new String(Files.readAllBytes(Paths.get(dir, "spec-example.body.json")), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void signVerifyExplainTheSpecExample() throws Exception {
+        String body = specBody();
+        assertEquals(SPEC_SIGN, Glorycard.sign(body, KEY, TS));
+        assertEquals(SPEC_SIGN, Glorycard.sign(body.getBytes(StandardCharsets.UTF_8), KEY, TS));
+        assertTrue(Glorycard.verify(body, KEY, TS, SPEC_SIGN));
+        assertFalse(Glorycard.verify(body, KEY, "20210407155207", SPEC_SIGN));
+        Explanation e = Glorycard.explain(body, KEY, TS);
+        assertEquals(SPEC_SIGN, e.getSign());
+        assertTrue(e.getStringSignTempMasked().endsWith("&key=***&timestamp=" + TS));
+        assertFalse(e.toString().contains(KEY));
+        assertFalse(e.describe().contains(KEY));
+    }
+
+    @Test
+    void catchErrorsByFamilyOrCode() {
+        try {
+            Glorycard.sign("{\"a\":", KEY, TS);
+            fail("invalid JSON signed");
+        } catch (InvalidBodyException e) {
+            assertEquals("invalid_json", e.getCode());
+            assertNotNull(e.getOffset());
+        }
+        try {
+            Glorycard.canonicalize("{\"a\":1,\"a\":2}");
+            fail("duplicate key accepted");
+        } catch (GlorycardException e) {
+            assertEquals("duplicate_key", e.getCode());
+            assertTrue(e instanceof InvalidBodyException);
+        }
+        try {
+            Glorycard.sign("{}", KEY, "20210230000000");
+            fail("30 February accepted");
+        } catch (InvalidTimestampException e) {
+            assertEquals("invalid_timestamp", e.getCode());
+        }
+        try {
+            new Signer("sid", "").signAt("{}", TS);
+            fail("empty key accepted");
+        } catch (KeyException e) {
+            assertEquals("empty_key", e.getCode());
+        }
+        // Unchecked: no throws clause needed anywhere above.
+        assertTrue(RuntimeException.class.isAssignableFrom(GlorycardException.class));
+    }
+
+    @Test
+    void signerHeadersAndVerifier() throws Exception {
+        String body = specBody();
+        String sid = "47258258201708031835123456";
+        Signer signer = new Signer(sid, new SecretKey(KEY));
+        Map<String, String> headers = signer.signAt(body, TS);
+        assertEquals(Arrays.asList("sid", "timestamp", "sign"), new ArrayList<String>(headers.keySet()));
+        assertEquals(sid, headers.get("sid"));
+        assertEquals(SPEC_SIGN, headers.get("sign"));
+        assertFalse(signer.toString().contains(KEY));
+
+        ManualClock clock = new ManualClock(Glorycard.unixSecondsOf(TS) + 299);
+        Verifier verifier = Verifier.builder()
+                .key(sid, "old-key")
+                .key(sid, KEY)
+                .maxSkewSeconds(300)
+                .replayCache(100000)
+                .clock(clock)
+                .build();
+        Map<String, String> received = new HashMap<String, String>();
+        received.put("SID", sid);
+        received.put("Timestamp", TS);
+        received.put("Sign", SPEC_SIGN);
+        Verified ok = verifier.verifyHeaders(received, body);
+        assertEquals(1, ok.getKeyIndex());
+        assertEquals(TS, ok.getTimestamp());
+        try {
+            verifier.verifyHeaders(received, body);
+            fail("replay accepted");
+        } catch (SignatureException e) {
+            assertEquals("replayed", e.getCode());
+        }
+        clock.set(Glorycard.unixSecondsOf(TS) + 301);
+        try {
+            verifier.verify(sid, TS, SPEC_SIGN, body);
+            fail("stale timestamp accepted");
+        } catch (InvalidTimestampException e) {
+            assertEquals("timestamp_out_of_window", e.getCode());
+        }
+        try {
+            verifier.verify("unknown", TS, SPEC_SIGN, body);
+            fail("unknown sid accepted");
+        } catch (SignatureException e) {
+            assertEquals("unknown_sid", e.getCode());
+        }
+        assertFalse(verifier.toString().contains(KEY));
+    }
+
+    @Test
+    void modelsFromJava() {
+        Deduction d = new Deduction("106607", CertType.RESIDENT_ID, "11010519491231002X", "张小凡",
+                "HIS-0001", "10.00", "8.50", "2024-02-29 23:59:59", GloryType.GLORY_CARD,
+                DeductionType.OUTPATIENT_CONSULTATION);
+        d.validate();
+        assertFalse(d.toString().contains("11010519491231002X"));
+        assertFalse(d.toString().contains("张小凡"));
+        String json = d.toJson();
+        assertTrue(json.contains("\"deductionFee\":\"8.50\""), json);
+        // Money strings are signed as written: 8.50 stays 8.50 in STRINGA.
+        assertTrue(Glorycard.canonicalize(json).contains("deductionFee=8.50&"));
+        Deduction tooMuch = new Deduction("106607", CertType.RESIDENT_ID, "11010519491231002X", "张小凡",
+                "HIS-0001", "10.00", "10.50", "2024-02-29 23:59:59", GloryType.GLORY_CARD,
+                DeductionType.OUTPATIENT_CONSULTATION, "复诊");
+        try {
+            tooMuch.validate();
+            fail("deductionFee above totalFee accepted");
+        } catch (ValidationException e) {
+            assertEquals("invalid_field", e.getCode());
+            assertEquals("deductionFee", e.getField());
+        }
+    }
+
+    @Test
+    void mapBodies() {
+        Map<String, Object> detail = new LinkedHashMap<String, Object>();
+        detail.put("amount", new BigDecimal("10.00"));
+        detail.put("count", 3);
+        Map<String, Object> body = new LinkedHashMap<String, Object>();
+        body.put("orgCode", "106607");
+        body.put("detail", detail);
+        body.put("ids", Arrays.asList(7L, 8L));
+        String json = Glorycard.toJson(body);
+        assertEquals("detail.amount=10&detail.count=3&ids[0]=7&ids[1]=8&orgCode=106607", Glorycard.canonicalize(json));
+    }
+
+    /** 16 threads share one Signer and one Verifier; every result matches the vectors. */
+    @Test
+    void sixteenThreads() throws Exception {
+        final List<JsonNode> vectors = new ArrayList<JsonNode>();
+        for (JsonNode v : JavaVectorsTest.load("signing.json")) {
+            if (!v.get("expect").has("error")) {
+                vectors.add(v);
+            }
+        }
+        final String sid = "sid-threads";
+        final Verifier verifier = Verifier.builder().key(sid, KEY).replayCache(1_000_000).build();
+        final Signer signer = new Signer(sid, KEY);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        List<Future<Integer>> results = new ArrayList<Future<Integer>>();
+        for (int t = 0; t < 16; t++) {
+            final int thread = t;
+            results.add(pool.submit(new Callable<Integer>() {
+                @Override
+                public Integer call() {
+                    List<JsonNode> mine = new ArrayList<JsonNode>(vectors);
+                    Collections.shuffle(mine, new java.util.Random(thread));
+                    int checked = 0;
+                    for (int round = 0; round < 5; round++) {
+                        for (JsonNode v : mine) {
+                            byte[] body = JavaVectorsTest.bodyBytes(v);
+                            String sign = Glorycard.sign(body, v.get("key").asText(), v.get("timestamp").asText());
+                            assertEquals(v.get("expect").get("sign").asText(), sign, v.get("name").asText());
+                            checked++;
+                        }
+                        // A body of this thread's own, signed now and verified once; its replay is refused.
+                        String body = "{\"thread\":" + thread + ",\"round\":" + round + "}";
+                        Map<String, String> headers = signer.sign(body);
+                        assertEquals(sid, verifier.verifyHeaders(headers, body).getSid());
+                        try {
+                            verifier.verifyHeaders(headers, body);
+                            fail("replay accepted");
+                        } catch (SignatureException e) {
+                            assertEquals("replayed", e.getCode());
+                        }
+                        checked++;
+                    }
+                    return checked;
+                }
+            }));
+        }
+        int total = 0;
+        for (Future<Integer> f : results) {
+            total += f.get();
+        }
+        pool.shutdown();
+        assertEquals(16 * 5 * (vectors.size() + 1), total);
+    }
+}

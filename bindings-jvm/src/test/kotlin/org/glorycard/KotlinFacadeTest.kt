@@ -1,0 +1,151 @@
+package org.glorycard
+
+import java.math.BigDecimal
+import java.math.BigInteger
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** The facade's own duties: conversions, secrecy of toString, exceptions. */
+class KotlinFacadeTest {
+    private val key = "4fd6b8105f894d0da964b1e80b07b136"
+    private val certNo = "11010519491231002X"
+    private val certName = "张小凡"
+
+    private fun deduction() = Deduction(
+        "106607", CertType.RESIDENT_ID, certNo, certName, "D-0001", "10.00", "10.00",
+        "2021-04-07 15:52:06", GloryType.GLORY_CARD, DeductionType.OUTPATIENT_CONSULTATION,
+    )
+
+    @Test
+    fun keysNeverPrint() {
+        assertEquals("SecretKey(***)", SecretKey(key).toString())
+        val signer = Signer("sid-1", key)
+        assertFalse(signer.toString().contains(key), signer.toString())
+        val verifier = Verifier.builder().key("sid-1", key).key("sid-2", SecretKey(key)).build()
+        assertFalse(verifier.toString().contains(key), verifier.toString())
+        assertTrue(verifier.toString().contains("sid-1"))
+        val explanation = Glorycard.explain("""{"certNo":"$certNo"}""", key, "20210407155206")
+        assertFalse(explanation.toString().contains(key) || explanation.toString().contains(certNo), explanation.toString())
+        assertTrue(explanation.describe().contains("&key=***&"))
+        assertFalse(explanation.describe().contains(key))
+    }
+
+    @Test
+    fun modelsMaskPersonalData() {
+        val d = deduction()
+        d.validate()
+        val shown = listOf(
+            d.toString(),
+            DeductCheckRecord(d, DeductionStatus.DEDUCTED).toString(),
+            RosterRecord(CertType.RESIDENT_ID, certNo, certName, GloryType.GLORY_CARD, 10000, 1).toString(),
+        )
+        for (text in shown) {
+            assertFalse(text.contains(certNo) || text.contains(certName), text)
+            // The core's masks (core/src/models/mask.rs): first two and last two characters; first character.
+            assertTrue(text.contains("11**************2X") && text.contains("张**"), text)
+        }
+        val page = RosterPageResponse.fromJson(
+            """{"responseFlag":"1","responseMessage":"成功","data":[{"certType":"0","certNo":"$certNo","certName":"$certName","gloryID":10000,"gloryType":"1","dataID":7}]}""",
+        )
+        assertTrue(page.isSuccess)
+        assertEquals(7L, page.data!!.single().dataId)
+        assertEquals(certNo, page.data!!.single().certNo)
+        assertFalse(page.toString().contains(certNo) || page.toString().contains(certName), page.toString())
+    }
+
+    @Test
+    fun validationNamesTheFieldNotTheValue() {
+        val e = assertThrows<ValidationException> { deduction().copy(deductionFee = "10.01").validate() }
+        assertEquals("invalid_field", e.code)
+        assertEquals("deductionFee", e.field)
+        val bad = assertThrows<ValidationException> { deduction().copy(certNo = "11010519491231002Y").validate() }
+        assertEquals("certNo", bad.field)
+        assertFalse(bad.message!!.contains("11010519491231002Y"))
+    }
+
+    @Test
+    fun modelJsonIsTheWireForm() {
+        // The wire names of the platform document, checked on the text itself.
+        val json = deduction().toJson()
+        for (name in listOf("orgCode", "certType", "certNo", "certName", "deductionID", "totalFee", "deductionFee", "deductionTime", "gloryType", "deductionType")) {
+            assertTrue(json.contains("\"$name\":"), "$name in $json")
+        }
+        assertFalse(json.contains("remarks"))
+        assertTrue(Cancellation("1", "D-1", "2021-04-07 15:52:06").toJson().contains("\"deductionTime\":\"2021-04-07 15:52:06\""))
+        val answer = DeductCheckRecord.successResponseJson("成功", listOf(DeductCheckRecord(deduction(), DeductionStatus.DEDUCTED)))
+        assertTrue(answer.startsWith("{\"responseFlag\":\"1\""), answer)
+        assertTrue(answer.contains("\"status\":\"1\""), answer)
+    }
+
+    @Test
+    fun stringBodiesWithLoneSurrogatesAreRefusedWithTheirByteOffset() {
+        // `{"a":"` is 6 bytes and "é" 2 more, so the lone surrogate (char 7) starts at byte 8.
+        val body = "{\"a\":\"é\uD800\"}"
+        val e = assertThrows<InvalidBodyException> { Glorycard.sign(body, key, "20210407155206") }
+        assertEquals("invalid_utf8", e.code)
+        assertEquals(8L, e.offset)
+        // A proper pair is fine.
+        assertEquals("a=\uD83D\uDE00", Glorycard.canonicalize("{\"a\":\"\uD83D\uDE00\"}"))
+    }
+
+    @Test
+    fun bodyErrorsCarryOffsets() {
+        val e = assertThrows<InvalidBodyException> { Glorycard.canonicalize("{\"a\":1,}") }
+        assertEquals("invalid_json", e.code)
+        assertNotNull(e.offset)
+        assertNull(e.field)
+        assertEquals("empty_key", assertThrows<KeyException> { Glorycard.sign("{}", "", "20210407155206") }.code)
+        assertEquals("invalid_timestamp", assertThrows<InvalidTimestampException> { Glorycard.sign("{}", key, "2021") }.code)
+        assertEquals("invalid_signature_format", assertThrows<SignatureException> { Glorycard.verify("{}", key, "20210407155206", "xyz") }.code)
+    }
+
+    @Test
+    fun mapBodies() {
+        val body = linkedMapOf<String, Any?>(
+            "orgCode" to "106607",
+            "detail" to linkedMapOf("amount" to 10.0, "fee" to BigDecimal("10.00"), "rate" to 0.1f, "note" to ""),
+            "items" to listOf(1, 2L, BigInteger("1000000000000000000000001"), null, true),
+            "tags" to arrayOf("x", "y"),
+        )
+        val json = Glorycard.toJson(body)
+        // canonical-form.md: 10.0 -> 10, BigDecimal 10.00 -> 10, float 0.1 -> 0.1, big integers keep
+        // every digit, empty and null values are left out, arrays are indexed.
+        assertEquals(
+            "detail.amount=10&detail.fee=10&detail.rate=0.1&items[0]=1&items[1]=2&items[2]=1000000000000000000000001&items[4]=true&orgCode=106607&tags[0]=x&tags[1]=y",
+            Glorycard.canonicalize(json),
+        )
+        val nan = assertThrows<InvalidBodyException> { Glorycard.toJson(mapOf("detail" to mapOf("x" to Double.NaN))) }
+        assertEquals("invalid_value", nan.code)
+        assertTrue(nan.message!!.contains("detail.x"), nan.message)
+        val other = assertThrows<InvalidBodyException> { Glorycard.toJson(mapOf("when" to java.util.Date(0))) }
+        assertEquals("invalid_value", other.code)
+        assertTrue(other.message!!.contains("when"), other.message)
+        val loop = HashMap<String, Any?>()
+        loop["self"] = loop
+        assertEquals("too_deep", assertThrows<InvalidBodyException> { Glorycard.toJson(loop) }.code)
+    }
+
+    @Test
+    fun timestamps() {
+        // 2021-04-07 15:52:06 UTC+8 is 07:52:06 UTC: 1617781926 s after the epoch.
+        assertEquals(1617781926L, Glorycard.unixSecondsOf("20210407155206"))
+        assertEquals("20210407155206", Glorycard.timestampOf(1617781926L))
+        val now = Glorycard.timestampNow()
+        assertTrue(now.matches(Regex("\\d{14}")), now)
+        val drift = Glorycard.unixSecondsOf(now) - System.currentTimeMillis() / 1000
+        assertTrue(drift in -5..5, "timestampNow is UTC+8 of the system clock (drift $drift s)")
+    }
+
+    @Test
+    fun diagnoses() {
+        val body = """{"amount":10.00,"id":"7"}"""
+        val right = Glorycard.sign(body, key, "20210407155206")
+        assertEquals("", Glorycard.diagnoseMismatch(body, key, "20210407155206", right))
+        assertNull(Glorycard.diagnoseMismatch(body, key, "20210407155206", "0".repeat(64)))
+    }
+}

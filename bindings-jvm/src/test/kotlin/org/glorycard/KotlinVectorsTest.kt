@@ -1,0 +1,168 @@
+package org.glorycard
+
+import com.fasterxml.jackson.databind.JsonNode
+import com.fasterxml.jackson.databind.ObjectMapper
+import java.io.File
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assertions.fail
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestFactory
+
+/** Every conformance vector in tests/vectors/, read from Kotlin. */
+class KotlinVectorsTest {
+    private fun load(file: String): List<JsonNode> {
+        val dir = System.getProperty("glorycard.vectors") ?: "../tests/vectors"
+        return ObjectMapper().readTree(File(dir, file))["vectors"].toList()
+    }
+
+    private fun bodyBytes(v: JsonNode): ByteArray = when {
+        v.has("body") -> v["body"].asText().toByteArray(Charsets.UTF_8)
+        else -> v["bodyHex"].asText().chunked(2).map { it.toInt(16).toByte() }.toByteArray()
+    }
+
+    // The core's error families (core/src/error.rs), so each code arrives as its subclass.
+    private val familyOf = mapOf(
+        "invalid_json" to InvalidBodyException::class, "invalid_utf8" to InvalidBodyException::class,
+        "not_an_object" to InvalidBodyException::class, "duplicate_key" to InvalidBodyException::class,
+        "name_collision" to InvalidBodyException::class, "too_deep" to InvalidBodyException::class,
+        "number_out_of_range" to InvalidBodyException::class, "invalid_value" to InvalidBodyException::class,
+        "body_too_large" to InvalidBodyException::class,
+        "invalid_timestamp" to InvalidTimestampException::class,
+        "timestamp_out_of_window" to InvalidTimestampException::class,
+        "invalid_signature_format" to SignatureException::class, "signature_mismatch" to SignatureException::class,
+        "replayed" to SignatureException::class, "unknown_sid" to SignatureException::class,
+        "missing_header" to SignatureException::class,
+        "empty_key" to KeyException::class,
+        "invalid_field" to ValidationException::class, "serialization" to ValidationException::class,
+    )
+
+    private inline fun codeOf(call: () -> Unit): GlorycardException {
+        try {
+            call()
+        } catch (e: GlorycardException) {
+            val family = familyOf[e.code] ?: fail("unexpected code ${e.code}")
+            assertTrue(family.isInstance(e), "${e.code} arrives as ${e.javaClass.simpleName}")
+            return e
+        }
+        fail<Unit>("no exception")
+        throw IllegalStateException()
+    }
+
+    @Test
+    fun everyCoreCodeHasAFamily() {
+        assertEquals(familyOf.keys, Glorycard.errorCodes().toSet())
+    }
+
+    @TestFactory
+    fun signing(): List<DynamicTest> = load("signing.json").map { v ->
+        DynamicTest.dynamicTest("signing/" + v["name"].asText()) {
+            val bytes = bodyBytes(v)
+            val key = v["key"].asText()
+            val ts = v["timestamp"].asText()
+            val expect = v["expect"]
+            if (expect.has("error")) {
+                val code = expect["error"].asText()
+                val fromSign = codeOf { Glorycard.sign(bytes, key, ts) }
+                assertEquals(code, fromSign.code)
+                assertEquals(code, codeOf { Glorycard.explain(bytes, key, ts) }.code)
+                if (v.has("body")) assertEquals(code, codeOf { Glorycard.sign(v["body"].asText(), key, ts) }.code)
+                if (key.length >= 8) assertFalse(fromSign.message!!.contains(key), "message shows the key")
+            } else {
+                val sign = expect["sign"].asText()
+                assertEquals(expect["stringA"].asText(), Glorycard.canonicalize(bytes))
+                assertEquals(sign, Glorycard.sign(bytes, key, ts))
+                if (v.has("body")) {
+                    val text = v["body"].asText()
+                    assertEquals(expect["stringA"].asText(), Glorycard.canonicalize(text))
+                    assertEquals(sign, Glorycard.sign(text, key, ts))
+                    assertEquals(sign, Signer("sid-v", key).signAt(text, ts)["sign"])
+                }
+                val e = Glorycard.explain(bytes, key, ts)
+                assertEquals(expect["stringA"].asText(), e.stringA)
+                assertEquals(expect["md5"].asText(), e.md5Upper)
+                assertEquals(sign, e.sign)
+                assertEquals(ts, e.timestamp)
+                assertTrue(e.stringSignTempMasked.endsWith("&key=***&timestamp=$ts"))
+                assertFalse(e.stringSignTempMasked.contains(key))
+                assertEquals(sign, Glorycard.signStringA(expect["stringA"].asText(), key, ts))
+                assertTrue(Glorycard.verify(bytes, key, ts, sign))
+                // One hex digit changed: a clean mismatch is false, not an exception.
+                val flipped = (if (sign[0] == '0') "1" else "0") + sign.substring(1)
+                assertFalse(Glorycard.verify(bytes, key, ts, flipped))
+            }
+        }
+    }
+
+    @TestFactory
+    fun verification(): List<DynamicTest> = load("verification.json").map { v ->
+        DynamicTest.dynamicTest("verification/" + v["name"].asText()) {
+            val cfg = v["verify"]
+            val builder = Verifier.builder()
+                .maxSkewSeconds(cfg["maxSkewSeconds"].asLong())
+                .clock(ManualClock(Glorycard.unixSecondsOf(cfg["now"].asText())))
+            cfg["keys"].fields().forEach { (sid, keys) -> keys.forEach { builder.key(sid, it.asText()) } }
+            if (cfg["replayCache"].asBoolean()) builder.replayCache(1024)
+            val verifier = builder.build()
+            val body = bodyBytes(v)
+            var result: Result<Verified>? = null
+            repeat(cfg["presentations"].asInt()) {
+                result = runCatching {
+                    if (cfg.has("headers")) {
+                        val headers = LinkedHashMap<String, String>()
+                        cfg["headers"].fields().forEach { (name, value) -> headers[name] = value.asText() }
+                        verifier.verifyHeaders(headers, body)
+                    } else {
+                        verifier.verify(cfg["sid"].asText(), v["timestamp"].asText(), cfg["sign"].asText(), body)
+                    }
+                }
+            }
+            val outcome = result!!
+            val expect = v["expect"]
+            if (expect.has("error")) {
+                val error = outcome.exceptionOrNull() as? GlorycardException ?: fail("expected ${expect["error"]}, got $outcome")
+                assertEquals(expect["error"].asText(), error.code)
+                assertTrue(familyOf.getValue(error.code).isInstance(error))
+            } else {
+                val verified = outcome.getOrThrow()
+                assertEquals(expect["keyIndex"].asInt(), verified.keyIndex)
+            }
+        }
+    }
+
+    @TestFactory
+    fun models(): List<DynamicTest> = load("models.json").map { v ->
+        DynamicTest.dynamicTest("models/" + v["name"].asText()) {
+            val json = v["json"].asText()
+            val expect = v["expect"]
+            val outcome = runCatching {
+                when (val model = v["model"].asText()) {
+                    "rosterPageRequest" -> RosterPageRequest.fromJson(json).also { it.validate(); assertEquals(it, RosterPageRequest.fromJson(it.toJson())) }
+                    "deduction" -> Deduction.fromJson(json).also { it.validate(); assertEquals(it, Deduction.fromJson(it.toJson())) }
+                    "cancellation" -> Cancellation.fromJson(json).also { it.validate(); assertEquals(it, Cancellation.fromJson(it.toJson())) }
+                    "deductCheckRequest" -> DeductCheckRequest.fromJson(json).also { it.validate(); assertEquals(it, DeductCheckRequest.fromJson(it.toJson())) }
+                    "deductCheckRecord" -> DeductCheckRecord.fromJson(json).also { it.validate(); assertEquals(it, DeductCheckRecord.fromJson(it.toJson())) }
+                    else -> fail("unknown model $model")
+                }
+            }
+            // Personal data never appears in toString() or in a message.
+            val parsed = ObjectMapper().readTree(json)
+            val secrets = listOfNotNull(
+                parsed["certNo"]?.asText()?.takeIf { it.length > 4 },
+                parsed["certName"]?.asText()?.takeIf { it.length > 1 },
+            )
+            if (expect.has("error")) {
+                val error = outcome.exceptionOrNull() as? GlorycardException ?: fail("expected ${expect["error"]}, got $outcome")
+                assertEquals(expect["error"].asText(), error.code)
+                assertEquals(expect["field"]?.asText(), error.field)
+                assertTrue(error is ValidationException)
+                secrets.forEach { assertFalse(error.message!!.contains(it), "message shows personal data") }
+            } else {
+                val model = outcome.getOrThrow()
+                secrets.forEach { assertFalse(model.toString().contains(it), "toString shows personal data: $model") }
+            }
+        }
+    }
+}

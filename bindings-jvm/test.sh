@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The JVM binding's whole test: build the native library and uniffi-bindgen, generate the
+# Kotlin, `mvn -B verify` (Kotlin and Java JUnit 5 suites over every conformance vector,
+# the jar and the self-contained -all jar), the Java 8 bytecode check, and a run of the
+# -all jar with nothing but `java -jar`. Run from anywhere; exits non-zero on any failure.
+#
+# Profile: debug. The project's test run builds everything else in debug, so the
+# dependencies are already compiled; a release build (thin LTO, one codegen unit) would
+# add minutes on 2 cores for no difference in what is tested. The library is stripped of
+# debug info before it goes into the jar. The benchmark (bench/run.sh) builds release.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$root"
+step() { printf '\n==> jvm: %s\n' "$*"; }
+started=$SECONDS
+profile=debug
+version=0.1.0
+
+step "tools (installed when missing)"
+need_apt=()
+command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 && command -v javap >/dev/null 2>&1 \
+    || need_apt+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+if ((${#need_apt[@]})); then
+    echo "installing ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+java -version 2>&1 | sed -n 1p
+mvn -B -v 2>&1 | sed -n 1p
+
+step "cargo build -p glorycard-jvm -p uniffi-bindgen ($profile)"
+cargo build -p glorycard-jvm -p uniffi-bindgen --locked
+lib="target/$profile/libglorycard_jvm.so"
+bindgen="target/$profile/uniffi-bindgen"
+
+step "generate Kotlin with uniffi-bindgen (library mode) into bindings-jvm/target"
+generated="$here/target/generated-sources/uniffi"
+native_dir="$here/target/native"
+rm -rf "$generated" "$native_dir"
+"$bindgen" generate "$lib" --language kotlin --no-format --out-dir "$generated"
+find "$generated" -name '*.kt' -printf '%P (%s bytes)\n'
+
+# JNA looks for the library on the classpath under <os>-<arch>/ (linux-x86-64 here).
+mkdir -p "$native_dir/linux-x86-64"
+if command -v strip >/dev/null 2>&1; then
+    strip --strip-debug -o "$native_dir/linux-x86-64/libglorycard_jvm.so" "$lib"
+else
+    cp "$lib" "$native_dir/linux-x86-64/libglorycard_jvm.so"
+fi
+ls -l "$native_dir/linux-x86-64/libglorycard_jvm.so"
+
+step "mvn -B verify (Kotlin and Java JUnit 5 suites, jar, -all jar)"
+mvn -B -ntp -f "$here/pom.xml" verify
+
+step "bytecode: every class is Java 8 (major version 52) or older, checked with javap"
+jar="$here/target/glorycard-$version.jar"
+all="$here/target/glorycard-$version-all.jar"
+check_jar() { # jar, rule (eq52 | le52)
+    local jarfile=$1 rule=$2 classes versions bad
+    classes=$(unzip -Z1 "$jarfile" | grep '\.class$' | sed 's/\.class$//')
+    if grep -q -e '^module-info$' -e '^META-INF/versions/' <<<"$classes"; then
+        echo "FAIL: $jarfile holds module-info or multi-release classes" >&2
+        return 1
+    fi
+    versions=$(xargs -n 400 javap -v -cp "$jarfile" <<<"${classes//\//.}" | grep -o 'major version: [0-9]*' | awk '{print $3}')
+    if [ "$(wc -l <<<"$versions")" -ne "$(wc -l <<<"$classes")" ]; then
+        echo "FAIL: javap reported $(wc -l <<<"$versions") versions for $(wc -l <<<"$classes") classes in $jarfile" >&2
+        return 1
+    fi
+    echo "$(basename "$jarfile"): $(wc -l <<<"$classes") classes; major versions: $(sort -n <<<"$versions" | uniq -c | awk '{printf "%s x %s  ", $2, $1}')"
+    case $rule in
+        eq52) bad=$(grep -vc '^52$' <<<"$versions" || true) ;;
+        le52) bad=$(awk '$1 > 52' <<<"$versions" | wc -l) ;;
+    esac
+    if [ "$bad" -ne 0 ]; then
+        echo "FAIL: $bad classes of $jarfile are not Java 8 bytecode" >&2
+        return 1
+    fi
+}
+check_jar "$jar" eq52
+check_jar "$all" le52
+entries=$(unzip -Z1 "$jar")
+grep -qx 'linux-x86-64/libglorycard_jvm.so' <<<"$entries" || { echo "FAIL: no linux-x86-64/libglorycard_jvm.so in $jar" >&2; exit 1; }
+echo "native library packaged: linux-x86-64/libglorycard_jvm.so"
+
+step "the -all jar alone: java -jar (no classpath, no java.library.path) canonicalizes the spec example"
+expected=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vectors"][0]["expect"]["stringA"])' tests/vectors/signing.json)
+actual=$(cd /tmp && java -jar "$all" < "$root/tests/vectors/spec-example.body.json")
+if [ "$actual" != "$expected" ]; then
+    printf 'FAIL: java -jar printed\n  %s\nexpected\n  %s\n' "$actual" "$expected" >&2
+    exit 1
+fi
+echo "STRINGA matches the spec example vector"
+
+printf '\njvm binding: all checks passed in %d s\n' $((SECONDS - started))
