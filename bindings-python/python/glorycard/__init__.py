@@ -1,0 +1,106 @@
+"""Sign and verify requests of the glory-card (荣誉证) deduction platform.
+
+Every function is the Rust core's (``glorycard._native``), so Python signs exactly the
+bytes the CLI, the WebAssembly and the JVM bindings sign::
+
+    import glorycard
+
+    body = b'{"dataID":0,"orgCode":"106607"}'
+    headers = glorycard.Signer("my-sid", "my-key").headers(body)
+    # requests.post(url, data=body, headers=headers)
+
+A body is ``str``, ``bytes`` (signed from its exact bytes: what you send is what you
+sign) or a ``dict``/``list`` (written as JSON first: ``float`` by its shortest repr,
+``decimal.Decimal`` from its exact text, ``int`` of any size). Errors are
+``GlorycardError`` subclasses carrying the core's stable ``.code``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._native import (
+    ERROR_CODES,
+    Cancellation,
+    DeductCheckRecord,
+    DeductCheckRequest,
+    Deduction,
+    Explanation,
+    GlorycardError,
+    InvalidBody,
+    InvalidKey,
+    InvalidTimestamp,
+    RosterPageRequest,
+    RosterRecord,
+    SecretKey,
+    SignatureError,
+    Signer,
+    ValidationError,
+    Verified,
+    Verifier,
+    __version__,
+    canonicalize,
+    diagnose,
+    explain,
+    sign,
+    timestamp_now,
+    verify,
+)
+
+__all__ = [
+    "ERROR_CODES",
+    "Cancellation",
+    "DeductCheckRecord",
+    "DeductCheckRequest",
+    "Deduction",
+    "Explanation",
+    "GlorycardError",
+    "InvalidBody",
+    "InvalidKey",
+    "InvalidTimestamp",
+    "RosterPageRequest",
+    "RosterRecord",
+    "SecretKey",
+    "SignatureError",
+    "Signer",
+    "SignerAuth",
+    "ValidationError",
+    "Verified",
+    "Verifier",
+    "__version__",
+    "canonicalize",
+    "diagnose",
+    "explain",
+    "sign",
+    "timestamp_now",
+    "verify",
+]
+
+
+class SignerAuth:
+    """A ``requests`` authentication hook that signs each request's exact body.
+
+    ``requests.post(url, json=payload, auth=glorycard.SignerAuth(signer))`` adds the
+    ``sid``, ``timestamp`` and ``sign`` headers computed over the bytes ``requests``
+    is about to send. ``requests`` itself is not imported: any callable-auth client
+    whose prepared request has ``.body`` and ``.headers`` works.
+    """
+
+    def __init__(self, signer: Signer) -> None:
+        """Signs with ``signer``."""
+        self.signer = signer
+
+    def __call__(self, request: Any) -> Any:
+        """Adds the three headers to ``request`` (its body must be set) and returns it."""
+        body = request.body
+        if isinstance(body, str):
+            # requests sends a str body as-is through http.client; sign its UTF-8 bytes
+            # and send those, so the signed and the sent bytes are the same.
+            body = body.encode("utf-8")
+            request.body = body
+        request.headers.update(self.signer.headers(body if body is not None else b""))
+        return request
+
+    def __repr__(self) -> str:
+        """``SignerAuth(Signer(sid='...', key=***))``."""
+        return f"SignerAuth({self.signer!r})"

@@ -1,0 +1,207 @@
+"""Type stubs of the native module ``glorycard._native`` (re-exported by ``glorycard``)."""
+
+from typing import Iterable, List, Mapping, Optional, Sequence, Tuple, Union, final
+
+_Body = Union[str, bytes, bytearray, Mapping[str, object], Sequence[object]]
+_Key = Union[str, "SecretKey"]
+_Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
+
+__version__: str
+__all__ = [
+    "Cancellation",
+    "DeductCheckRecord",
+    "DeductCheckRequest",
+    "Deduction",
+    "ERROR_CODES",
+    "Explanation",
+    "GlorycardError",
+    "InvalidBody",
+    "InvalidKey",
+    "InvalidTimestamp",
+    "RosterPageRequest",
+    "RosterRecord",
+    "SecretKey",
+    "SignatureError",
+    "Signer",
+    "ValidationError",
+    "Verified",
+    "Verifier",
+    "__version__",
+    "canonicalize",
+    "diagnose",
+    "explain",
+    "sign",
+    "timestamp_now",
+    "verify",
+]
+ERROR_CODES: List[str]
+
+class GlorycardError(ValueError):
+    code: str
+    offset: Optional[int]
+    field: Optional[str]
+
+class InvalidBody(GlorycardError): ...
+class InvalidTimestamp(GlorycardError): ...
+class SignatureError(GlorycardError): ...
+class ValidationError(GlorycardError): ...
+class InvalidKey(GlorycardError): ...
+
+def canonicalize(body: _Body) -> str: ...
+def sign(body: _Body, key: _Key, timestamp: str) -> str: ...
+def verify(body: _Body, key: _Key, timestamp: str, sign: str) -> bool: ...
+def explain(body: _Body, key: _Key, timestamp: str) -> Explanation: ...
+def diagnose(body: _Body, key: _Key, timestamp: str, received: str) -> Optional[str]: ...
+def timestamp_now() -> str: ...
+
+@final
+class SecretKey:
+    def __new__(cls, key: str) -> SecretKey: ...
+    def is_empty(self) -> bool: ...
+
+@final
+class Explanation:
+    @property
+    def string_a(self) -> str: ...
+    @property
+    def string_sign_temp(self) -> str: ...
+    @property
+    def md5(self) -> str: ...
+    @property
+    def timestamp(self) -> str: ...
+    @property
+    def sign(self) -> str: ...
+
+@final
+class Signer:
+    def __new__(cls, sid: str, key: _Key) -> Signer: ...
+    @property
+    def sid(self) -> str: ...
+    def headers(self, body: _Body, timestamp: Optional[str] = None) -> dict[str, str]: ...
+
+@final
+class Verified:
+    @property
+    def sid(self) -> str: ...
+    @property
+    def timestamp(self) -> str: ...
+    @property
+    def key_index(self) -> int: ...
+    def __bool__(self) -> bool: ...
+
+@final
+class Verifier:
+    def __new__(
+        cls,
+        keys: Mapping[str, Union[_Key, Sequence[_Key]]],
+        skew: int = 300,
+        replay: bool = True,
+        replay_capacity: int = ...,
+        now: Optional[str] = None,
+    ) -> Verifier: ...
+    def verify(self, headers: _Headers, body: _Body) -> Verified: ...
+    def verify_parts(self, sid: str, timestamp: str, sign: str, body: _Body) -> Verified: ...
+    @property
+    def skew(self) -> int: ...
+
+@final
+class RosterPageRequest:
+    data_id: int
+    org_code: str
+    def __new__(cls, *, data_id: int, org_code: str) -> RosterPageRequest: ...
+    def validate(self) -> None: ...
+    def to_json(self) -> bytes: ...
+    @staticmethod
+    def from_json(data: Union[str, bytes]) -> RosterPageRequest: ...
+
+@final
+class RosterRecord:
+    cert_type: str
+    cert_no: str
+    cert_name: str
+    glory_type: str
+    glory_id: int
+    data_id: int
+    def __new__(
+        cls,
+        *,
+        cert_type: str,
+        cert_no: str,
+        cert_name: str,
+        glory_type: str,
+        glory_id: int,
+        data_id: int,
+    ) -> RosterRecord: ...
+    def to_json(self) -> bytes: ...
+    @staticmethod
+    def from_json(data: Union[str, bytes]) -> RosterRecord: ...
+
+@final
+class Deduction:
+    org_code: str
+    cert_type: str
+    cert_no: str
+    cert_name: str
+    deduction_id: str
+    total_fee: str
+    deduction_fee: str
+    deduction_time: str
+    glory_type: str
+    deduction_type: str
+    remarks: Optional[str]
+    def __new__(
+        cls,
+        *,
+        org_code: str,
+        cert_type: str,
+        cert_no: str,
+        cert_name: str,
+        deduction_id: str,
+        total_fee: str,
+        deduction_fee: str,
+        deduction_time: str,
+        deduction_type: str,
+        glory_type: str = ...,
+        remarks: Optional[str] = None,
+    ) -> Deduction: ...
+    def validate(self) -> None: ...
+    def to_json(self) -> bytes: ...
+    @staticmethod
+    def from_json(data: Union[str, bytes]) -> Deduction: ...
+
+@final
+class Cancellation:
+    org_code: str
+    deduction_id: str
+    cancel_time: str
+    def __new__(cls, *, org_code: str, deduction_id: str, cancel_time: str) -> Cancellation: ...
+    def validate(self) -> None: ...
+    def to_json(self) -> bytes: ...
+    @staticmethod
+    def from_json(data: Union[str, bytes]) -> Cancellation: ...
+
+@final
+class DeductCheckRequest:
+    org_code: str
+    deduct_time_start: str
+    deduction_time_end: str
+    def __new__(
+        cls, *, org_code: str, deduct_time_start: str, deduction_time_end: str
+    ) -> DeductCheckRequest: ...
+    def validate(self) -> None: ...
+    def to_json(self) -> bytes: ...
+    @staticmethod
+    def from_json(data: Union[str, bytes]) -> DeductCheckRequest: ...
+
+@final
+class DeductCheckRecord:
+    deduction: Deduction
+    status: str
+    cancel_time: Optional[str]
+    def __new__(
+        cls, *, deduction: Deduction, status: str, cancel_time: Optional[str] = None
+    ) -> DeductCheckRecord: ...
+    def validate(self) -> None: ...
+    def to_json(self) -> bytes: ...
+    @staticmethod
+    def from_json(data: Union[str, bytes]) -> DeductCheckRecord: ...
