@@ -81,21 +81,17 @@ fn load_settings(explicit: Option<&Path>) -> Result<FileSettings, Failure> {
 impl ConnectionArgs {
     fn client(&self) -> Result<blocking::Client, Failure> {
         let file = load_settings(self.config.as_deref())?;
-        let base_url = self
-            .base_url
-            .clone()
-            .or(file.base_url)
-            .ok_or_else(|| fail("config: no base URL: pass --base-url or set GLORYCARD_BASE_URL"))?;
+        let base_url = self.base_url.clone().or(file.base_url).ok_or_else(|| {
+            fail("config: no base URL: pass --base-url or set GLORYCARD_BASE_URL")
+        })?;
         let sid = self
             .sid
             .clone()
             .or(file.sid)
             .ok_or_else(|| fail("config: no sid: pass --sid or set GLORYCARD_SID"))?;
-        let org_code = self
-            .org_code
-            .clone()
-            .or(file.org_code)
-            .ok_or_else(|| fail("config: no org code: pass --org-code or set GLORYCARD_ORG_CODE"))?;
+        let org_code = self.org_code.clone().or(file.org_code).ok_or_else(|| {
+            fail("config: no org code: pass --org-code or set GLORYCARD_ORG_CODE")
+        })?;
         let key = match (&self.key.key, &self.key.key_file, &file.key_file) {
             (None, None, Some(path)) if std::env::var_os("GLORYCARD_KEY").is_none() => KeyArgs {
                 key: None,
@@ -130,7 +126,7 @@ pub(crate) fn client_failure(error: ClientError) -> Failure {
         _ => format!("{}: {error}", error.code()),
     };
     let status = match &error {
-        ClientError::PlatformRejected { .. } | ClientError::ResponseSignature(_) => 1,
+        ClientError::PlatformRejected { .. } | ClientError::ResponseSignature { .. } => 1,
         _ if error.is_retryable() => 3,
         _ => 2,
     };

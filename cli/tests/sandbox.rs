@@ -23,14 +23,28 @@ impl Drop for Running {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_sandbox(dir: &std::path::Path) -> Running {
     let pem = dir.join("sandbox-ca.pem");
     let listen = format!("127.0.0.1:{}", free_port());
     let mut child = Command::new(env!("CARGO_BIN_EXE_glorycard"))
-        .args(["sandbox", "--listen", &listen, "--sid", SID, "--holders", "1200", "--seed", "3"])
+        .args([
+            "sandbox",
+            "--listen",
+            &listen,
+            "--sid",
+            SID,
+            "--holders",
+            "1200",
+            "--seed",
+            "3",
+        ])
         .arg("--cert-out")
         .arg(&pem)
         .env("GLORYCARD_KEY", KEY)
@@ -57,18 +71,34 @@ fn run(sandbox: &Running, args: &[&str], stdin: Option<&str>) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_glorycard"))
         .args(args)
-        .args(["--base-url", &sandbox.url, "--sid", SID, "--org-code", "106607"])
+        .args([
+            "--base-url",
+            &sandbox.url,
+            "--sid",
+            SID,
+            "--org-code",
+            "106607",
+        ])
         .arg("--ca-cert")
         .arg(&sandbox.pem)
         .env("GLORYCARD_KEY", KEY)
         .env_remove("GLORYCARD_BASE_URL")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     child.wait_with_output().unwrap()
 }
@@ -102,7 +132,13 @@ fn roster_deduct_and_cancel_against_a_sandbox_process() {
 
     let cancelled = run(
         &sandbox,
-        &["cancel", "--deduction-id", "CLI-1", "--time", "2026-11-26 10:00:00"],
+        &[
+            "cancel",
+            "--deduction-id",
+            "CLI-1",
+            "--time",
+            "2026-11-26 10:00:00",
+        ],
         None,
     );
     assert!(cancelled.status.success(), "{}", text(&cancelled.stderr));
@@ -122,17 +158,34 @@ fn roster_deduct_and_cancel_against_a_sandbox_process() {
     let refused = run(&sandbox, &["deduct"], Some(&invalid));
     assert_eq!(refused.status.code(), Some(2));
     let stderr = text(&refused.stderr);
-    assert!(stderr.contains("invalid_field") && stderr.contains("deductionFee"), "{stderr}");
+    assert!(
+        stderr.contains("invalid_field") && stderr.contains("deductionFee"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("11010519491231002X") && !stderr.contains("王小凡"));
 
     // Without the sandbox's certificate the TLS handshake fails: a connect error, exit 3.
     let untrusted = Command::new(env!("CARGO_BIN_EXE_glorycard"))
-        .args(["roster", "page", "--base-url", &sandbox.url, "--sid", SID, "--org-code", "106607"])
+        .args([
+            "roster",
+            "page",
+            "--base-url",
+            &sandbox.url,
+            "--sid",
+            SID,
+            "--org-code",
+            "106607",
+        ])
         .env("GLORYCARD_KEY", KEY)
         .env_remove("GLORYCARD_CA_CERT")
         .output()
         .unwrap();
-    assert_eq!(untrusted.status.code(), Some(3), "{}", text(&untrusted.stderr));
+    assert_eq!(
+        untrusted.status.code(),
+        Some(3),
+        "{}",
+        text(&untrusted.stderr)
+    );
     assert!(text(&untrusted.stderr).starts_with("glorycard: connect:"));
     let _ = std::fs::remove_dir_all(&dir);
 }

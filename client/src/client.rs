@@ -492,7 +492,13 @@ impl Client {
             .verifier
             .verify_headers(headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), body)
             .map(|_| ())
-            .map_err(ClientError::ResponseSignature)
+            .map_err(|source| ClientError::ResponseSignature {
+                source,
+                unverified_message: serde_json::from_slice::<Envelope>(body)
+                    .ok()
+                    .map(|envelope| envelope.response_message)
+                    .filter(|message| !message.is_empty()),
+            })
     }
 }
 

@@ -16,8 +16,15 @@ pub enum ClientError {
     #[error("{0}")]
     Core(#[from] glorycard_core::Error),
     /// The response's signature did not verify, so it was not trusted.
-    #[error("response signature rejected: {0}")]
-    ResponseSignature(glorycard_core::Error),
+    #[error("response signature rejected: {source}{}", unverified_hint(.unverified_message))]
+    ResponseSignature {
+        /// Why verification failed.
+        source: glorycard_core::Error,
+        /// The `responseMessage` of the untrusted response, when it has one. It is shown
+        /// because the usual cause is a wrong key on this side, and the platform's own
+        /// refusal ("签名错误") says so; it must not be acted on.
+        unverified_message: Option<String>,
+    },
     /// No attempt finished inside the configured timeouts.
     #[error("timeout after {attempts} attempt(s) in {elapsed:?}")]
     Timeout {
@@ -83,7 +90,8 @@ impl ClientError {
     /// The stable, machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            ClientError::Core(error) | ClientError::ResponseSignature(error) => error.code(),
+            ClientError::Core(error) => error.code(),
+            ClientError::ResponseSignature { source, .. } => source.code(),
             ClientError::Timeout { .. } => "timeout",
             ClientError::Connect { .. } => "connect",
             ClientError::HttpStatus { .. } => "http_status",
@@ -104,7 +112,7 @@ impl ClientError {
             ClientError::Timeout { .. }
             | ClientError::Connect { .. }
             | ClientError::Transport { .. }
-            | ClientError::ResponseSignature(_)
+            | ClientError::ResponseSignature { .. }
             | ClientError::UnsignedResponse { .. }
             | ClientError::InvalidResponse { .. } => true,
             ClientError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
@@ -118,5 +126,14 @@ impl ClientError {
         ClientError::Config {
             reason: reason.into(),
         }
+    }
+}
+
+fn unverified_hint(message: &Option<String>) -> String {
+    match message {
+        Some(message) => format!(
+            "; the unverified response says {message:?} (a wrong key or sid on this side is the usual cause)"
+        ),
+        None => String::new(),
     }
 }

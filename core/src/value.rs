@@ -95,11 +95,8 @@ impl JsonWriter {
                 return Err(self.invalid_value("an object member needs a key before its value"));
             }
             Some(Step::Object { .. }) => {}
-            Some(Step::Array { next }) => {
-                if *next > 0 {
-                    self.out.push(',');
-                }
-            }
+            Some(Step::Array { next }) if *next > 0 => self.out.push(','),
+            Some(Step::Array { .. }) => {}
         }
         Ok(())
     }
@@ -168,7 +165,9 @@ impl JsonWriter {
         match self.stack.last() {
             Some(Step::Object { key: None, .. }) => {}
             _ => {
-                return Err(self.invalid_value("end of an object that is not open or lacks a value"));
+                return Err(
+                    self.invalid_value("end of an object that is not open or lacks a value")
+                );
             }
         }
         self.stack.pop();

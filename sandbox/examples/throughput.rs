@@ -5,7 +5,12 @@
 //! ```text
 //! cargo run --release -p glorycard-sandbox --example throughput
 //! ```
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    missing_docs
+)]
 
 use std::time::{Duration, Instant};
 
@@ -19,8 +24,14 @@ const ORG: &str = "106607";
 
 #[tokio::main]
 async fn main() {
-    let holders: i64 = std::env::var("HOLDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let deductions: usize = std::env::var("DEDUCTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let holders: i64 = std::env::var("HOLDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let deductions: usize = std::env::var("DEDUCTIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let key = SecretKey::new("4fd6b8105f894d0da964b1e80b07b136");
     let mut config = SandboxConfig::new(SID, key.clone());
     config.holders = holders;

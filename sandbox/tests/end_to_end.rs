@@ -1,4 +1,5 @@
 //! Client, sandbox platform and institution endpoint over real loopback HTTPS.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -244,7 +245,7 @@ async fn tampered_response_is_rejected_by_the_client() {
         .expect("client");
     let error = client.roster_page(0).await.expect_err("bad signature");
     assert_eq!(error.code(), "signature_mismatch");
-    assert!(matches!(error, ClientError::ResponseSignature(_)));
+    assert!(matches!(error, ClientError::ResponseSignature { .. }));
 }
 
 #[tokio::test]
@@ -261,7 +262,9 @@ async fn under_failures_and_drops_every_deduction_of_500_arrives_exactly_once() 
     let client = client_for(&sandbox).build().expect("client");
     let sent: Vec<Deduction> = (0..500).map(deduction).collect();
     let mut tasks = tokio::task::JoinSet::new();
-    for chunk in sent.chunks(32) {
+    // 125 concurrent chains: a retry of the same body waits for the next second (see the
+    // client's unique_headers), so short chains keep the test fast.
+    for chunk in sent.chunks(4) {
         let client = client.clone();
         let chunk = chunk.to_vec();
         tasks.spawn(async move {
@@ -381,16 +384,16 @@ async fn institution_router_verifies_the_platform_and_signs_its_answer() {
         .deduct_check(&window())
         .await
         .expect_err("refused");
-    match error {
-        ClientError::ResponseSignature(_) => {
-            // The answer is signed with the right key; a client holding the wrong key
-            // cannot verify it. Check the refusal itself with the right verifier below.
-        }
-        ClientError::PlatformRejected { message } => {
-            assert!(message.contains("signature"), "{message}")
-        }
+    // The refusal is signed with the institution's key, which the caller (holding the
+    // wrong key) cannot verify; the error says so and quotes the unverified reason.
+    match &error {
+        ClientError::ResponseSignature {
+            unverified_message: Some(message),
+            ..
+        } => assert!(message.contains("signature_mismatch"), "{message}"),
         other => panic!("unexpected {other:?}"),
     }
+    assert!(error.to_string().contains("wrong key"), "{error}");
     let body = serde_json::to_vec(&window()).expect("json");
     let signed = Signer::new(SID, SecretKey::new("wrong key"))
         .sign(&body)
