@@ -594,3 +594,121 @@ fn http_sandbox_transport_and_client_debug_hide_the_key() {
     let page = runtime.block_on(client.roster_page(0)).expect("page");
     assert_eq!(page.len(), 500);
 }
+
+/// Collects what a tracing subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn tracing_records_each_attempt_without_personal_data_or_key() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // Every first attempt fails (503), so the log holds a failed and a successful attempt.
+    let sandbox = sandbox(|c| {
+        c.faults = Faults {
+            fail_rate: 0.5,
+            seed: 5,
+            ..Faults::default()
+        }
+    })
+    .await;
+    let client = client_for(&sandbox).build().expect("client");
+    let sent = deduction(7);
+    for n in 0..6 {
+        client.deduct(&deduction(700 + n)).await.expect("deduct");
+    }
+    client.deduct(&sent).await.expect("deduct");
+    let log = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");
+    assert!(log.contains("glorycard.call"), "{log}");
+    assert!(log.contains("/glorycard/store/deduct"), "{log}");
+    assert!(
+        log.contains("attempt=2"),
+        "a retried attempt is logged: {log}"
+    );
+    assert!(log.contains("http_status"), "{log}");
+    assert!(log.contains("latency_ms"), "{log}");
+    assert!(!log.contains(&sent.cert_no), "certNo leaked: {log}");
+    assert!(!log.contains("张三"), "certName leaked: {log}");
+    assert!(!log.contains(KEY), "key leaked: {log}");
+}
+
+#[tokio::test]
+async fn timeouts_and_persistent_503_end_in_their_own_codes() {
+    let slow = sandbox(|c| c.faults.latency = Duration::from_millis(1500)).await;
+    let policy = RetryPolicy {
+        max_attempts: 2,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(1),
+        max_elapsed: Duration::from_secs(10),
+    };
+    let impatient = client_for(&slow)
+        .request_timeout(Duration::from_millis(200))
+        .retry_policy(policy.clone())
+        .build()
+        .expect("client");
+    let error = impatient.roster_page(0).await.expect_err("times out");
+    assert_eq!(error.code(), "timeout");
+    assert!(error.to_string().contains("2 attempt"), "{error}");
+
+    let failing = sandbox(|c| c.faults.fail_rate = 1.0).await;
+    let client = client_for(&failing)
+        .retry_policy(policy)
+        .build()
+        .expect("client");
+    let error = client.roster_page(0).await.expect_err("503");
+    assert!(
+        matches!(
+            error,
+            ClientError::HttpStatus {
+                status: 503,
+                attempts: 2
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn deductions_survive_a_sandbox_restart_on_the_same_database_file() {
+    let dir = std::env::temp_dir().join(format!("glorycard-sandbox-db-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("platform.db");
+    let _ = std::fs::remove_file(&db);
+    let first = sandbox(|c| c.db = Some(db.clone())).await;
+    client_for(&first)
+        .build()
+        .expect("client")
+        .deduct(&deduction(40))
+        .await
+        .expect("deduct");
+    drop(first);
+    let second = sandbox(|c| c.db = Some(db.clone())).await;
+    let listed = admin(&second, "/admin/deductions").await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["deductionID"], "D000040");
+    // The same record again is still recognised after the restart.
+    client_for(&second)
+        .build()
+        .expect("client")
+        .deduct(&deduction(40))
+        .await
+        .expect("idempotent after restart");
+    let _ = std::fs::remove_dir_all(&dir);
+}
