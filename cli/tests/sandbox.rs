@@ -187,5 +187,46 @@ fn roster_deduct_and_cancel_against_a_sandbox_process() {
         text(&untrusted.stderr)
     );
     assert!(text(&untrusted.stderr).starts_with("glorycard: connect:"));
+
+    // Settings from ./glorycard.toml alone (the key from the environment).
+    std::fs::write(
+        dir.join("glorycard.toml"),
+        format!(
+            "base_url = \"{}\"\nsid = \"{SID}\"\norg_code = \"106607\"\nca_cert = \"sandbox-ca.pem\"\n",
+            sandbox.url
+        ),
+    )
+    .unwrap();
+    let from_file = Command::new(env!("CARGO_BIN_EXE_glorycard"))
+        .args(["roster", "page", "--after", "1199"])
+        .current_dir(&dir)
+        .env("GLORYCARD_KEY", KEY)
+        .env_remove("GLORYCARD_BASE_URL")
+        .env_remove("GLORYCARD_SID")
+        .env_remove("GLORYCARD_ORG_CODE")
+        .env_remove("GLORYCARD_CA_CERT")
+        .output()
+        .unwrap();
+    assert!(from_file.status.success(), "{}", text(&from_file.stderr));
+    assert_eq!(text(&from_file.stdout).lines().count(), 1);
+    // An unknown setting is refused, naming it.
+    std::fs::write(
+        dir.join("glorycard.toml"),
+        "base_url = \"x\"\nkey = \"inline secret\"\n",
+    )
+    .unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_glorycard"))
+        .args(["roster", "page"])
+        .current_dir(&dir)
+        .env("GLORYCARD_KEY", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = text(&refused.stderr);
+    assert!(
+        stderr.contains("glorycard.toml") && stderr.contains("key"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("inline secret"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
