@@ -384,15 +384,21 @@ impl Verifier {
     #[pyo3(signature = (keys, skew = 300, replay = true, replay_capacity = DEFAULT_REPLAY_CAPACITY, now = None))]
     fn new(
         py: Python<'_>,
-        keys: &Bound<'_, PyDict>,
+        keys: &Bound<'_, PyAny>,
         skew: u64,
         replay: bool,
         replay_capacity: usize,
         now: Option<&str>,
     ) -> PyResult<Self> {
         let mut builder = core::Verifier::builder().max_skew_seconds(skew);
-        let mut sids = Vec::with_capacity(keys.len());
-        for (sid, sid_keys) in keys.iter() {
+        let mut sids = Vec::new();
+        if !keys.hasattr("items")? {
+            return Err(PyTypeError::new_err(
+                "keys must be a mapping of sid to key or list of keys",
+            ));
+        }
+        for item in PyIterator::from_object(&keys.call_method0("items")?)? {
+            let (sid, sid_keys): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
             let sid: String = sid.extract().map_err(|_| {
                 PyTypeError::new_err("the keys of the keys mapping are sids, of type str")
             })?;

@@ -65,6 +65,7 @@ UNREACHABLE = {"body_too_large"}
 
 
 def test_every_core_code_is_covered() -> None:
+    assert isinstance(glorycard.ERROR_CODES, tuple)
     assert set(glorycard.ERROR_CODES) == set(TRIGGERS) | UNREACHABLE
     assert set(glorycard.ERROR_CODES) == set(CODE_CLASS)
 
@@ -109,3 +110,11 @@ def test_type_errors_for_arguments() -> None:
         glorycard.Verifier(keys={"sid": 5})  # type: ignore[dict-item]
     with pytest.raises(TypeError):
         _verifier().verify(42, BODY)  # type: ignore[arg-type]
+
+
+def test_verifier_keys_from_any_mapping() -> None:
+    import types
+
+    keys = types.MappingProxyType({"sid-1": (glorycard.SecretKey("old"), KEY)})
+    verified = glorycard.Verifier(keys=keys, now=TS).verify(_signed_headers(), BODY)
+    assert (verified.sid, verified.timestamp, verified.key_index) == ("sid-1", TS, 1)

@@ -79,3 +79,39 @@ def test_one_signer_and_one_verifier_shared_by_eight_threads() -> None:
 
     outcomes = _together(present)
     assert sorted(outcomes) == ["accepted"] + ["replayed"] * (THREADS - 1)
+
+
+def test_long_bodies_release_the_gil_short_ones_do_not() -> None:
+    """With a long switch interval, a spinning thread can only run while the main thread
+    has released the GIL: it does during the signing of a long body, not a short one."""
+    import sys
+
+    long_body = _page(0, 20_000)  # about 2 MB
+    short_body = b'{"dataID":0,"orgCode":"106607"}'
+    count = 0
+    stop = threading.Event()
+    started = threading.Event()
+
+    def spin() -> None:
+        nonlocal count
+        started.set()
+        while not stop.is_set():
+            count += 1
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    spinner = threading.Thread(target=spin, daemon=True)
+    try:
+        spinner.start()
+        started.wait()
+        before = count
+        glorycard.sign(short_body, SPEC_KEY, SPEC_TS)
+        after_short = count
+        glorycard.sign(long_body, SPEC_KEY, SPEC_TS)
+        after_long = count
+    finally:
+        stop.set()
+        sys.setswitchinterval(interval)
+        spinner.join()
+    assert after_short == before, "the GIL was released for a short body"
+    assert after_long > after_short, "the GIL was held while signing a long body"

@@ -34,7 +34,7 @@ __all__ = [
     "timestamp_now",
     "verify",
 ]
-ERROR_CODES: List[str]
+ERROR_CODES: Tuple[str, ...]
 
 class GlorycardError(ValueError):
     code: str
