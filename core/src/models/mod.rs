@@ -45,18 +45,33 @@ pub fn from_json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, Err
 /// Replaces every double-quoted part of a serde message (serde quotes values that way;
 /// field names are in backticks) so a certNo or certName cannot leak through it.
 fn redact(message: &str) -> String {
+    // serde quotes string values in double quotes, and numbers and characters in
+    // backticks after their kind ("integer `110105…`"). Backticks after anything else
+    // quote field names ("unknown field `x`"), which are kept.
+    const VALUE_KINDS: [&str; 3] = ["integer ", "floating point ", "character "];
     let mut out = String::with_capacity(message.len());
-    let mut quoted = false;
-    for c in message.chars() {
-        if c == '"' {
-            if !quoted {
-                out.push_str("\"***\"");
-            }
-            quoted = !quoted;
-        } else if !quoted {
-            out.push(c);
+    let mut rest = message;
+    while let Some(at) = rest.find(['"', '`']) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let quote = if from.starts_with('"') { '"' } else { '`' };
+        let is_value = quote == '"' || VALUE_KINDS.iter().any(|kind| out.ends_with(kind));
+        let Some(len) = from[1..].find(quote) else {
+            // An unterminated quote: drop the rest rather than risk echoing a value.
+            out.push(quote);
+            out.push_str("***");
+            return out;
+        };
+        if is_value {
+            out.push(quote);
+            out.push_str("***");
+            out.push(quote);
+        } else {
+            out.push_str(&from[..len + 2]);
         }
+        rest = &from[len + 2..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -440,6 +455,18 @@ mod tests {
         let err = from_json::<RosterRecord>(br#"{"certType":"0","certNo":"11010519491231002X","certName":"x","gloryType":"1","gloryID":"11010519491231002X","dataID":1}"#).unwrap_err();
         assert_eq!(err.code(), "serialization");
         assert!(!err.to_string().contains("11010519491231002X"), "{err}");
+        // A number where a string belongs: serde quotes it in backticks.
+        let err = from_json::<RosterRecord>(br#"{"certType":"0","certNo":110105194912310021,"certName":"x","gloryType":"1","gloryID":1,"dataID":1}"#).unwrap_err();
+        assert!(!err.to_string().contains("110105194912310021"), "{err}");
+        assert!(err.to_string().contains("integer `***`"), "{err}");
+        let err = from_json::<RosterRecord>(br#"{"certType":"0","certNo":1.5e300,"certName":"x","gloryType":"1","gloryID":1,"dataID":1}"#).unwrap_err();
+        assert!(!err.to_string().contains("1.5e300"), "{err}");
+        // Field names stay readable.
+        let err = from_json::<RosterRecord>(
+            br#"{"certType":"0","certName":"x","gloryType":"1","gloryID":1,"dataID":1}"#,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("missing field `certNo`"), "{err}");
     }
 
     #[test]
