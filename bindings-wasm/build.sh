@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Builds the npm package into bindings-wasm/pkg: a release build of glorycard-wasm for
+# wasm32-unknown-unknown, wasm-bindgen (--target web; node.js instantiates it
+# synchronously for Node), wasm-opt from the npm binaryen package, the size budget.
+# Installs what is missing: the wasm32 target, wasm-bindgen-cli equal to the crate's
+# wasm-bindgen, and the pinned npm devDependencies (npm ci).
+set -euo pipefail
+cd "$(dirname "$0")"
+here=$PWD
+
+WASM_BINDGEN_VERSION=0.2.129 # must equal the `wasm-bindgen = "=..."` pin in Cargo.toml
+MAX_WASM_BYTES=$((150 * 1024))
+
+log() { printf '[build] %s\n' "$*"; }
+
+if ! grep -q "^version = \"$WASM_BINDGEN_VERSION\"" <(grep -A1 '^name = "wasm-bindgen"$' ../Cargo.lock); then
+    echo "Cargo.lock's wasm-bindgen is not $WASM_BINDGEN_VERSION: update WASM_BINDGEN_VERSION in build.sh" >&2
+    exit 1
+fi
+
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes)"
+    cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# npm devDependencies (binaryen, typescript, playwright-core, crypto-js), exactly as locked.
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f node_modules/.lock-sha256 ] || [ "$(cat node_modules/.lock-sha256)" != "$lock_sum" ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund
+    echo "$lock_sum" > node_modules/.lock-sha256
+fi
+
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked | node -e \
+    'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
+
+# Tuned for size, for this build only (the workspace's release profile is left as it is):
+# opt-level "z" and fat LTO everywhere except MD5 (which hashes all of STRINGA) and
+# SHA-256, which stay at opt-level 3; no debug info.
+log "cargo build --release (wasm32-unknown-unknown, tuned for size)"
+cargo build -p glorycard-wasm --target wasm32-unknown-unknown --release --locked \
+    --config 'profile.release.opt-level="z"' \
+    --config 'profile.release.lto="fat"' \
+    --config 'profile.release.debug=false' \
+    --config 'profile.release.package.md-5.opt-level=3' \
+    --config 'profile.release.package.sha2.opt-level=3'
+
+rm -rf pkg.tmp
+wasm-bindgen --target web --out-dir pkg.tmp --out-name glorycard_wasm \
+    "$target_dir/wasm32-unknown-unknown/release/glorycard_wasm.wasm"
+
+log "wasm-opt -Oz ($(node_modules/.bin/wasm-opt --version))"
+# The features rustc enables by default for wasm32-unknown-unknown.
+node_modules/.bin/wasm-opt -Oz --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    pkg.tmp/glorycard_wasm_bg.wasm -o pkg.tmp/glorycard_wasm_bg.wasm
+
+# The raw ABI of the module (InitOutput, the _bg.wasm.d.ts) is typed with `any` by
+# wasm-bindgen: make it `unknown`, so that no `any` reaches a user of the package.
+node -e '
+const fs = require("fs");
+for (const f of process.argv.slice(1)) {
+  const text = fs.readFileSync(f, "utf8").split("\n")
+    .map((line) => (/^\s*(\*|\/\*|\/\/)/.test(line) ? line : line.replace(/\bany\b/g, "unknown")))
+    .join("\n");
+  fs.writeFileSync(f, text);
+}' pkg.tmp/glorycard_wasm.d.ts pkg.tmp/glorycard_wasm_bg.wasm.d.ts
+
+cp npm/package.json npm/node.js pkg.tmp/
+cp README.md pkg.tmp/README.md
+rm -f pkg.tmp/.gitignore
+rm -rf pkg
+mv pkg.tmp pkg
+
+# node_modules/glorycard-wasm -> pkg, so tests and tools import the package by name.
+ln -sfn ../pkg node_modules/glorycard-wasm
+
+size=$(stat -c %s pkg/glorycard_wasm_bg.wasm)
+gz=$(gzip -9 -c pkg/glorycard_wasm_bg.wasm | wc -c)
+log "pkg/glorycard_wasm_bg.wasm: $size bytes ($((size / 1024)) KiB), gzip -9: $gz bytes ($((gz / 1024)) KiB); budget $MAX_WASM_BYTES bytes"
+if [ "$size" -gt "$MAX_WASM_BYTES" ]; then
+    echo "the .wasm is over the 150 KB budget" >&2
+    exit 1
+fi
+echo "$here/pkg"

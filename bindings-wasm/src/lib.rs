@@ -1,0 +1,376 @@
+#![doc = include_str!("../README.md")]
+
+mod body;
+mod error;
+#[cfg(test)]
+mod tests;
+mod verifier;
+
+use glorycard_core::{SecretKey, Signature, Timestamp};
+use js_sys::JsString;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::error::IntoJs;
+pub use crate::verifier::Verifier;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** Any value a JSON body can hold, as a plain JavaScript value. A `number` is signed as
+ * its shortest round-trip decimal (`0.1`, `10.5`, `1e21` → `1000000000000000000000`),
+ * a `bigint` from its exact digits. */
+export type JsonValue = string | number | boolean | null | bigint | readonly JsonValue[] | JsonObject;
+
+/** A plain object (made by `{...}`, `JSON.parse` or `Object.create(null)`). */
+export interface JsonObject {
+  readonly [key: string]: JsonValue;
+}
+
+/** A body to sign: JSON text (signed from its exact text, as sent), its exact bytes
+ * (for example a Node `Buffer` as received), or a plain object or array (written as JSON
+ * per canonical-form.md section 3; the top level must be an object). */
+export type Body = string | Uint8Array | JsonObject | readonly JsonValue[];
+
+/** The stable code of every error this package throws: the core's codes, plus
+ * `invalid_argument` (a JavaScript argument of the wrong type, a `TypeError`) and
+ * `internal` (an unexpected panic inside the module: a bug, reload the module). */
+export type ErrorCode =
+  | "invalid_json"
+  | "invalid_utf8"
+  | "not_an_object"
+  | "duplicate_key"
+  | "name_collision"
+  | "too_deep"
+  | "number_out_of_range"
+  | "invalid_value"
+  | "body_too_large"
+  | "invalid_timestamp"
+  | "invalid_signature_format"
+  | "signature_mismatch"
+  | "timestamp_out_of_window"
+  | "replayed"
+  | "unknown_sid"
+  | "missing_header"
+  | "empty_key"
+  | "invalid_field"
+  | "serialization"
+  | "invalid_argument"
+  | "internal";
+
+/** What every function of this package throws: a real `Error` (a `TypeError` for
+ * `invalid_argument`) with a stable `code`. Messages never contain the key. */
+export interface GlorycardError extends Error {
+  readonly code: ErrorCode;
+  /** Byte offset into the body (UTF-8) for body errors that have one, e.g. `invalid_json`. */
+  readonly offset?: number;
+  /** The field a validation error names. */
+  readonly field?: string;
+}
+
+/** Every stage of signing one body. */
+export interface Explanation {
+  /** STRINGA: the sorted `name=value` pairs joined with `&`. */
+  readonly stringA: string;
+  /** STRINGSignTemp with the key replaced by `***`. */
+  readonly stringSignTempMasked: string;
+  /** Upper-case hex MD5 of STRINGSignTemp (the HMAC's message). */
+  readonly md5: string;
+  /** The sign: 64 lower-case hex digits. */
+  readonly sign: string;
+  /** The timestamp signed with (14 digits, UTC+8). */
+  readonly timestamp: string;
+}
+
+/** The result of comparing a received sign with the body, key and timestamp. */
+export interface Diagnosis {
+  /** True when the received sign is the right one. */
+  readonly match: boolean;
+  /** On a mismatch, the common departure from the rules that produces the received
+   * sign (e.g. numbers signed as written), or `null` when none does: then the key,
+   * the timestamp or the body's bytes differ. Always `null` on a match. */
+  readonly departure: string | null;
+}
+
+/** The three headers of a signed request. */
+export interface SignedHeaders {
+  readonly sid: string;
+  readonly timestamp: string;
+  readonly sign: string;
+}
+
+/** What a successful verification established. */
+export interface Verified {
+  readonly sid: string;
+  readonly timestamp: string;
+  /** Which of the sid's keys matched (0 = the first configured), to watch a rotation. */
+  readonly keyIndex: number;
+}
+
+/** How a `Verifier` is configured. */
+export interface VerifierOptions {
+  /** The keys of each sid, in order (several during a key rotation). */
+  readonly keys: Readonly<Record<string, string | readonly string[]>>;
+  /** Allowed distance of a timestamp from now, in seconds (default 300). */
+  readonly maxSkewSeconds?: number;
+  /** Refuse a (sid, timestamp, sign) already accepted: `true` remembers up to 100,000,
+   * a number sets that capacity (size it for the request rate times 2 × skew). */
+  readonly replayCache?: boolean | number;
+  /** Now, as milliseconds since the Unix epoch or a `Date` (default: `Date.now()`). */
+  readonly clock?: () => number | Date;
+}
+
+/** Received headers: a plain object (Node's `req.headers`), a fetch `Headers`, a `Map`
+ * or any iterable of name/value pairs. Names are compared case-insensitively. */
+export type HeadersInput =
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+  | Iterable<readonly [string, string]>;
+"#;
+
+/// Turns a panic (a bug: the core never panics by design) into a thrown JavaScript
+/// `Error` with code `internal`, instead of an opaque `RuntimeError: unreachable`.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!("glorycard internal error (a bug, please report it): {info}");
+        wasm_bindgen::throw_val(error::new_error(&message, error::INTERNAL, false));
+    }));
+}
+
+/// Runs when the module is instantiated.
+#[wasm_bindgen(start)]
+fn start() {
+    install_panic_hook();
+}
+
+/// A string argument, refused with a `TypeError` when it is not a string or holds a
+/// lone surrogate (which would otherwise be replaced silently before signing).
+pub(crate) fn string_arg(value: &JsValue, name: &str) -> Result<String, JsValue> {
+    if !value.is_string() {
+        return Err(error::invalid_argument(&format!("{name} must be a string")));
+    }
+    body::js_string(value).map_err(|_| {
+        error::invalid_argument(&format!(
+            "{name} contains a lone UTF-16 surrogate, which has no UTF-8 form"
+        ))
+    })
+}
+
+pub(crate) fn key_arg(key: &JsString) -> Result<SecretKey, JsValue> {
+    string_arg(key, "key").map(SecretKey::new)
+}
+
+pub(crate) fn timestamp_arg(timestamp: &JsString) -> Result<Timestamp, JsValue> {
+    Timestamp::parse(&string_arg(timestamp, "timestamp")?).js()
+}
+
+pub(crate) fn body_arg(body: &JsValue) -> Result<Vec<u8>, JsValue> {
+    body::body_bytes(body).js()
+}
+
+pub(crate) fn to_js_value<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| error::new_error(&e.to_string(), error::INTERNAL, false))
+}
+
+/// STRINGA, the canonical form of `body`.
+#[wasm_bindgen]
+pub fn canonicalize(
+    #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
+) -> Result<String, JsValue> {
+    glorycard_core::canonicalize(&body_arg(body)?).js()
+}
+
+/// The sign of `body` with `key` at `timestamp` (14 digits, UTC+8): 64 lower-case hex
+/// digits.
+#[wasm_bindgen]
+pub fn sign(
+    #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
+    key: &JsString,
+    timestamp: &JsString,
+) -> Result<String, JsValue> {
+    let key = key_arg(key)?;
+    let timestamp = timestamp_arg(timestamp)?;
+    let body = body_arg(body)?;
+    Ok(glorycard_core::sign_body(&body, &key, &timestamp)
+        .js()?
+        .to_string())
+}
+
+/// Whether `sign` (64 hex digits, either case) is the sign of `body` with `key` at
+/// `timestamp`, compared in constant time. A clean mismatch is `false`; a malformed
+/// body, timestamp or sign throws.
+#[wasm_bindgen]
+pub fn verify(
+    #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
+    key: &JsString,
+    timestamp: &JsString,
+    sign: &JsString,
+) -> Result<bool, JsValue> {
+    let key = key_arg(key)?;
+    let timestamp = timestamp_arg(timestamp)?;
+    let received = Signature::parse(&string_arg(sign, "sign")?).js()?;
+    let body = body_arg(body)?;
+    let expected = glorycard_core::sign_body(&body, &key, &timestamp).js()?;
+    Ok(expected.ct_eq(&received))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExplanationJs {
+    string_a: String,
+    string_sign_temp_masked: String,
+    md5: String,
+    sign: String,
+    timestamp: String,
+}
+
+/// Every stage of signing `body`: STRINGA, STRINGSignTemp with the key masked, the
+/// upper-case MD5 and the sign, for finding out why two sides disagree.
+#[wasm_bindgen(unchecked_return_type = "Explanation")]
+pub fn explain(
+    #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
+    key: &JsString,
+    timestamp: &JsString,
+) -> Result<JsValue, JsValue> {
+    let key = key_arg(key)?;
+    let timestamp = timestamp_arg(timestamp)?;
+    let body = body_arg(body)?;
+    let explanation = glorycard_core::explain(&body, &key, &timestamp).js()?;
+    to_js_value(&ExplanationJs {
+        string_a: explanation.string_a().to_string(),
+        string_sign_temp_masked: explanation.string_sign_temp_masked().to_string(),
+        md5: explanation.md5_upper().to_string(),
+        sign: explanation.sign().to_string(),
+        timestamp: explanation.timestamp().to_string(),
+    })
+}
+
+#[derive(Serialize)]
+struct DiagnosisJs {
+    r#match: bool,
+    departure: Option<String>,
+}
+
+/// Compares a received `sign` with `body`, `key` and `timestamp`; on a mismatch, names
+/// the common departure from the rules (numbers as written, empty values kept,
+/// lower-case MD5, ...) that produces it, if one does.
+#[wasm_bindgen(unchecked_return_type = "Diagnosis")]
+pub fn diagnose(
+    #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
+    key: &JsString,
+    timestamp: &JsString,
+    sign: &JsString,
+) -> Result<JsValue, JsValue> {
+    let key = key_arg(key)?;
+    let timestamp = timestamp_arg(timestamp)?;
+    let received = Signature::parse(&string_arg(sign, "sign")?).js()?;
+    let body = body_arg(body)?;
+    let found = glorycard_core::diagnose_mismatch(&body, &key, &timestamp, &received).js()?;
+    to_js_value(&DiagnosisJs {
+        r#match: found.as_deref() == Some(""),
+        departure: found.filter(|text| !text.is_empty()),
+    })
+}
+
+/// Seconds since the Unix epoch, from JavaScript's clock.
+pub(crate) fn js_now_unix_seconds() -> i64 {
+    (js_sys::Date::now() / 1000.0).floor() as i64
+}
+
+/// Now, from JavaScript's clock, as a 14-digit timestamp in China Standard Time (UTC+8)
+/// whatever the host's time zone.
+#[wasm_bindgen(js_name = timestampNow)]
+pub fn timestamp_now() -> Result<String, JsValue> {
+    Ok(Timestamp::from_unix_seconds(js_now_unix_seconds())
+        .js()?
+        .to_string())
+}
+
+/// The stable codes of the core's errors (the `code` of a thrown error is one of these,
+/// or `invalid_argument` / `internal`).
+#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "ErrorCode[]")]
+pub fn error_codes() -> js_sys::Array {
+    glorycard_core::ERROR_CODES
+        .iter()
+        .map(|code| JsValue::from_str(code))
+        .collect()
+}
+
+/// Whether `error` was thrown by this package (an `Error` whose `code` is one of its
+/// codes).
+#[wasm_bindgen(js_name = isGlorycardError, unchecked_return_type = "error is GlorycardError")]
+pub fn is_glorycard_error(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] error: &JsValue,
+) -> bool {
+    if !error.is_instance_of::<js_sys::Error>() {
+        return false;
+    }
+    let code = js_sys::Reflect::get(error, &JsValue::from_str("code"))
+        .ok()
+        .and_then(|code| code.as_string());
+    match code {
+        Some(code) => {
+            glorycard_core::ERROR_CODES.contains(&code.as_str())
+                || code == error::INVALID_ARGUMENT
+                || code == error::INTERNAL
+        }
+        None => false,
+    }
+}
+
+/// Signs request bodies for one account (`sid`) with its secret key.
+#[wasm_bindgen]
+pub struct Signer {
+    inner: glorycard_core::Signer,
+}
+
+#[derive(Serialize)]
+struct SignedHeadersJs {
+    sid: String,
+    timestamp: String,
+    sign: String,
+}
+
+#[wasm_bindgen]
+impl Signer {
+    /// A signer for `sid` with `key`. The key stays inside the module (it is never
+    /// readable from JavaScript again, and is zeroized when `free()` is called).
+    #[wasm_bindgen(constructor)]
+    pub fn new(sid: &JsString, key: &JsString) -> Result<Signer, JsValue> {
+        let sid = string_arg(sid, "sid")?;
+        let key = key_arg(key)?;
+        if key.is_empty() {
+            return Err(error::to_js(&glorycard_core::Error::EmptyKey));
+        }
+        Ok(Signer {
+            inner: glorycard_core::Signer::new(sid, key),
+        })
+    }
+
+    /// The account id.
+    #[wasm_bindgen(getter)]
+    pub fn sid(&self) -> String {
+        self.inner.sid().to_string()
+    }
+
+    /// The `sid`, `timestamp` and `sign` headers for `body` (sent exactly as given when
+    /// it is a string), at `timestamp` or, when it is omitted, now (UTC+8).
+    #[wasm_bindgen(js_name = signRequest, unchecked_return_type = "SignedHeaders")]
+    pub fn sign_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
+        timestamp: Option<JsString>,
+    ) -> Result<JsValue, JsValue> {
+        let timestamp = match timestamp {
+            Some(text) => timestamp_arg(&text)?,
+            None => Timestamp::from_unix_seconds(js_now_unix_seconds()).js()?,
+        };
+        let body = body_arg(body)?;
+        let headers = self.inner.sign_at(&body, &timestamp).js()?;
+        to_js_value(&SignedHeadersJs {
+            sid: headers.sid,
+            timestamp: headers.timestamp.to_string(),
+            sign: headers.sign.to_string(),
+        })
+    }
+}

@@ -1,0 +1,165 @@
+// The package as an application sees it: ESM exports for Node (no init call), the
+// declarations, the API's classes and thread-free reentrancy.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import init, * as g from 'glorycard-wasm';
+import { cstMillis, expectCode } from './helpers.mjs';
+
+const KEY = '4fd6b8105f894d0da964b1e80b07b136';
+const TS = '20210407155206';
+const BODY = '{"dataID":0,"orgCode":"106607","detail":{"amount":10.00,"note":""}}';
+const require = createRequire(import.meta.url);
+const pkgDir = new URL('../../pkg/', import.meta.url);
+
+test('Node needs no init call, and init() resolves at once', async () => {
+  assert.equal(typeof g.sign, 'function');
+  assert.equal(g.canonicalize(BODY), 'dataID=0&detail.amount=10&orgCode=106607');
+  await init();
+  assert.equal(g.canonicalize('{}'), '');
+});
+
+test('package.json: ESM, exports for Node and browsers, Node >= 18', () => {
+  const pkg = JSON.parse(readFileSync(new URL('package.json', pkgDir), 'utf8'));
+  assert.equal(pkg.type, 'module');
+  assert.equal(pkg.engines.node, '>=18');
+  assert.equal(pkg.exports['.'].node, './node.js');
+  assert.equal(pkg.exports['.'].default, './glorycard_wasm.js');
+  assert.equal(pkg.exports['.'].types, './glorycard_wasm.d.ts');
+  assert.equal(require.resolve('glorycard-wasm/package.json').endsWith('package.json'), true);
+  const size = readFileSync(new URL('glorycard_wasm_bg.wasm', pkgDir)).length;
+  assert.ok(size <= 150 * 1024, `${size} bytes`);
+});
+
+test('declarations: no any, and every core error code is in ErrorCode', () => {
+  const dts = readFileSync(new URL('glorycard_wasm.d.ts', pkgDir), 'utf8');
+  const code = (text) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
+  assert.doesNotMatch(code(dts), /\bany\b/);
+  assert.doesNotMatch(code(readFileSync(new URL('glorycard_wasm_bg.wasm.d.ts', pkgDir), 'utf8')), /\bany\b/);
+  const union = dts.slice(dts.indexOf('export type ErrorCode'), dts.indexOf(';', dts.indexOf('export type ErrorCode')));
+  for (const code of g.errorCodes()) assert.ok(union.includes(`"${code}"`), code);
+  assert.equal(g.errorCodes().length, 19);
+});
+
+test('errors are real Errors with a stable code; isGlorycardError recognizes them', () => {
+  let caught;
+  try {
+    g.sign('{"a":', KEY, TS);
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(caught instanceof Error);
+  assert.equal(caught.name, 'GlorycardError');
+  assert.equal(caught.code, 'invalid_json');
+  assert.equal(caught.offset, 5);
+  assert.match(caught.message, /invalid JSON at byte 5/);
+  assert.ok(g.isGlorycardError(caught));
+  assert.ok(!g.isGlorycardError(new Error('other')));
+  assert.ok(!g.isGlorycardError('invalid_json'));
+  // Wrong argument types are TypeErrors, and never echo the key.
+  assert.throws(() => g.sign(BODY, 12345, TS), (e) => e instanceof TypeError && e.code === 'invalid_argument');
+  assert.throws(() => g.sign(BODY, 'secret-key-xyz', 20210407155206), (e) => {
+    assert.ok(e instanceof TypeError && e.code === 'invalid_argument');
+    assert.ok(!e.message.includes('secret-key-xyz'));
+    return true;
+  });
+  assert.throws(() => g.sign(BODY, 'secret-key-xyz', '2021'), (e) => !e.message.includes('secret-key-xyz') && e.code === 'invalid_timestamp');
+});
+
+test('verify is false on a clean mismatch and throws on malformed input', () => {
+  const good = g.sign(BODY, KEY, TS);
+  assert.equal(g.verify(BODY, KEY, TS, good), true);
+  assert.equal(g.verify(BODY, KEY + 'x', TS, good), false);
+  assert.equal(g.verify(BODY.replace('106607', '106608'), KEY, TS, good), false);
+  assert.throws(() => g.verify(BODY, KEY, TS, 'xyz'), expectCode('invalid_signature_format'));
+  assert.throws(() => g.verify('{', KEY, TS, good), expectCode('invalid_json'));
+});
+
+test('diagnose names a common departure, or none', () => {
+  const body = '{"amount":10.00,"id":"7"}';
+  const right = g.sign(body, KEY, TS);
+  assert.deepEqual(g.diagnose(body, KEY, TS, right), { match: true, departure: null });
+  // Signed with the number as written (10.00): the sign of the text where it is literal.
+  const asWritten = g.sign('{"amount":"10.00","id":"7"}', KEY, TS);
+  const d = g.diagnose(body, KEY, TS, asWritten);
+  assert.equal(d.match, false);
+  assert.match(d.departure, /numbers signed as written/);
+  assert.deepEqual(g.diagnose(body, KEY, TS, '0'.repeat(64)), { match: false, departure: null });
+});
+
+test('timestampNow is the JS clock in UTC+8', () => {
+  const before = Math.floor(Date.now() / 1000);
+  const ts = g.timestampNow();
+  const after = Math.floor(Date.now() / 1000);
+  assert.match(ts, /^\d{14}$/);
+  const seconds = cstMillis(ts) / 1000;
+  assert.ok(seconds >= before && seconds <= after, `${ts} not between ${before} and ${after}`);
+});
+
+test('Signer.signRequest gives the three headers', () => {
+  const signer = new g.Signer('47258258201708031835123456', KEY);
+  assert.equal(signer.sid, '47258258201708031835123456');
+  const headers = signer.signRequest(BODY, TS);
+  assert.deepEqual(headers, { sid: '47258258201708031835123456', timestamp: TS, sign: g.sign(BODY, KEY, TS) });
+  const now = signer.signRequest({ dataID: 0 });
+  assert.match(now.timestamp, /^\d{14}$/);
+  assert.equal(now.sign, g.sign('{"dataID":0}', KEY, now.timestamp));
+  assert.throws(() => new g.Signer('sid', ''), expectCode('empty_key'));
+  assert.ok(!JSON.stringify(signer).includes(KEY));
+  assert.ok(!String(signer).includes(KEY));
+  signer.free();
+});
+
+test('Verifier: options are checked', () => {
+  assert.throws(() => new g.Verifier({ keys: { s: 'k' }, maxSkew: 1 }), expectCode('invalid_argument'));
+  assert.throws(() => new g.Verifier({ keys: { s: 5 } }), expectCode('invalid_argument'));
+  assert.throws(() => new g.Verifier({ keys: { s: 'k' }, maxSkewSeconds: -1 }), expectCode('invalid_argument'));
+  assert.throws(() => new g.Verifier({ keys: { s: 'k' }, replayCache: 0 }), expectCode('invalid_argument'));
+  assert.throws(() => new g.Verifier({ keys: { s: 'k' }, clock: 5 }), expectCode('invalid_argument'));
+  assert.throws(() => new g.Verifier({ keys: { s: '' } }), expectCode('empty_key'));
+  assert.throws(() => new g.Verifier(), expectCode('invalid_argument'));
+  const v = new g.Verifier({ keys: { s: ['a', 'b'] }, maxSkewSeconds: 60, clock: () => new Date(cstMillis(TS)) });
+  assert.equal(v.maxSkewSeconds, 60);
+  const sig = g.sign('{}', 'b', TS);
+  assert.deepEqual(v.verify('s', TS, sig, '{}'), { sid: 's', timestamp: TS, keyIndex: 1 });
+  // Node's req.headers shape: lower-case names, string values, arrays for repeated ones.
+  assert.equal(v.verifyHeaders({ sid: 's', timestamp: TS, sign: sig, 'set-cookie': ['a', 'b'] }, Buffer.from('{}')).keyIndex, 1);
+  assert.throws(() => v.verifyHeaders({ sid: 's', timestamp: TS, sign: [sig, sig] }, '{}'), expectCode('invalid_argument'));
+  assert.throws(() => v.verify('s', TS, g.sign('{}', 'c', TS), '{}'), expectCode('signature_mismatch'));
+});
+
+test('reentrancy: 10,000 interleaved calls, errors included, and calls from inside a callback', () => {
+  const expected = g.sign(BODY, KEY, TS);
+  const objectSign = g.sign({ a: 0.1, b: [1, { c: 'd' }] }, KEY, TS);
+  let reentered = 0;
+  // The clock re-enters the module while verify is running.
+  const verifier = new g.Verifier({
+    keys: { s: KEY },
+    clock: () => {
+      reentered++;
+      assert.equal(g.sign(BODY, KEY, TS), expected);
+      return cstMillis(TS);
+    },
+  });
+  for (let i = 0; i < 10_000; i++) {
+    switch (i % 5) {
+      case 0:
+        assert.equal(g.sign(BODY, KEY, TS), expected);
+        break;
+      case 1:
+        assert.equal(g.sign({ a: 0.1, b: [1, { c: 'd' }] }, KEY, TS), objectSign);
+        break;
+      case 2:
+        assert.throws(() => g.sign(i % 2 ? '{"a":' : { bad: undefined }, KEY, TS), (e) => e.code === (i % 2 ? 'invalid_json' : 'invalid_value'));
+        break;
+      case 3:
+        assert.equal(verifier.verify('s', TS, expected, BODY).keyIndex, 0);
+        break;
+      case 4:
+        assert.equal(g.verify(BODY, KEY, TS, expected), true);
+        break;
+    }
+  }
+  assert.equal(reentered, 2_000);
+});

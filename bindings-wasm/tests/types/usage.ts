@@ -1,0 +1,107 @@
+// Checked by `tsc --noEmit -p tests/types` against the built package's declarations:
+// typical use compiles, and misuse does not (each @ts-expect-error must be an error).
+import init, {
+  canonicalize,
+  diagnose,
+  errorCodes,
+  explain,
+  isGlorycardError,
+  sign,
+  Signer,
+  timestampNow,
+  verify,
+  Verifier,
+  type Body,
+  type Diagnosis,
+  type ErrorCode,
+  type Explanation,
+  type GlorycardError,
+  type JsonObject,
+  type SignedHeaders,
+  type Verified,
+} from 'glorycard-wasm';
+
+export async function usage(): Promise<void> {
+  await init();
+  const key = '4fd6b8105f894d0da964b1e80b07b136';
+  const ts: string = timestampNow();
+
+  // Bodies: JSON text, bytes, plain objects (type aliases of object types are fine).
+  type DeductCheck = { orgCode: string; data: { certNo: string; fee: number; big?: bigint }[] };
+  const request: DeductCheck = { orgCode: '106607', data: [{ certNo: 'x', fee: 10.5 }] };
+  const s1: string = sign('{"dataID":0}', key, ts);
+  const s2: string = sign(new TextEncoder().encode('{"dataID":0}'), key, ts);
+  const s3: string = sign(request, key, ts);
+  const stringA: string = canonicalize({ a: [1, null, true, 'x', 2n, { b: 0.1 }] });
+  const ok: boolean = verify(request, key, ts, s1);
+  const e: Explanation = explain(request, key, ts);
+  const parts: string[] = [e.stringA, e.stringSignTempMasked, e.md5, e.sign, e.timestamp];
+  const d: Diagnosis = diagnose(request, key, ts, s3);
+  const departure: string | null = d.departure;
+  const body: Body = JSON.parse('{}') as JsonObject;
+
+  // Headers for a request.
+  const signer = new Signer('47258258201708031835123456', key);
+  const headers: SignedHeaders = signer.signRequest(request);
+  const at: SignedHeaders = signer.signRequest(body, ts);
+  await fetch('https://example.invalid/', {
+    method: 'POST',
+    headers: { ...headers },
+    body: JSON.stringify(request),
+  }).catch(() => undefined);
+  signer.free();
+
+  // Verification.
+  const verifier = new Verifier({
+    keys: { sid: key, rotated: ['old', 'new'] },
+    maxSkewSeconds: 300,
+    replayCache: 10_000,
+    clock: () => Date.now(),
+  });
+  const v: Verified = verifier.verify(headers.sid, headers.timestamp, headers.sign, request);
+  const index: number = v.keyIndex;
+  verifier.verifyHeaders(new Headers({ sid: 'sid', timestamp: ts, sign: s1 }), '{}');
+  verifier.verifyHeaders({ sid: 'sid', timestamp: ts, sign: s1, 'x-forwarded-for': undefined }, '{}');
+  verifier.verifyHeaders(new Map([['sid', 'sid']]), '{}');
+  const skew: number = verifier.maxSkewSeconds;
+
+  // Errors.
+  try {
+    sign('{', key, ts);
+  } catch (error: unknown) {
+    if (isGlorycardError(error)) {
+      const code: ErrorCode = error.code;
+      const offset: number | undefined = error.offset;
+      const asError: GlorycardError = error;
+      switch (code) {
+        case 'invalid_json':
+        case 'invalid_argument':
+          break;
+        default:
+          break;
+      }
+      void [offset, asError];
+    }
+  }
+  const codes: ErrorCode[] = errorCodes();
+
+  // Misuse is caught at compile time.
+  // @ts-expect-error a key is a string
+  sign('{}', 42, ts);
+  // @ts-expect-error a Date is not a JSON value
+  sign({ when: new Date() }, key, ts);
+  // @ts-expect-error undefined is not a JSON value
+  sign({ missing: undefined }, key, ts);
+  // @ts-expect-error functions are not JSON values
+  canonicalize({ f: () => 1 });
+  // @ts-expect-error no such code
+  const wrong: ErrorCode = 'no_such_code';
+  // @ts-expect-error keys map sids to strings
+  new Verifier({ keys: { sid: 5 } });
+  // @ts-expect-error the result is readonly
+  e.sign = 'x';
+  // @ts-expect-error verify returns a boolean
+  const notString: string = verify('{}', key, ts, s1);
+
+  void [s1, s2, s3, stringA, ok, parts, departure, at, index, skew, codes, wrong, notString];
+}
