@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Every test of the WebAssembly binding, from a fresh clone: builds the npm package
+# (build.sh installs wasm-bindgen-cli and the pinned npm packages when missing), then runs
+#   1. the wasm-bindgen tests under Node (cargo test --target wasm32-unknown-unknown),
+#   2. tsc --noEmit on a usage file against the package's declarations,
+#   3. the Node suite (node --test) over the built package: every vector, objects,
+#      errors, reentrancy,
+#   4. the Chromium suite: every vector in a page, and the signing tool page.
+# Installs Debian's chromium when missing. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+started=$SECONDS
+
+step() { printf '\n==> bindings-wasm: %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+step "tools"
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+    echo "Node $(node --version) is too old: the test tools (playwright-core) need Node >= 20" >&2
+    exit 1
+fi
+if [ ! -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null 2>&1; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi
+echo "node $(node --version), npm $(npm --version), $(/usr/bin/chromium --version)"
+
+step "build the npm package (build.sh)"
+./build.sh
+
+step "wasm-bindgen tests under Node (cargo test --target wasm32-unknown-unknown)"
+# The runner is set in the repository's .cargo/config.toml; set here too so that the
+# command works whatever directory cargo's configuration is read from.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+    cargo test -p glorycard-wasm --target wasm32-unknown-unknown --locked
+
+step "TypeScript declarations: tsc --noEmit on tests/types/usage.ts"
+node_modules/.bin/tsc -p tests/types
+echo "tsc $(node_modules/.bin/tsc --version | cut -d' ' -f2): no errors"
+
+step "Node suite (node --test) over the built package"
+node --test tests/node/*.test.mjs
+
+step "Chromium suite (playwright-core, /usr/bin/chromium): vectors in a page, signing tool page"
+node --test tests/browser/chromium.test.mjs
+echo "screenshots of the tool page: $PWD/artifacts/ (not committed)"
+
+printf '\nbindings-wasm: all tests passed in %d s\n' $((SECONDS - started))
