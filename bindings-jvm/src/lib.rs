@@ -81,11 +81,23 @@ pub fn canonicalize(body: Vec<u8>) -> Result<String> {
     Ok(core::canonicalize(&body)?)
 }
 
-/// The sign (64 lower-case hex digits) of `body` with `key` at `timestamp` (14 digits).
+/// What one signature is computed from, in one record: the arguments cross the FFI in one
+/// buffer (each separate argument costs the JVM side a native allocation call).
+#[derive(uniffi::Record)]
+pub struct SignInput {
+    /// The exact body bytes.
+    pub body: Vec<u8>,
+    /// The secret key text.
+    pub key: String,
+    /// 14 digits `yyyyMMddHHmmss`, UTC+8.
+    pub timestamp: String,
+}
+
+/// The sign (64 lower-case hex digits) of the body with the key at the timestamp.
 #[uniffi::export]
-pub fn sign(body: Vec<u8>, key: String, timestamp: String) -> Result<String> {
-    let ts = self::timestamp(&timestamp)?;
-    Ok(core::sign_body(&body, &core::SecretKey::new(key), &ts)?.to_string())
+pub fn sign(input: SignInput) -> Result<String> {
+    let ts = self::timestamp(&input.timestamp)?;
+    Ok(core::sign_body(&input.body, &core::SecretKey::new(input.key), &ts)?.to_string())
 }
 
 /// The sign of an already computed STRINGA.
@@ -95,13 +107,13 @@ pub fn sign_string_a(string_a: String, key: String, timestamp: String) -> Result
     Ok(core::sign_string_a(&string_a, &core::SecretKey::new(key), &ts)?.to_string())
 }
 
-/// True when `sign` is the signature of `body` with `key` at `timestamp`; false for a
-/// clean mismatch. A malformed body, timestamp, sign or key is an error.
+/// True when `sign` is the signature of the body with the key at the timestamp; false
+/// for a clean mismatch. A malformed body, timestamp, sign or key is an error.
 #[uniffi::export]
-pub fn verify(body: Vec<u8>, key: String, timestamp: String, sign: String) -> Result<bool> {
-    let ts = self::timestamp(&timestamp)?;
+pub fn verify(input: SignInput, sign: String) -> Result<bool> {
+    let ts = self::timestamp(&input.timestamp)?;
     let received = core::Signature::parse(&sign)?;
-    let expected = core::sign_body(&body, &core::SecretKey::new(key), &ts)?;
+    let expected = core::sign_body(&input.body, &core::SecretKey::new(input.key), &ts)?;
     Ok(expected.ct_eq(&received))
 }
 
@@ -120,11 +132,11 @@ pub struct Explanation {
     pub sign: String,
 }
 
-/// Computes every stage of signing `body`.
+/// Computes every stage of signing the body.
 #[uniffi::export]
-pub fn explain(body: Vec<u8>, key: String, timestamp: String) -> Result<Explanation> {
-    let ts = self::timestamp(&timestamp)?;
-    let e = core::explain(&body, &core::SecretKey::new(key), &ts)?;
+pub fn explain(input: SignInput) -> Result<Explanation> {
+    let ts = self::timestamp(&input.timestamp)?;
+    let e = core::explain(&input.body, &core::SecretKey::new(input.key), &ts)?;
     Ok(Explanation {
         string_a: e.string_a().to_string(),
         string_sign_temp_masked: e.string_sign_temp_masked().to_string(),
@@ -854,12 +866,18 @@ mod tests {
         ))
         .unwrap();
         let key = "4fd6b8105f894d0da964b1e80b07b136".to_string();
-        let sign = "ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c";
+        let expected = "ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c";
         let ts = "20210407155206".to_string();
-        assert!(verify(body.clone(), key.clone(), ts.clone(), sign.to_string()).unwrap());
-        let other = sign.replacen('e', "f", 1);
-        assert!(!verify(body.clone(), key.clone(), ts.clone(), other).unwrap());
-        assert!(verify(body, key, ts, "zz".to_string()).is_err());
+        let input = || SignInput {
+            body: body.clone(),
+            key: key.clone(),
+            timestamp: ts.clone(),
+        };
+        assert_eq!(sign(input()).unwrap(), expected);
+        assert!(verify(input(), expected.to_string()).unwrap());
+        let other = expected.replacen('e', "f", 1);
+        assert!(!verify(input(), other).unwrap());
+        assert!(verify(input(), "zz".to_string()).is_err());
     }
 
     #[test]

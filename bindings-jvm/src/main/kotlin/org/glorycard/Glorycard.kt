@@ -8,6 +8,7 @@ import java.nio.charset.CharacterCodingException
 import java.nio.charset.CodingErrorAction
 import java.nio.charset.StandardCharsets
 import org.glorycard.ffi.JsonToken
+import org.glorycard.ffi.SignInput
 import org.glorycard.ffi.canonicalize as nativeCanonicalize
 import org.glorycard.ffi.diagnoseMismatch as nativeDiagnose
 import org.glorycard.ffi.errorCodes as nativeErrorCodes
@@ -54,7 +55,7 @@ object Glorycard {
     /** The sign of the exact body bytes. */
     @JvmStatic
     fun sign(body: ByteArray, key: String, timestamp: String): String =
-        native { nativeSign(body, key, timestamp) }
+        native { nativeSign(SignInput(body, key, timestamp)) }
 
     /** The sign of [body] with a [SecretKey]. */
     @JvmStatic
@@ -77,7 +78,7 @@ object Glorycard {
     /** [verify] on the exact body bytes. */
     @JvmStatic
     fun verify(body: ByteArray, key: String, timestamp: String, sign: String): Boolean =
-        native { nativeVerify(body, key, timestamp, sign) }
+        native { nativeVerify(SignInput(body, key, timestamp), sign) }
 
     /** Every stage of signing [body] (the key masked as `***`), for debugging a 签名错误. */
     @JvmStatic
@@ -86,7 +87,7 @@ object Glorycard {
     /** [explain] on the exact body bytes. */
     @JvmStatic
     fun explain(body: ByteArray, key: String, timestamp: String): Explanation =
-        native { Explanation(nativeExplain(body, key, timestamp)) }
+        native { Explanation(nativeExplain(SignInput(body, key, timestamp))) }
 
     /**
      * Names a common way of signing wrongly that produces [received] from this body, key

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Benchmark (a measurement, not a test): the native binding against a pure-Java signer, in
+# one JVM. Builds the release library (the jar from ../test.sh carries a debug build) and
+# points the binding at it with uniffi's library override; builds the -all jar if missing.
+# Takes about a minute after the first build.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+jvm="$(cd "$here/.." && pwd)"
+root="$(cd "$jvm/.." && pwd)"
+cd "$root"
+[ -f "$jvm/target/glorycard-0.1.0-all.jar" ] || "$jvm/test.sh"
+cargo build --release -p glorycard-jvm --locked
+mvn -B -ntp -q -f "$here/pom.xml" package -DskipTests
+# Extra JVM options (for example JAVA_OPTS=-Xmn8m to see the effect of the young generation).
+# shellcheck disable=SC2086
+java -Xms256m -Xmx256m ${JAVA_OPTS:-} \
+    -Duniffi.component.glorycard_jvm.libraryOverride="$root/target/release/libglorycard_jvm.so" \
+    -Dglorycard.vectors="$root/tests/vectors" \
+    -cp "$here/target/classes:$here/target/lib/*:$jvm/target/glorycard-0.1.0-all.jar" \
+    org.glorycard.bench.Bench
