@@ -175,7 +175,7 @@ fn type_name(value: &JsValue) -> String {
             .and_then(|name| name.as_string())
             .filter(|name| !name.is_empty());
         return match name {
-            Some(name) => format!("a {name}"),
+            Some(name) => format!("an object of class {name}"),
             None => "an object".to_string(),
         };
     }
