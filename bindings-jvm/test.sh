@@ -33,8 +33,9 @@ mvn -B -v 2>&1 | sed -n 1p
 
 step "cargo build -p glorycard-jvm -p uniffi-bindgen ($profile)"
 cargo build -p glorycard-jvm -p uniffi-bindgen --locked
-lib="target/$profile/libglorycard_jvm.so"
-bindgen="target/$profile/uniffi-bindgen"
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+lib="$target_dir/$profile/libglorycard_jvm.so"
+bindgen="$target_dir/$profile/uniffi-bindgen"
 
 step "generate Kotlin with uniffi-bindgen (library mode) into bindings-jvm/target"
 generated="$here/target/generated-sources/uniffi"

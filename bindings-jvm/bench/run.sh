@@ -10,11 +10,12 @@ root="$(cd "$jvm/.." && pwd)"
 cd "$root"
 [ -f "$jvm/target/glorycard-0.1.0-all.jar" ] || "$jvm/test.sh"
 cargo build --release -p glorycard-jvm --locked
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 mvn -B -ntp -q -f "$here/pom.xml" package -DskipTests
 # Extra JVM options (for example JAVA_OPTS=-Xmn8m to see the effect of the young generation).
 # shellcheck disable=SC2086
 java -Xms256m -Xmx256m ${JAVA_OPTS:-} \
-    -Duniffi.component.glorycard_jvm.libraryOverride="$root/target/release/libglorycard_jvm.so" \
+    -Duniffi.component.glorycard_jvm.libraryOverride="$target_dir/release/libglorycard_jvm.so" \
     -Dglorycard.vectors="$root/tests/vectors" \
     -cp "$here/target/classes:$here/target/lib/*:$jvm/target/glorycard-0.1.0-all.jar" \
     org.glorycard.bench.Bench
