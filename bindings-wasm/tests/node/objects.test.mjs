@@ -128,3 +128,12 @@ test('a string body is signed from its exact text', () => {
     return true;
   });
 });
+
+test('an object signs the same as its JSON.stringify text (what gets sent)', () => {
+  const bodies = [
+    JSON.parse(specText),
+    { a: 0.1, b: 10.5, c: 1e21, d: -0, e: 1e-7, f: [1, 2, { g: 'h\n"' }], i: null, j: '', k: true },
+    { orgCode: '106607', data: [{ certNo: '33100119900101001X', fee: 12.3 }], sign: 'ignored' },
+  ];
+  for (const body of bodies) assert.equal(sign(body, KEY, TS), sign(JSON.stringify(body), KEY, TS));
+});
