@@ -8,7 +8,7 @@ use glorycard_core::{Error, JsonWriter};
 use js_sys::{Array, BigInt, JsString, Number, Object, Reflect, RegExp, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The bytes of a body, borrowed from nowhere: JavaScript values are always copied in.
+/// The bytes to sign for a `body` argument (a copy: JavaScript memory is never borrowed).
 pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, Error> {
     if body.is_string() {
         let text = js_string(body).map_err(|offset| Error::InvalidUtf8 {
