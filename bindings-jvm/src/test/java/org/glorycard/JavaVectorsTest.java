@@ -11,7 +11,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,9 +100,7 @@ class JavaVectorsTest {
                 Verifier.Builder builder = Verifier.builder()
                         .maxSkewSeconds(cfg.get("maxSkewSeconds").asLong())
                         .clock(new ManualClock(Glorycard.unixSecondsOf(cfg.get("now").asText())));
-                Iterator<Map.Entry<String, JsonNode>> sids = cfg.get("keys").fields();
-                while (sids.hasNext()) {
-                    Map.Entry<String, JsonNode> sid = sids.next();
+                for (Map.Entry<String, JsonNode> sid : cfg.get("keys").properties()) {
                     for (JsonNode key : sid.getValue()) {
                         builder.key(sid.getKey(), key.asText());
                     }
@@ -121,9 +118,7 @@ class JavaVectorsTest {
                     try {
                         if (cfg.has("headers")) {
                             Map<String, String> headers = new LinkedHashMap<String, String>();
-                            Iterator<Map.Entry<String, JsonNode>> it = cfg.get("headers").fields();
-                            while (it.hasNext()) {
-                                Map.Entry<String, JsonNode> h = it.next();
+                            for (Map.Entry<String, JsonNode> h : cfg.get("headers").properties()) {
                                 headers.put(h.getKey(), h.getValue().asText());
                             }
                             verified = verifier.verifyHeaders(headers, body);

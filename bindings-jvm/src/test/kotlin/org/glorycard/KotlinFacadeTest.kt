@@ -54,7 +54,7 @@ class KotlinFacadeTest {
         )
         assertTrue(page.isSuccess)
         assertEquals(7L, page.data!!.single().dataId)
-        assertEquals(certNo, page.data!!.single().certNo)
+        assertEquals(certNo, page.data.single().certNo)
         assertFalse(page.toString().contains(certNo) || page.toString().contains(certName), page.toString())
     }
 

@@ -103,7 +103,7 @@ class KotlinVectorsTest {
             val builder = Verifier.builder()
                 .maxSkewSeconds(cfg["maxSkewSeconds"].asLong())
                 .clock(ManualClock(Glorycard.unixSecondsOf(cfg["now"].asText())))
-            cfg["keys"].fields().forEach { (sid, keys) -> keys.forEach { builder.key(sid, it.asText()) } }
+            cfg["keys"].properties().forEach { (sid, keys) -> keys.forEach { builder.key(sid, it.asText()) } }
             if (cfg["replayCache"].asBoolean()) builder.replayCache(1024)
             val verifier = builder.build()
             val body = bodyBytes(v)
@@ -112,7 +112,7 @@ class KotlinVectorsTest {
                 result = runCatching {
                     if (cfg.has("headers")) {
                         val headers = LinkedHashMap<String, String>()
-                        cfg["headers"].fields().forEach { (name, value) -> headers[name] = value.asText() }
+                        cfg["headers"].properties().forEach { (name, value) -> headers[name] = value.asText() }
                         verifier.verifyHeaders(headers, body)
                     } else {
                         verifier.verify(cfg["sid"].asText(), v["timestamp"].asText(), cfg["sign"].asText(), body)
