@@ -61,7 +61,7 @@ jar="$here/target/glorycard-$version.jar"
 all="$here/target/glorycard-$version-all.jar"
 check_jar() { # jar, rule (eq52 | le52)
     local jarfile=$1 rule=$2 classes versions bad
-    classes=$(unzip -Z1 "$jarfile" | grep '\.class$' | sed 's/\.class$//')
+    classes=$(jar tf "$jarfile" | grep '\.class$' | sed 's/\.class$//')
     if grep -q -e '^module-info$' -e '^META-INF/versions/' <<<"$classes"; then
         echo "FAIL: $jarfile holds module-info or multi-release classes" >&2
         return 1
@@ -83,7 +83,7 @@ check_jar() { # jar, rule (eq52 | le52)
 }
 check_jar "$jar" eq52
 check_jar "$all" le52
-entries=$(unzip -Z1 "$jar")
+entries=$(jar tf "$jar")
 grep -qx 'linux-x86-64/libglorycard_jvm.so' <<<"$entries" || { echo "FAIL: no linux-x86-64/libglorycard_jvm.so in $jar" >&2; exit 1; }
 echo "native library packaged: linux-x86-64/libglorycard_jvm.so"
 
