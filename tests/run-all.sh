@@ -39,4 +39,13 @@ cargo build -p glorycard-core --target wasm32-unknown-unknown --locked
 step "fuzz targets compile (they are run by hand: see README, Fuzzing)"
 cargo check --manifest-path core/fuzz/Cargo.toml --quiet
 
+step "WebAssembly binding: npm package, wasm-bindgen tests, tsc, node --test, Chromium (bindings-wasm/test.sh)"
+bash bindings-wasm/test.sh
+
+step "JVM binding: cdylib, generated Kotlin, mvn verify (Kotlin and Java JUnit), bytecode check (bindings-jvm/test.sh)"
+bash bindings-jvm/test.sh
+
+step "Python binding: abi3 wheel, fresh virtualenv, pytest, stubtest (bindings-python/test.sh)"
+bash bindings-python/test.sh
+
 printf '\nall tests passed in %d s\n' $((SECONDS - started))
