@@ -2,11 +2,22 @@
 //!
 //! A string is signed from its exact text (UTF-8), a `Uint8Array` from its exact bytes,
 //! and a plain object or array is written as JSON text by the core's [`JsonWriter`]
-//! (canonical-form.md section 3), walking the value with `js_sys`.
+//! (canonical-form.md section 3), walking the value with `js_sys`. Every read of the
+//! caller's value goes through a catching import (see [`crate::js`]): a getter or a Proxy
+//! trap that throws is an `invalid_value` error naming the path.
 
 use glorycard_core::{Error, JsonWriter};
-use js_sys::{Array, BigInt, JsString, Number, Object, Reflect, RegExp, Uint8Array};
+use js_sys::{BigInt, JsString, Number, Reflect, RegExp, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
+
+use crate::js;
+
+/// The `invalid_value` error for a value whose reading threw, at the writer's place.
+#[cold]
+#[inline(never)]
+fn threw(writer: &JsonWriter) -> Error {
+    writer.invalid_value("reading it threw an exception (a getter, a Proxy or a detached buffer)")
+}
 
 /// The bytes to sign for a `body` argument (a copy: JavaScript memory is never borrowed).
 pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, Error> {
@@ -17,8 +28,10 @@ pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, Error> {
         })?;
         return Ok(text.into_bytes());
     }
-    if let Some(bytes) = body.dyn_ref::<Uint8Array>() {
-        return Ok(bytes.to_vec());
+    if body.dyn_ref::<Uint8Array>().is_some() {
+        // Copied first in JavaScript, from the array's internal slots: a `length`
+        // getter defined on the caller's array never runs.
+        return js::copy_bytes(body).map_err(|_| threw(&JsonWriter::new()));
     }
     if body.is_object() {
         let mut writer = JsonWriter::new();
@@ -99,30 +112,31 @@ fn write_value(writer: &mut JsonWriter, value: &JsValue) -> Result<(), Error> {
         };
         return writer.decimal(&digits);
     }
-    if Array::is_array(value) {
-        let array: &Array = value.unchecked_ref();
+    if js::is_array(value).map_err(|_| threw(writer))? {
+        let length = js::array_length(value).map_err(|_| threw(writer))?;
         writer.begin_array()?;
-        for index in 0..array.length() {
-            write_value(writer, &array.get(index))?;
+        for index in 0..length {
+            let item = js::item(value, index).map_err(|_| threw(writer))?;
+            write_value(writer, &item)?;
         }
         return writer.end_array();
     }
     if value.is_object() {
-        if !is_plain_object(value) {
+        if !is_plain_object(value).map_err(|_| threw(writer))? {
             return Err(writer.invalid_value(format!(
                 "{} is not a plain object or array (convert it to a string, number or plain object first)",
                 type_name(value)
             )));
         }
-        let object: &Object = value.unchecked_ref();
+        // A fresh array made by `Object.keys`: reading it runs no caller code.
+        let keys = js::object_keys(value).map_err(|_| threw(writer))?;
         writer.begin_object()?;
-        for key in Object::keys(object).iter() {
+        for key in keys.iter() {
             let name = js_string(&key).map_err(|_| {
                 writer.invalid_value("a key with a lone UTF-16 surrogate has no UTF-8 form")
             })?;
             writer.key(&name)?;
-            let member = Reflect::get(value, &key)
-                .map_err(|_| writer.invalid_value("reading the member threw an exception"))?;
+            let member = Reflect::get(value, &key).map_err(|_| threw(writer))?;
             write_value(writer, &member)?;
         }
         return writer.end_object();
@@ -151,10 +165,11 @@ fn shortest_decimal(value: &JsValue) -> String {
 }
 
 /// An object created by `{...}`, `Object.create(null)` or `JSON.parse`, in any realm:
-/// its prototype is `null` or has a `null` prototype itself.
-fn is_plain_object(value: &JsValue) -> bool {
-    let prototype = Object::get_prototype_of(value);
-    prototype.is_null() || Object::get_prototype_of(&prototype).is_null()
+/// its prototype is `null` or has a `null` prototype itself. An error when a Proxy's
+/// `getPrototypeOf` trap throws.
+fn is_plain_object(value: &JsValue) -> Result<bool, JsValue> {
+    let prototype = Reflect::get_prototype_of(value)?;
+    Ok(prototype.is_null() || Reflect::get_prototype_of(&prototype)?.is_null())
 }
 
 /// How an error message names a value's type (never its content).

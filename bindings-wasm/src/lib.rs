@@ -2,9 +2,12 @@
 
 mod body;
 mod error;
+mod js;
 #[cfg(test)]
 mod tests;
 mod verifier;
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use glorycard_core::{SecretKey, Signature, Timestamp};
 use js_sys::JsString;
@@ -33,7 +36,8 @@ export type Body = string | Uint8Array | JsonObject | readonly JsonValue[];
 
 /** The stable code of every error this package throws: the core's codes, plus
  * `invalid_argument` (a JavaScript argument of the wrong type, a `TypeError`) and
- * `internal` (an unexpected panic inside the module: a bug, reload the module). */
+ * `internal` (an unexpected panic inside the module, a bug: from then on every call
+ * throws `internal` until the module is reloaded). */
 export type ErrorCode =
   | "invalid_json"
   | "invalid_utf8"
@@ -51,6 +55,7 @@ export type ErrorCode =
   | "replayed"
   | "unknown_sid"
   | "missing_header"
+  | "duplicate_header"
   | "empty_key"
   | "invalid_field"
   | "serialization"
@@ -126,13 +131,42 @@ export type HeadersInput =
   | Iterable<readonly [string, string]>;
 "#;
 
+/// Set by the panic hook: the module's state is unknown from then on.
+static POISONED: AtomicBool = AtomicBool::new(false);
+
 /// Turns a panic (a bug: the core never panics by design) into a thrown JavaScript
-/// `Error` with code `internal`, instead of an opaque `RuntimeError: unreachable`.
+/// `Error` with code `internal`, instead of an opaque `RuntimeError: unreachable`, and
+/// poisons the module.
+///
+/// Throwing leaves the WebAssembly frames without running a destructor: a `Signer` or
+/// `Verifier` may stay borrowed, the replay cache's lock held, the stack pointer not
+/// restored. So from then on every export refuses (see [`live`]).
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let message = format!("glorycard internal error (a bug, please report it): {info}");
+        POISONED.store(true, Ordering::SeqCst);
+        let message = format!(
+            "glorycard internal error (a bug, please report it): {info}; the WebAssembly module must be reloaded"
+        );
         wasm_bindgen::throw_val(error::new_error(&message, error::INTERNAL, false));
     }));
+}
+
+/// Called first by every export: once a panic has poisoned the module, an `Error` with
+/// code `internal` saying that the module must be reloaded.
+pub(crate) fn live() -> Result<(), JsValue> {
+    if POISONED.load(Ordering::SeqCst) {
+        return Err(poisoned());
+    }
+    Ok(())
+}
+
+#[cold]
+fn poisoned() -> JsValue {
+    error::new_error(
+        "glorycard: an earlier internal error left this module in an unknown state: it must be reloaded",
+        error::INTERNAL,
+        false,
+    )
 }
 
 /// Runs when the module is instantiated.
@@ -177,6 +211,7 @@ pub(crate) fn to_js_value<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
 pub fn canonicalize(
     #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
 ) -> Result<String, JsValue> {
+    live()?;
     glorycard_core::canonicalize(&body_arg(body)?).js()
 }
 
@@ -188,6 +223,7 @@ pub fn sign(
     key: &JsString,
     timestamp: &JsString,
 ) -> Result<String, JsValue> {
+    live()?;
     let key = key_arg(key)?;
     let timestamp = timestamp_arg(timestamp)?;
     let body = body_arg(body)?;
@@ -206,12 +242,12 @@ pub fn verify(
     timestamp: &JsString,
     sign: &JsString,
 ) -> Result<bool, JsValue> {
+    live()?;
     let key = key_arg(key)?;
     let timestamp = timestamp_arg(timestamp)?;
-    let received = Signature::parse(&string_arg(sign, "sign")?).js()?;
+    let sign = string_arg(sign, "sign")?;
     let body = body_arg(body)?;
-    let expected = glorycard_core::sign_body(&body, &key, &timestamp).js()?;
-    Ok(expected.ct_eq(&received))
+    glorycard_core::verify_body(&body, &key, &timestamp, &sign).js()
 }
 
 #[derive(Serialize)]
@@ -232,6 +268,7 @@ pub fn explain(
     key: &JsString,
     timestamp: &JsString,
 ) -> Result<JsValue, JsValue> {
+    live()?;
     let key = key_arg(key)?;
     let timestamp = timestamp_arg(timestamp)?;
     let body = body_arg(body)?;
@@ -261,6 +298,7 @@ pub fn diagnose(
     timestamp: &JsString,
     sign: &JsString,
 ) -> Result<JsValue, JsValue> {
+    live()?;
     let key = key_arg(key)?;
     let timestamp = timestamp_arg(timestamp)?;
     let received = Signature::parse(&string_arg(sign, "sign")?).js()?;
@@ -281,6 +319,7 @@ pub(crate) fn js_now_unix_seconds() -> i64 {
 /// whatever the host's time zone.
 #[wasm_bindgen(js_name = timestampNow)]
 pub fn timestamp_now() -> Result<String, JsValue> {
+    live()?;
     Ok(Timestamp::from_unix_seconds(js_now_unix_seconds())
         .js()?
         .to_string())
@@ -289,11 +328,12 @@ pub fn timestamp_now() -> Result<String, JsValue> {
 /// The stable codes of the core's errors (the `code` of a thrown error is one of these,
 /// or `invalid_argument` / `internal`).
 #[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "ErrorCode[]")]
-pub fn error_codes() -> js_sys::Array {
-    glorycard_core::ERROR_CODES
+pub fn error_codes() -> Result<js_sys::Array, JsValue> {
+    live()?;
+    Ok(glorycard_core::ERROR_CODES
         .iter()
         .map(|code| JsValue::from_str(code))
-        .collect()
+        .collect())
 }
 
 /// Whether `error` was thrown by this package (an `Error` whose `code` is one of its
@@ -301,21 +341,22 @@ pub fn error_codes() -> js_sys::Array {
 #[wasm_bindgen(js_name = isGlorycardError, unchecked_return_type = "error is GlorycardError")]
 pub fn is_glorycard_error(
     #[wasm_bindgen(unchecked_param_type = "unknown")] error: &JsValue,
-) -> bool {
+) -> Result<bool, JsValue> {
+    live()?;
     if !error.is_instance_of::<js_sys::Error>() {
-        return false;
+        return Ok(false);
     }
-    let code = js_sys::Reflect::get(error, &JsValue::from_str("code"))
+    let code = js::get(error, "code")
         .ok()
         .and_then(|code| code.as_string());
-    match code {
+    Ok(match code {
         Some(code) => {
             glorycard_core::ERROR_CODES.contains(&code.as_str())
                 || code == error::INVALID_ARGUMENT
                 || code == error::INTERNAL
         }
         None => false,
-    }
+    })
 }
 
 /// Signs request bodies for one account (`sid`) with its secret key.
@@ -337,6 +378,7 @@ impl Signer {
     /// readable from JavaScript again, and is zeroized when `free()` is called).
     #[wasm_bindgen(constructor)]
     pub fn new(sid: &JsString, key: &JsString) -> Result<Signer, JsValue> {
+        live()?;
         let sid = string_arg(sid, "sid")?;
         let key = key_arg(key)?;
         if key.is_empty() {
@@ -349,8 +391,9 @@ impl Signer {
 
     /// The account id.
     #[wasm_bindgen(getter)]
-    pub fn sid(&self) -> String {
-        self.inner.sid().to_string()
+    pub fn sid(&self) -> Result<String, JsValue> {
+        live()?;
+        Ok(self.inner.sid().to_string())
     }
 
     /// The `sid`, `timestamp` and `sign` headers for `body` (sent exactly as given when
@@ -361,6 +404,7 @@ impl Signer {
         #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
         timestamp: Option<JsString>,
     ) -> Result<JsValue, JsValue> {
+        live()?;
         let timestamp = match timestamp {
             Some(text) => timestamp_arg(&text)?,
             None => Timestamp::from_unix_seconds(js_now_unix_seconds()).js()?,

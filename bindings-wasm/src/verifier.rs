@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use glorycard_core::{Clock, DEFAULT_REPLAY_CAPACITY, ManualClock, SecretKey};
-use js_sys::{Array, Date, Function, JsString, Object, Reflect};
+use js_sys::{Function, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{self, IntoJs};
-use crate::{body_arg, js_now_unix_seconds, string_arg, to_js_value};
+use crate::{body_arg, js, js_now_unix_seconds, live, string_arg, to_js_value};
 
 /// 2^53 - 1, the largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -48,17 +48,18 @@ impl Verifier {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] options: &JsValue,
     ) -> Result<Verifier, JsValue> {
+        live()?;
         if !options.is_object() {
             return Err(error::invalid_argument(
                 "Verifier options must be an object such as { keys: { sid: key } }",
             ));
         }
-        let option = |name: &str| {
-            Reflect::get(options, &JsValue::from_str(name)).map_err(|_| {
-                error::invalid_argument(&format!("reading options.{name} threw an exception"))
-            })
-        };
-        for name in Object::keys(options.unchecked_ref::<Object>()).iter() {
+        let option =
+            |name: &str| js::get(options, name).map_err(|_| threw(&format!("options.{name}")));
+        for name in js::object_keys(options)
+            .map_err(|_| threw("options"))?
+            .iter()
+        {
             let name = name.as_string().unwrap_or_default();
             if !["keys", "maxSkewSeconds", "replayCache", "clock"].contains(&name.as_str()) {
                 return Err(error::invalid_argument(&format!(
@@ -69,20 +70,24 @@ impl Verifier {
         let mut builder = glorycard_core::Verifier::builder();
 
         let keys = option("keys")?;
-        if !keys.is_object() || Array::is_array(&keys) {
+        if !keys.is_object() || js::is_array(&keys).map_err(|_| threw("options.keys"))? {
             return Err(error::invalid_argument(
                 "options.keys must be an object mapping each sid to its key or keys",
             ));
         }
-        for sid in Object::keys(keys.unchecked_ref::<Object>()).iter() {
-            let entry = Reflect::get(&keys, &sid)?;
+        for sid in js::object_keys(&keys)
+            .map_err(|_| threw("options.keys"))?
+            .iter()
+        {
+            let entry = Reflect::get(&keys, &sid).map_err(|_| threw("options.keys"))?;
             let sid = string_arg(&sid, "a sid")?;
             let what = format!("options.keys[{sid:?}]");
-            if Array::is_array(&entry) {
-                let list: &Array = entry.unchecked_ref();
-                for index in 0..list.length() {
-                    let key = string_arg(&list.get(index), &format!("{what}[{index}]"))?;
-                    builder = builder.key(sid.clone(), SecretKey::new(key));
+            if js::is_array(&entry).map_err(|_| threw(&what))? {
+                let length = js::array_length(&entry).map_err(|_| threw(&what))?;
+                for index in 0..length {
+                    let what = format!("{what}[{index}]");
+                    let key = js::item(&entry, index).map_err(|_| threw(&what))?;
+                    builder = builder.key(sid.clone(), SecretKey::new(string_arg(&key, &what)?));
                 }
             } else {
                 let key = string_arg(&entry, &what)?;
@@ -149,8 +154,9 @@ impl Verifier {
 
     /// The allowed skew in seconds.
     #[wasm_bindgen(getter, js_name = maxSkewSeconds)]
-    pub fn max_skew_seconds(&self) -> f64 {
-        self.inner.max_skew_seconds() as f64
+    pub fn max_skew_seconds(&self) -> Result<f64, JsValue> {
+        live()?;
+        Ok(self.inner.max_skew_seconds() as f64)
     }
 
     /// Verifies `body` (the exact received text or bytes) against the received header
@@ -165,6 +171,7 @@ impl Verifier {
         sign: &JsString,
         #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
     ) -> Result<JsValue, JsValue> {
+        live()?;
         let sid = string_arg(sid, "sid")?;
         let timestamp = string_arg(timestamp, "timestamp")?;
         let sign = string_arg(sign, "sign")?;
@@ -175,13 +182,16 @@ impl Verifier {
     }
 
     /// Verifies with the headers of an HTTP message (`sid`, `timestamp`, `sign`, names
-    /// in any case); a missing one throws `missing_header`.
+    /// in any case); a missing one throws `missing_header`, a repeated one (two names
+    /// that differ only in case, an array of values, repeated pairs)
+    /// `duplicate_header`.
     #[wasm_bindgen(js_name = verifyHeaders, unchecked_return_type = "Verified")]
     pub fn verify_headers(
         &self,
         #[wasm_bindgen(unchecked_param_type = "HeadersInput")] headers: &JsValue,
         #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
     ) -> Result<JsValue, JsValue> {
+        live()?;
         let pairs = header_pairs(headers)?;
         let body = body_arg(body)?;
         self.read_clock()?;
@@ -205,9 +215,10 @@ impl Verifier {
             return Ok(());
         };
         let now = function.call0(&JsValue::UNDEFINED)?;
-        let millis = match now.dyn_ref::<Date>() {
-            Some(date) => date.get_time(),
-            None => now.as_f64().unwrap_or(f64::NAN),
+        let millis = match now.as_f64() {
+            Some(millis) => millis,
+            // A real Date (read from its internal slot); anything else is NaN.
+            None => js::date_millis(&now).unwrap_or(f64::NAN),
         };
         if !millis.is_finite() {
             return Err(error::invalid_argument(
@@ -227,54 +238,54 @@ fn verified_js(verified: glorycard_core::Verified) -> Result<JsValue, JsValue> {
     })
 }
 
-/// The (name, value) pairs of a `HeadersInput`.
+/// The `invalid_argument` error for an option or header whose reading threw.
+#[cold]
+#[inline(never)]
+fn threw(what: &str) -> JsValue {
+    error::invalid_argument(&format!("reading {what} threw an exception"))
+}
+
+/// The (name, value) pairs of a `HeadersInput`, every value kept: an array of values
+/// gives one pair per value, so that the core sees (and refuses) a repeated header.
 fn header_pairs(headers: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     let refused = || {
         error::invalid_argument(
             "headers must be a plain object of strings, a Headers, a Map or an iterable of [name, value] pairs",
         )
     };
-    let mut pairs = Vec::new();
     if !headers.is_object() {
         return Err(refused());
     }
-    if let Some(iterator) = js_sys::try_iter(headers)? {
-        for pair in iterator {
-            let pair = pair?;
-            if !Array::is_array(&pair) {
-                return Err(refused());
-            }
-            let pair: &Array = pair.unchecked_ref();
-            let name = string_arg(&pair.get(0), "a header name")?;
-            let value = string_arg(&pair.get(1), "a header value")?;
-            pairs.push((name, value));
+    let mut pairs = Vec::new();
+    let iterable = js::for_each_iterated(headers, |pair| {
+        if !js::is_array(&pair).map_err(|_| threw("the headers"))? {
+            return Err(refused());
         }
+        let name = js::item(&pair, 0).map_err(|_| threw("the headers"))?;
+        let value = js::item(&pair, 1).map_err(|_| threw("the headers"))?;
+        pairs.push((
+            string_arg(&name, "a header name")?,
+            string_arg(&value, "a header value")?,
+        ));
+        Ok(())
+    })
+    .map_err(|error| error.unwrap_or_else(|| threw("the headers")))?;
+    if iterable {
         return Ok(pairs);
     }
-    let object: &Object = headers.unchecked_ref();
-    for name in Object::keys(object).iter() {
-        let value = Reflect::get(headers, &name)?;
+    for name in js::object_keys(headers)
+        .map_err(|_| threw("the headers"))?
+        .iter()
+    {
+        let value = Reflect::get(headers, &name).map_err(|_| threw("the headers"))?;
         let name = string_arg(&name, "a header name")?;
-        if value.is_undefined() {
-            continue;
-        }
-        if Array::is_array(&value) {
-            let values: &Array = value.unchecked_ref();
-            let ours = ["sid", "timestamp", "sign"]
-                .iter()
-                .any(|wanted| name.eq_ignore_ascii_case(wanted));
-            if values.length() != 1 {
-                if !ours {
-                    continue;
-                }
-                return Err(error::invalid_argument(&format!(
-                    "header {name:?} must have exactly one value, found {}",
-                    values.length()
-                )));
+        if js::is_array(&value).map_err(|_| threw("the headers"))? {
+            // Node's `req.headersDistinct` or `set-cookie`: one pair per value.
+            for index in 0..js::array_length(&value).map_err(|_| threw("the headers"))? {
+                let value = js::item(&value, index).map_err(|_| threw("the headers"))?;
+                pairs.push((name.clone(), string_arg(&value, "a header value")?));
             }
-            let value = string_arg(&values.get(0), "a header value")?;
-            pairs.push((name, value));
-        } else {
+        } else if !value.is_undefined() {
             pairs.push((name, string_arg(&value, "a header value")?));
         }
     }

@@ -39,7 +39,8 @@ test('declarations: no any, and every core error code is in ErrorCode', () => {
   assert.doesNotMatch(code(readFileSync(new URL('glorycard_wasm_bg.wasm.d.ts', pkgDir), 'utf8')), /\bany\b/);
   const union = dts.slice(dts.indexOf('export type ErrorCode'), dts.indexOf(';', dts.indexOf('export type ErrorCode')));
   for (const code of g.errorCodes()) assert.ok(union.includes(`"${code}"`), code);
-  assert.equal(g.errorCodes().length, 19);
+  assert.equal(g.errorCodes().length, 20);
+  assert.ok(g.errorCodes().includes('duplicate_header'));
 });
 
 test('errors are real Errors with a stable code; isGlorycardError recognizes them', () => {
@@ -125,8 +126,38 @@ test('Verifier: options are checked', () => {
   assert.deepEqual(v.verify('s', TS, sig, '{}'), { sid: 's', timestamp: TS, keyIndex: 1 });
   // Node's req.headers shape: lower-case names, string values, arrays for repeated ones.
   assert.equal(v.verifyHeaders({ sid: 's', timestamp: TS, sign: sig, 'set-cookie': ['a', 'b'] }, Buffer.from('{}')).keyIndex, 1);
-  assert.throws(() => v.verifyHeaders({ sid: 's', timestamp: TS, sign: [sig, sig] }, '{}'), expectCode('invalid_argument'));
+  // Node's req.headersDistinct shape: every value in an array.
+  assert.equal(v.verifyHeaders({ sid: ['s'], timestamp: [TS], sign: [sig] }, '{}').keyIndex, 1);
   assert.throws(() => v.verify('s', TS, g.sign('{}', 'c', TS), '{}'), expectCode('signature_mismatch'));
+});
+
+test('a repeated sid, timestamp or sign header is refused with duplicate_header', () => {
+  const sig = g.sign('{}', KEY, TS);
+  const fresh = () => new g.Verifier({ keys: { s: KEY }, clock: () => cstMillis(TS) });
+  const repeated = [
+    // Names that differ only in case, in a plain object.
+    { sid: 's', timestamp: TS, sign: sig, SIGN: sig },
+    { sid: 's', Sid: 's', timestamp: TS, sign: sig },
+    // Repeated pairs, in an array or any iterable.
+    [['sid', 's'], ['timestamp', TS], ['sign', sig], ['Sign', '0'.repeat(64)]],
+    new Map([['sid', 's'], ['timestamp', TS], ['TIMESTAMP', TS], ['sign', sig]]),
+    // Two values of one header, as Node's req.headersDistinct gives them.
+    { sid: 's', timestamp: TS, sign: [sig, sig] },
+  ];
+  for (const headers of repeated) {
+    assert.throws(() => fresh().verifyHeaders(headers, '{}'), (error) => {
+      expectCode('duplicate_header')(error);
+      assert.equal(error.name, 'GlorycardError');
+      assert.ok(g.isGlorycardError(error));
+      return true;
+    });
+  }
+  // Control: each header once passes, other headers may repeat.
+  assert.equal(fresh().verifyHeaders([['sid', 's'], ['timestamp', TS], ['sign', sig], ['x-a', '1'], ['X-A', '2']], '{}').keyIndex, 0);
+  // A fetch Headers cannot hold two: it joins them ("S, S"), which is no valid sign.
+  const joined = new Headers([['sid', 's'], ['timestamp', TS], ['sign', sig], ['sign', sig]]);
+  assert.equal(joined.get('sign'), `${sig}, ${sig}`);
+  assert.throws(() => fresh().verifyHeaders(joined, '{}'), expectCode('invalid_signature_format'));
 });
 
 test('reentrancy: 10,000 interleaved calls, errors included, and calls from inside a callback', () => {

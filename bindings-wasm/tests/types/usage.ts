@@ -75,6 +75,7 @@ export async function usage(): Promise<void> {
       const asError: GlorycardError = error;
       switch (code) {
         case 'invalid_json':
+        case 'duplicate_header':
         case 'invalid_argument':
           break;
         default:
