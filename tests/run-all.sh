@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> [%ds] %s\n' $((SECONDS - started)) "$*"; }
 started=$SECONDS
 
 step "toolchain"

@@ -118,7 +118,7 @@ enum Command {
 /// Where the secret key comes from: --key, --key-file, or GLORYCARD_KEY (in that order).
 /// Prefer --key-file or the environment: a --key argument is visible to other users of
 /// the machine in the process list.
-#[derive(Debug, Args)]
+#[derive(Args)]
 struct KeyArgs {
     /// The secret key (prefer --key-file or GLORYCARD_KEY).
     #[arg(long, conflicts_with = "key_file")]
@@ -126,6 +126,15 @@ struct KeyArgs {
     /// A file holding the secret key (one trailing newline is ignored).
     #[arg(long, value_name = "PATH")]
     key_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for KeyArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyArgs")
+            .field("key", &self.key.as_ref().map(|_| "***"))
+            .field("key_file", &self.key_file)
+            .finish()
+    }
 }
 
 /// A failure: a one-line message and the exit status.

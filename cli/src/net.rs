@@ -72,10 +72,21 @@ fn load_settings(explicit: Option<&Path>) -> Result<FileSettings, Failure> {
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| fail(format!("config: cannot read {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| {
+    let mut settings: FileSettings = toml::from_str(&text).map_err(|e| {
         let reason = e.message().to_owned();
         fail(format!("config: {}: {reason}", path.display()))
-    })
+    })?;
+    // Paths in the file are relative to the file, not to the current directory.
+    let base = path.parent().unwrap_or(Path::new("."));
+    for file in [&mut settings.key_file, &mut settings.ca_cert]
+        .into_iter()
+        .flatten()
+    {
+        if file.is_relative() {
+            *file = base.join(&*file);
+        }
+    }
+    Ok(settings)
 }
 
 impl ConnectionArgs {

@@ -209,6 +209,21 @@ fn roster_deduct_and_cancel_against_a_sandbox_process() {
         .unwrap();
     assert!(from_file.status.success(), "{}", text(&from_file.stderr));
     assert_eq!(text(&from_file.stdout).lines().count(), 1);
+    // With --config from elsewhere, ca_cert is found next to the file, not in the cwd.
+    // (Another --after: the same body twice in one second from two processes would be
+    // identical requests, which the sandbox's replay cache refuses, as a platform may.)
+    let elsewhere = Command::new(env!("CARGO_BIN_EXE_glorycard"))
+        .args(["roster", "page", "--after", "1198", "--config"])
+        .arg(dir.join("glorycard.toml"))
+        .current_dir(std::env::temp_dir())
+        .env("GLORYCARD_KEY", KEY)
+        .env_remove("GLORYCARD_BASE_URL")
+        .env_remove("GLORYCARD_SID")
+        .env_remove("GLORYCARD_ORG_CODE")
+        .env_remove("GLORYCARD_CA_CERT")
+        .output()
+        .unwrap();
+    assert!(elsewhere.status.success(), "{}", text(&elsewhere.stderr));
     // An unknown setting is refused, naming it.
     std::fs::write(
         dir.join("glorycard.toml"),

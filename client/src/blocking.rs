@@ -19,6 +19,7 @@ pub struct Client {
 impl Client {
     /// Builds the async client from `builder` and a runtime to drive it.
     pub fn from_builder(builder: ClientBuilder) -> Result<Self, ClientError> {
+        refuse_inside_runtime()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -28,6 +29,14 @@ impl Client {
         Ok(Self { runtime, inner })
     }
 
+    fn block_on<T>(
+        &self,
+        call: impl Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        refuse_inside_runtime()?;
+        self.runtime.block_on(call)
+    }
+
     /// The async client this facade drives.
     pub fn as_async(&self) -> &crate::Client {
         &self.inner
@@ -35,7 +44,7 @@ impl Client {
 
     /// See [`crate::Client::roster_page`].
     pub fn roster_page(&self, after_data_id: i64) -> Result<Vec<RosterRecord>, ClientError> {
-        self.runtime.block_on(self.inner.roster_page(after_data_id))
+        self.block_on(self.inner.roster_page(after_data_id))
     }
 
     /// Pages from `after_data_id` to the end of the roster; see
@@ -50,12 +59,12 @@ impl Client {
 
     /// See [`crate::Client::deduct`].
     pub fn deduct(&self, deduction: &Deduction) -> Result<AckResponse, ClientError> {
-        self.runtime.block_on(self.inner.deduct(deduction))
+        self.block_on(self.inner.deduct(deduction))
     }
 
     /// See [`crate::Client::cancel`].
     pub fn cancel(&self, cancellation: &Cancellation) -> Result<AckResponse, ClientError> {
-        self.runtime.block_on(self.inner.cancel(cancellation))
+        self.block_on(self.inner.cancel(cancellation))
     }
 
     /// See [`crate::Client::deduct_check`].
@@ -63,8 +72,18 @@ impl Client {
         &self,
         request: &DeductCheckRequest,
     ) -> Result<DeductCheckResponse, ClientError> {
-        self.runtime.block_on(self.inner.deduct_check(request))
+        self.block_on(self.inner.deduct_check(request))
     }
+}
+
+/// Blocking inside an async runtime would panic in tokio; refuse with an error instead.
+fn refuse_inside_runtime() -> Result<(), ClientError> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(ClientError::config(
+            "the blocking client cannot be used inside an async runtime: use glorycard_client::Client",
+        ));
+    }
+    Ok(())
 }
 
 /// Iterator over roster pages; see [`Client::roster_updates`].
@@ -89,7 +108,7 @@ impl Iterator for RosterUpdates<'_> {
         if self.failed {
             return None;
         }
-        match self.client.runtime.block_on(self.pages.next_page()) {
+        match self.client.block_on(self.pages.next_page()) {
             Ok(page) => page.map(Ok),
             Err(error) => {
                 self.failed = true;

@@ -401,7 +401,16 @@ impl Client {
                 Err(error) => error,
             };
             let code = error.code();
-            span.in_scope(|| tracing::warn!(latency_ms, outcome = code, %error, "attempt failed"));
+            // The platform's own text (responseMessage, verified or not) may carry personal
+            // data; log only the code for those, and the transport's reason otherwise.
+            match &error {
+                ClientError::PlatformRejected { .. } | ClientError::ResponseSignature { .. } => {
+                    span.in_scope(|| tracing::warn!(latency_ms, outcome = code, "attempt failed"))
+                }
+                _ => span.in_scope(
+                    || tracing::warn!(latency_ms, outcome = code, %error, "attempt failed"),
+                ),
+            }
             let error = with_attempts(error, attempt, started.elapsed());
             if !error.is_retryable() || attempt >= inner.retry.max_attempts {
                 return Err(error);

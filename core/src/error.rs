@@ -120,6 +120,13 @@ pub enum Error {
         /// The header's name.
         name: &'static str,
     },
+    /// A signature header (`sid`, `timestamp` or `sign`) appears more than once, so which
+    /// one was signed is ambiguous.
+    #[error("header {name:?} appears more than once")]
+    DuplicateHeader {
+        /// The header's name.
+        name: &'static str,
+    },
     /// The secret key is empty.
     #[error("the secret key is empty")]
     EmptyKey,
@@ -177,6 +184,7 @@ impl Error {
             Error::Replayed => "replayed",
             Error::UnknownSid { .. } => "unknown_sid",
             Error::MissingHeader { .. } => "missing_header",
+            Error::DuplicateHeader { .. } => "duplicate_header",
             Error::EmptyKey => "empty_key",
             Error::InvalidField { .. } => "invalid_field",
             Error::Serialization { .. } => "serialization",
@@ -202,7 +210,8 @@ impl Error {
             | Error::SignatureMismatch
             | Error::Replayed
             | Error::UnknownSid { .. }
-            | Error::MissingHeader { .. } => ErrorFamily::Signature,
+            | Error::MissingHeader { .. }
+            | Error::DuplicateHeader { .. } => ErrorFamily::Signature,
             Error::InvalidField { .. } | Error::Serialization { .. } => ErrorFamily::Validation,
             Error::EmptyKey => ErrorFamily::Key,
         }
@@ -254,6 +263,7 @@ pub const ERROR_CODES: &[&str] = &[
     "replayed",
     "unknown_sid",
     "missing_header",
+    "duplicate_header",
     "empty_key",
     "invalid_field",
     "serialization",

@@ -19,7 +19,7 @@ pub use diagnose::diagnose_mismatch;
 pub use error::{ERROR_CODES, Error, ErrorFamily};
 pub use key::SecretKey;
 pub use models::{mask_cert_name, mask_cert_no};
-pub use signature::{Explanation, Signature, explain, sign_body, sign_string_a};
+pub use signature::{Explanation, Signature, explain, sign_body, sign_string_a, verify_body};
 pub use signer::{SignedHeaders, Signer};
 pub use timestamp::{CST_OFFSET_SECONDS, Timestamp};
 pub use value::JsonWriter;

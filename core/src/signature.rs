@@ -189,6 +189,36 @@ pub fn sign_body(body: &[u8], key: &SecretKey, timestamp: &Timestamp) -> Result<
     finish(sink.finish(), key, timestamp).map(|(_, sign)| sign)
 }
 
+/// Checks a received `sign` against the body, key and timestamp, in constant time.
+///
+/// `Ok(false)` is a clean mismatch; an error means the inputs themselves are unusable
+/// (the body is not canonicalizable, the sign is not 64 hex digits, the key is empty).
+/// This is the bare check; [`Verifier`](crate::Verifier) adds sid lookup, the skew window
+/// and replay refusal.
+///
+/// ```
+/// use glorycard_core::{verify_body, SecretKey, Timestamp};
+/// let key = SecretKey::new("4fd6b8105f894d0da964b1e80b07b136");
+/// let timestamp = Timestamp::parse("20210407155206")?;
+/// let body = std::fs::read("../tests/vectors/spec-example.body.json").unwrap_or_default();
+/// # if !body.is_empty() {
+/// // The sign the platform's document prints for its worked example, in upper case.
+/// let sign = "EC94361A53C7969B6AFFD6AF4AF9BA1DB3283585FAD69082750054C5BE26157C";
+/// assert!(verify_body(&body, &key, &timestamp, sign)?);
+/// assert!(!verify_body(b"{}", &key, &timestamp, sign)?);
+/// # }
+/// # Ok::<(), glorycard_core::Error>(())
+/// ```
+pub fn verify_body(
+    body: &[u8],
+    key: &SecretKey,
+    timestamp: &Timestamp,
+    sign: &str,
+) -> Result<bool, Error> {
+    let received = Signature::parse(sign)?;
+    Ok(sign_body(body, key, timestamp)?.ct_eq(&received))
+}
+
 /// Signs an already computed STRINGA.
 pub fn sign_string_a(
     string_a: &str,

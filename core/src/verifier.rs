@@ -263,12 +263,18 @@ impl Verifier {
     {
         let (mut sid, mut timestamp, mut sign) = (None, None, None);
         for (name, value) in headers {
-            if name.eq_ignore_ascii_case("sid") {
-                sid = Some(value);
+            let (slot, name) = if name.eq_ignore_ascii_case("sid") {
+                (&mut sid, "sid")
             } else if name.eq_ignore_ascii_case("timestamp") {
-                timestamp = Some(value);
+                (&mut timestamp, "timestamp")
             } else if name.eq_ignore_ascii_case("sign") {
-                sign = Some(value);
+                (&mut sign, "sign")
+            } else {
+                continue;
+            };
+            // Two values would leave it open which one was signed: refuse, never pick one.
+            if slot.replace(value).is_some() {
+                return Err(Error::DuplicateHeader { name });
             }
         }
         self.verify(
@@ -383,6 +389,16 @@ mod tests {
         assert_eq!(
             v.verify_headers(missing, BODY),
             Err(Error::MissingHeader { name: "timestamp" })
+        );
+        let twice = [
+            ("sid", "sid-1"),
+            ("Timestamp", "20210407155206"),
+            ("sign", sign.as_str()),
+            ("SIGN", sign.as_str()),
+        ];
+        assert_eq!(
+            v.verify_headers(twice, BODY),
+            Err(Error::DuplicateHeader { name: "sign" })
         );
     }
 

@@ -30,8 +30,9 @@ pub struct Difference {
     /// The deduction concerned.
     #[serde(rename = "deductionID")]
     pub deduction_id: String,
-    /// `missing_at_institution`, `missing_on_platform`, `status`, `cancel_time` or
-    /// `record` (some deduct field differs; fields are not echoed).
+    /// `missing_at_institution`, `missing_on_platform`, `duplicate_at_institution`,
+    /// `status`, `cancel_time` or `record` (some deduct field differs; fields are not
+    /// echoed).
     pub kind: String,
 }
 
@@ -42,10 +43,6 @@ pub(crate) fn compare(
 ) -> Reconciliation {
     let platform_count = platform.len();
     let institution_count = institution.len();
-    let mut theirs: BTreeMap<String, DeductCheckRecord> = institution
-        .into_iter()
-        .map(|r| (r.deduction.deduction_id.clone(), r))
-        .collect();
     let mut differences = Vec::new();
     let mut difference = |id: &str, kind: &str| {
         differences.push(Difference {
@@ -53,6 +50,13 @@ pub(crate) fn compare(
             kind: kind.to_owned(),
         })
     };
+    let mut theirs: BTreeMap<String, DeductCheckRecord> = BTreeMap::new();
+    for record in institution {
+        let id = record.deduction.deduction_id.clone();
+        if theirs.insert(id.clone(), record).is_some() {
+            difference(&id, "duplicate_at_institution");
+        }
+    }
     for ours in platform {
         let id = ours.deduction.deduction_id.clone();
         match theirs.remove(&id) {
@@ -79,5 +83,56 @@ pub(crate) fn compare(
         platform_count,
         institution_count,
         differences,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use glorycard_core::models::{
+        CertType, DeductCheckRecord, DeductCheckRequest, Deduction, DeductionStatus, DeductionType,
+        GloryType,
+    };
+
+    fn record(id: &str) -> DeductCheckRecord {
+        DeductCheckRecord {
+            deduction: Deduction {
+                org_code: "106607".into(),
+                cert_type: CertType::ResidentId,
+                cert_no: "11010519491231002X".into(),
+                cert_name: "王小凡".into(),
+                deduction_id: id.into(),
+                total_fee: "1.00".into(),
+                deduction_fee: "1.00".into(),
+                deduction_time: "2026-11-26 09:00:00".into(),
+                glory_type: GloryType::GloryCard,
+                deduction_type: DeductionType::OutpatientConsultation,
+                remarks: None,
+            },
+            status: DeductionStatus::Deducted,
+            cancel_time: None,
+        }
+    }
+
+    #[test]
+    fn a_record_the_institution_answers_twice_is_a_difference() {
+        let window = DeductCheckRequest {
+            org_code: "106607".into(),
+            deduct_time_start: "2026-11-26 00:00:00".into(),
+            deduction_time_end: "2026-11-26 23:59:59".into(),
+        };
+        let mut changed = record("B");
+        changed.deduction.deduction_fee = "0.50".into();
+        let report = super::compare(
+            &window,
+            vec![record("A"), record("B")],
+            vec![record("A"), record("A"), changed],
+        );
+        let kinds: Vec<(&str, &str)> = report
+            .differences
+            .iter()
+            .map(|d| (d.deduction_id.as_str(), d.kind.as_str()))
+            .collect();
+        assert_eq!(kinds, [("A", "duplicate_at_institution"), ("B", "record")]);
+        assert_eq!((report.platform_count, report.institution_count), (2, 3));
     }
 }

@@ -184,7 +184,7 @@ impl Store {
         })?;
         rows.into_iter()
             .map(|(record, status, cancel_time, uploads)| {
-                let deduction: Deduction = serde_json::from_str(&record)
+                let deduction: Deduction = glorycard_core::models::from_json(record.as_bytes())
                     .map_err(|e| SandboxError::Database(format!("stored record: {e}")))?;
                 Ok(StoredDeduction {
                     record: DeductCheckRecord {

@@ -712,3 +712,16 @@ async fn deductions_survive_a_sandbox_restart_on_the_same_database_file() {
         .expect("idempotent after restart");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn blocking_client_inside_a_runtime_is_an_error_not_a_panic() {
+    let error = glorycard_client::blocking::Client::from_builder(
+        Client::builder("https://127.0.0.1:9")
+            .sid(SID)
+            .key(key())
+            .org_code(ORG),
+    )
+    .expect_err("inside a runtime");
+    assert_eq!(error.code(), "config");
+    assert!(error.to_string().contains("async runtime"), "{error}");
+}

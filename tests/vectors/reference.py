@@ -198,7 +198,12 @@ def sign(body, key, ts):
 
 def verify_headers(body, v):
     """Headers by name, compared case-insensitively (canonical-form.md section 5)."""
-    found = {name.lower(): value for name, value in v["headers"].items()}
+    found = {}
+    for name, value in v["headers"].items():
+        if name.lower() in found and name.lower() in ("sid", "timestamp", "sign"):
+            # Two values leave it open which one was signed: refused, never one picked.
+            raise Rejected("duplicate_header")
+        found[name.lower()] = value
     for name in ("sid", "timestamp", "sign"):
         if name not in found:
             raise Rejected("missing_header")
@@ -586,6 +591,13 @@ VERIFICATION += [
                  error="missing_header"),
     headers_case("missing-header-sid", "No sid header.", {"timestamp": SPEC_TS, "sign": SPEC_VERIFY_SIGN},
                  error="missing_header"),
+    headers_case("duplicate-header-sign",
+                 "The sign header twice (names differ only in case), even with the same valid value: "
+                 "which one was signed would be ambiguous, so the request is refused, never one picked. "
+                 "A reader must pass both to the verifier, not merge them (a fetch Headers object would "
+                 "join them as 'S, S').",
+                 {"sid": "sid-1", "timestamp": SPEC_TS, "sign": SPEC_VERIFY_SIGN, "SIGN": SPEC_VERIFY_SIGN},
+                 error="duplicate_header"),
 ]
 
 
