@@ -3,9 +3,10 @@
 # into a fresh virtualenv, runs pytest (every vector in tests/vectors/, value bodies,
 # exceptions, redaction, threads, a local HTTP round trip), checks the .pyi stubs against
 # the built module with mypy.stubtest, checks that `pip install ./bindings-python`
-# (PEP 517, maturin backend) builds and signs, and runs the vector tests on the oldest
-# supported CPython (3.9) when one is installed. Installs what it needs (pinned) under
-# target/glorycard-python/. Exits non-zero on any failure.
+# (PEP 517, maturin backend) builds and signs, and runs the tests again on the oldest
+# supported CPython (3.9) when one is installed (the last line says when none is).
+# Installs what it needs: python3 and python3-venv with apt-get when missing, the pinned
+# Python tools under target/glorycard-python/. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -17,6 +18,27 @@ REQUESTS_VERSION=2.32.5  # the last release for CPython 3.9
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 step() { printf '\n==> python binding: %s\n' "$*"; }
+
+# python3 and its venv module (Debian splits ensurepip, which venv needs, into
+# python3-venv): installed with apt-get when missing.
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+    step "installing python3 and python3-venv with apt-get"
+    if [ "$(id -u)" -eq 0 ]; then
+        SUDO=()
+    elif command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    else
+        echo "python3 with its venv module is required: run as root or install sudo" >&2
+        exit 1
+    fi
+    ${SUDO[@]+"${SUDO[@]}"} apt-get update -qq
+    ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq python3 python3-venv
+    if ! python3 -m venv --help >/dev/null || ! python3 -c 'import ensurepip'; then
+        echo "$(command -v python3) still has no venv/ensurepip after apt-get" >&2
+        exit 1
+    fi
+fi
 
 # python3 may be a pyenv shim: use the real interpreter's path.
 PY=$(python3 -c 'import sys; print(sys.executable)')
@@ -52,9 +74,11 @@ rm -rf "$VENV"
 step "pytest"
 (cd bindings-python && "$VENV/bin/python" -m pytest -p no:cacheprovider tests)
 
-step "stubs: mypy.stubtest against the built module, mypy --strict on the package"
+step "stubs: mypy.stubtest against the built module, mypy --strict on the package and tests/typing_headers.py"
 (cd "$WORK" && "$VENV/bin/python" -m mypy.stubtest glorycard \
-    && "$VENV/bin/python" -m mypy --strict --no-incremental -p glorycard)
+    && "$VENV/bin/python" -m mypy --strict --no-incremental -p glorycard \
+    && "$VENV/bin/python" -m mypy --strict --no-incremental \
+        "$ROOT/bindings-python/tests/typing_headers.py")
 
 step "pip install ./bindings-python (PEP 517, maturin backend) into a fresh virtualenv"
 PEP517="$WORK/pep517"
@@ -72,18 +96,32 @@ if [ "$SIGN" != "$EXPECTED" ]; then
 fi
 echo "pip-installed glorycard signs the spec example: $SIGN"
 
-step "the same abi3 wheel on CPython 3.9 (the oldest supported)"
-PY39=$(PYENV_VERSION=$(pyenv versions --bare 2>/dev/null | grep -E '^3\.9(\.|$)' | tail -1) \
-    python3.9 -c 'import sys; print(sys.executable)' 2>/dev/null || true)
+step "the same abi3 wheel on CPython 3.9 (the oldest supported), when one is installed"
+# A 3.9 from pyenv (python3.9 itself is a pyenv shim here, which fails unless 3.9 is the
+# selected version) or on PATH. A failing lookup fails the script; only "none
+# installed" skips, and the last line says so.
+PY39=""
+if command -v pyenv >/dev/null 2>&1; then
+    PYENV39=$(pyenv versions --bare | awk '/^3\.9(\.[0-9]+)?$/ { v = $0 } END { print v }')
+    if [ -n "$PYENV39" ]; then
+        PY39="$(pyenv root)/versions/$PYENV39/bin/python3.9"
+    fi
+fi
+if [ -z "$PY39" ] && command -v python3.9 >/dev/null 2>&1 \
+    && [[ "$(command -v python3.9)" != */shims/* ]]; then
+    PY39=$(command -v python3.9)
+fi
 if [ -n "$PY39" ]; then
+    "$PY39" -c 'import sys; assert sys.version_info[:2] == (3, 9), sys.version
+print("CPython", sys.version.split()[0], "at", sys.executable)'
     VENV39="$WORK/venv39"
     rm -rf "$VENV39"
     "$PY39" -m venv "$VENV39"
     # pytest 9 needs Python 3.10; 8.4.2 is the last for 3.9.
     "$VENV39/bin/pip" install --quiet "$WHEEL" "pytest==8.4.2" "requests==$REQUESTS_VERSION"
     (cd bindings-python && "$VENV39/bin/python" -m pytest -p no:cacheprovider -q tests)
+    printf '\npython binding: all checks passed, the CPython 3.9 run included\n'
 else
-    echo "NOT RUN: no CPython 3.9 on this machine (the 3.11 run above covers the API)"
+    echo "SKIPPED: no CPython 3.9 installed (none in pyenv, no python3.9 on PATH)"
+    printf '\npython binding: all checks passed; the CPython 3.9 run was skipped: no 3.9 installed\n'
 fi
-
-printf '\npython binding: all checks passed\n'

@@ -36,7 +36,7 @@ pyo3::create_exception!(
     SignatureError,
     GlorycardError,
     "A signature is malformed, does not match, was replayed, its sid is unknown, or a \
-     header is missing."
+     header is missing or given more than once."
 );
 pyo3::create_exception!(
     glorycard,
@@ -214,6 +214,7 @@ mod tests {
             (Error::Replayed, Class::Signature),
             (Error::UnknownSid { sid: text() }, Class::Signature),
             (Error::MissingHeader { name: "sign" }, Class::Signature),
+            (Error::DuplicateHeader { name: "sign" }, Class::Signature),
             (Error::EmptyKey, Class::Key),
             (
                 Error::InvalidField {

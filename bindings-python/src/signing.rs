@@ -6,7 +6,7 @@ use glorycard_core as core;
 use glorycard_core::{DEFAULT_REPLAY_CAPACITY, ManualClock, Timestamp};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyIterator, PyList, PyString, PyTuple};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyIterator, PyList, PyString, PyTuple};
 
 use crate::body::extract_body;
 use crate::errors::CoreResult;
@@ -121,8 +121,9 @@ fn sign(
     .py_err(py)
 }
 
-/// True when `sign` is the signature of `body` with `key` at `timestamp` (compared in
-/// constant time; upper-case hex accepted), False when it is not.
+/// True when `sign` is the signature of `body` with `key` at `timestamp` (the core's
+/// `verify_body`: compared in constant time, upper-case hex accepted), False when it is
+/// not.
 ///
 /// Raises instead of answering when an input is malformed: `InvalidBody`,
 /// `InvalidTimestamp`, `SignatureError` (code `invalid_signature_format`) or `InvalidKey`.
@@ -139,11 +140,8 @@ fn verify(
     let key = key_arg(key)?;
     let key = key.get();
     let timestamp = parse_timestamp(py, timestamp)?;
-    let received = core::Signature::parse(sign).py_err(py)?;
-    body.with_bytes(py, |bytes| {
-        core::sign_body(bytes, key, &timestamp).map(|expected| expected.ct_eq(&received))
-    })
-    .py_err(py)
+    body.with_bytes(py, |bytes| core::verify_body(bytes, key, &timestamp, sign))
+        .py_err(py)
 }
 
 /// Every stage of signing `body`, for when the platform answers 签名错误 (wrong sign).
@@ -425,10 +423,13 @@ impl Verifier {
 
     /// Verifies `body` (the exact bytes received, or the `str`) against the `sid`,
     /// `timestamp` and `sign` headers, names compared case-insensitively. `headers` is a
-    /// dict, a `requests` / `http.server` header object, or any iterable of pairs.
+    /// mapping or any object with `items()` (a dict, `requests`' response headers,
+    /// `http.server`'s `self.headers`) or an iterable of `(name, value)` pairs.
     ///
     /// Returns `Verified`; raises `SignatureError`, `InvalidTimestamp`, `InvalidBody` or
-    /// `InvalidKey` with the reason's code.
+    /// `InvalidKey` with the reason's code. A `sid`, `timestamp` or `sign` given twice
+    /// (twice in the pairs, or under names differing only in case) is refused with code
+    /// `duplicate_header` rather than one of the values being picked.
     fn verify(
         &self,
         py: Python<'_>,
@@ -486,18 +487,59 @@ impl Verifier {
     }
 }
 
-/// The (name, value) pairs of a header collection.
+/// The (name, value) pairs of a header collection: a mapping or any object with
+/// `items()` (`dict`, `requests`' `CaseInsensitiveDict`, `http.server`'s
+/// `email.message.Message`, which yields a repeated header once per occurrence), or an
+/// iterable of `(name, value)` pairs (tuples or 2-item lists). Every entry is passed on,
+/// repeated names included: the core refuses a repeated `sid`/`timestamp`/`sign`
+/// (code `duplicate_header`) and ignores other names.
 fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    if headers.is_instance_of::<PyString>()
+        || headers.is_instance_of::<PyBytes>()
+        || headers.is_instance_of::<PyByteArray>()
+    {
+        return Err(PyTypeError::new_err(format!(
+            "headers must be a mapping or an iterable of (name, value) pairs, not {}",
+            headers.get_type().name()?
+        )));
+    }
     let items = if headers.hasattr("items")? {
         headers.call_method0("items")?
     } else {
         headers.clone()
     };
+    let iterator = PyIterator::from_object(&items).map_err(|_| {
+        PyTypeError::new_err("headers must be a mapping or an iterable of (name, value) pairs")
+    })?;
     let mut pairs = Vec::new();
-    for item in PyIterator::from_object(&items)? {
-        let (name, value): (String, String) = item?.extract().map_err(|_| {
-            PyTypeError::new_err("headers must be a mapping or pairs of str names and str values")
-        })?;
+    for (index, item) in iterator.enumerate() {
+        let item = item?;
+        let pair = if item.is_instance_of::<PyTuple>() || item.is_instance_of::<PyList>() {
+            match item.len()? {
+                2 => Some((item.get_item(0)?, item.get_item(1)?)),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let Some((name, value)) = pair else {
+            return Err(PyTypeError::new_err(format!(
+                "header entry {index} is a {}, not a (name, value) pair",
+                item.get_type().name()?
+            )));
+        };
+        let Ok(name) = name.extract::<String>() else {
+            return Err(PyTypeError::new_err(format!(
+                "header entry {index}: the name is a {}, not a str",
+                name.get_type().name()?
+            )));
+        };
+        let Ok(value) = value.extract::<String>() else {
+            return Err(PyTypeError::new_err(format!(
+                "header {name:?}: the value is a {}, not a str",
+                value.get_type().name()?
+            )));
+        };
         pairs.push((name, value));
     }
     Ok(pairs)

@@ -34,6 +34,7 @@ CODE_CLASS = {
     "replayed": glorycard.SignatureError,
     "unknown_sid": glorycard.SignatureError,
     "missing_header": glorycard.SignatureError,
+    "duplicate_header": glorycard.SignatureError,
     "empty_key": glorycard.InvalidKey,
     "invalid_field": glorycard.ValidationError,
     "serialization": glorycard.ValidationError,

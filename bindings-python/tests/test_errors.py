@@ -55,6 +55,9 @@ TRIGGERS: dict[str, Callable[[], Any]] = {
     "replayed": _replay,
     "unknown_sid": lambda: _verifier().verify_parts("sid-9", TS, "0" * 64, BODY),
     "missing_header": lambda: _verifier().verify({"sid": "sid-1", "timestamp": TS}, BODY),
+    "duplicate_header": lambda: _verifier().verify(
+        list(_signed_headers().items()) + [("sign", "0" * 64)], BODY
+    ),
     "empty_key": lambda: glorycard.sign(BODY, "", TS),
     "invalid_field": lambda: _deduction(total_fee="10").validate(),
     "serialization": lambda: glorycard.Deduction.from_json('{"orgCode":"1"}'),

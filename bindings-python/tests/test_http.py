@@ -121,3 +121,29 @@ def test_tampered_replayed_and_unsigned_requests_are_refused(server: str) -> Non
     assert refused.json()["responseMessage"] == "signature_mismatch"
     # Every answer, refusals included, is signed by the institution.
     assert response_verifier.verify(refused.headers, refused.content)
+
+
+def test_a_repeated_sign_header_on_the_wire_is_refused(server: str) -> None:
+    """http.server keeps both occurrences of a header sent twice; the verifier must see
+    both and refuse, whichever of the two is the right one."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    body = _request()
+    headers = glorycard.Signer(PLATFORM_SID, PLATFORM_KEY).headers(body)
+    url = urlsplit(server)
+    assert url.hostname is not None
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    try:
+        connection.putrequest("POST", url.path)
+        connection.putheader("Content-Length", str(len(body)))
+        connection.putheader("sid", headers["sid"])
+        connection.putheader("timestamp", headers["timestamp"])
+        connection.putheader("sign", "0" * 64)
+        connection.putheader("sign", headers["sign"])
+        connection.endheaders(body)
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+    finally:
+        connection.close()
+    assert (response.status, answer["responseMessage"]) == (401, "duplicate_header")

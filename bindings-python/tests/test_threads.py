@@ -81,37 +81,60 @@ def test_one_signer_and_one_verifier_shared_by_eight_threads() -> None:
     assert sorted(outcomes) == ["accepted"] + ["replayed"] * (THREADS - 1)
 
 
-def test_long_bodies_release_the_gil_short_ones_do_not() -> None:
-    """With a long switch interval, a spinning thread can only run while the main thread
-    has released the GIL: it does during the signing of a long body, not a short one."""
-    import sys
+def test_signing_a_long_body_releases_the_gil(reference: Any) -> None:
+    """A helper thread can only run while this thread lets go of the GIL.
 
-    long_body = _page(0, 20_000)  # about 2 MB
-    short_body = b'{"dataID":0,"orgCode":"106607"}'
+    The switch interval is raised to 1000 s, so the interpreter never takes the GIL from
+    this thread by force during the test (a waiting thread asks for it only after a
+    whole interval), and cyclic GC is off, so no finalizer can block and release it
+    either. The loop below does nothing but call `glorycard.sign` on a long body (and
+    read a clock and a counter, which never release the GIL). The helper, waiting for
+    the GIL, can therefore only bump the counter if a `sign` call released it: if none
+    did, the counter cannot move and the test fails when the 60 s cap runs out. No
+    timing is asserted: however slowly the OS schedules the helper, the loop only takes
+    more turns. The helper gives the GIL back on every turn (a blocking wait), so this
+    thread is never kept waiting for it for long."""
+    import gc
+    import sys
+    import time
+
+    long_body = _page(0, 20_000)  # about 2 MB: one call keeps the GIL released for ms
+    expected = reference.sign(long_body, SPEC_KEY, SPEC_TS)[2]
     count = 0
     stop = threading.Event()
     started = threading.Event()
 
-    def spin() -> None:
+    def helper() -> None:
         nonlocal count
         started.set()
         while not stop.is_set():
             count += 1
+            stop.wait(0.001)  # blocks with the GIL released
 
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(1.0)
-    spinner = threading.Thread(target=spin, daemon=True)
+    gc_was_enabled = gc.isenabled()
+    thread = threading.Thread(target=helper, daemon=True)
+    signs: list[str] = []
     try:
-        spinner.start()
+        thread.start()
         started.wait()
+        gc.collect()
+        gc.disable()
+        sys.setswitchinterval(1000.0)
+        # Let go of the GIL once, so that a thread already waiting for it with the old
+        # 5 ms interval wakes up, and waits again with the new one from now on.
+        time.sleep(0.05)
+        # From here on this thread releases the GIL only inside glorycard.sign.
         before = count
-        glorycard.sign(short_body, SPEC_KEY, SPEC_TS)
-        after_short = count
-        glorycard.sign(long_body, SPEC_KEY, SPEC_TS)
-        after_long = count
+        deadline = time.monotonic() + 60.0
+        while count == before and time.monotonic() < deadline:
+            signs.append(glorycard.sign(long_body, SPEC_KEY, SPEC_TS))
+        moved = count != before
     finally:
-        stop.set()
         sys.setswitchinterval(interval)
-        spinner.join()
-    assert after_short == before, "the GIL was released for a short body"
-    assert after_long > after_short, "the GIL was held while signing a long body"
+        if gc_was_enabled:
+            gc.enable()
+        stop.set()
+        thread.join()
+    assert moved, f"the GIL was held through {len(signs)} signings of a 2 MB body"
+    assert signs and set(signs) == {expected}

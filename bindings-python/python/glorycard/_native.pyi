@@ -1,10 +1,20 @@
 """Type stubs of the native module ``glorycard._native`` (re-exported by ``glorycard``)."""
 
-from typing import Iterable, List, Mapping, Optional, Sequence, Tuple, Union, final
+from typing import Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
 
 _Body = Union[str, bytes, bytearray, Mapping[str, object], Sequence[object]]
 _Key = Union[str, "SecretKey"]
-_Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
+
+class _HeaderItems(Protocol):
+    """Anything whose ``items()`` gives (name, value) pairs: ``http.server``'s
+    ``self.headers`` (an ``email.message.Message``, one pair per occurrence)."""
+
+    def items(self) -> Iterable[Tuple[str, str]]: ...
+
+# A mapping (dict, requests' headers), an object with items(), or (name, value) pairs.
+_Headers = Union[
+    Mapping[str, str], _HeaderItems, Iterable[Union[Tuple[str, str], List[str]]]
+]
 
 __version__: str
 __all__ = [
