@@ -65,6 +65,40 @@ impl From<core::Error> for NativeError {
 
 type Result<T> = std::result::Result<T, NativeError>;
 
+// ---------------------------------------------------------------------------------------
+// Secret and personal values cross the FFI as custom types (a `String` on the wire).
+// uniffi.toml maps each to a small hand-written Kotlin class whose `toString()` hides or
+// masks the text, so the generated `org.glorycard.ffi` records (`SignInput`, `SidKey`,
+// `Deduction`, ...) never print a key, a certNo or a certName.
+
+/// A secret key's text. Kotlin: `org.glorycard.SecretKey` (`toString()` is `SecretKey(***)`).
+pub struct SecretKey(String);
+uniffi::custom_newtype!(SecretKey, String);
+
+impl From<SecretKey> for core::SecretKey {
+    fn from(key: SecretKey) -> Self {
+        core::SecretKey::new(key.0)
+    }
+}
+
+/// An identity document number (personal data). Kotlin: `org.glorycard.CertNo`, whose
+/// `toString()` is the core's mask (`11**************2X`).
+#[derive(Clone)]
+pub struct CertNo(String);
+uniffi::custom_newtype!(CertNo, String);
+
+/// A person's name (personal data). Kotlin: `org.glorycard.CertName`, whose `toString()` is
+/// the core's mask (`张**`).
+#[derive(Clone)]
+pub struct CertName(String);
+uniffi::custom_newtype!(CertName, String);
+
+/// Text that holds a body's data (STRINGA, a string value of a native body), which may
+/// include a certNo or a certName. Kotlin: `org.glorycard.BodyText`, whose `toString()`
+/// shows only the length.
+pub struct BodyText(String);
+uniffi::custom_newtype!(BodyText, String);
+
 fn timestamp(text: &str) -> Result<core::Timestamp> {
     Ok(core::Timestamp::parse(text)?)
 }
@@ -87,8 +121,8 @@ pub fn canonicalize(body: Vec<u8>) -> Result<String> {
 pub struct SignInput {
     /// The exact body bytes.
     pub body: Vec<u8>,
-    /// The secret key text.
-    pub key: String,
+    /// The secret key.
+    pub key: SecretKey,
     /// 14 digits `yyyyMMddHHmmss`, UTC+8.
     pub timestamp: String,
 }
@@ -97,14 +131,14 @@ pub struct SignInput {
 #[uniffi::export]
 pub fn sign(input: SignInput) -> Result<String> {
     let ts = self::timestamp(&input.timestamp)?;
-    Ok(core::sign_body(&input.body, &core::SecretKey::new(input.key), &ts)?.to_string())
+    Ok(core::sign_body(&input.body, &input.key.into(), &ts)?.to_string())
 }
 
 /// The sign of an already computed STRINGA.
 #[uniffi::export]
-pub fn sign_string_a(string_a: String, key: String, timestamp: String) -> Result<String> {
+pub fn sign_string_a(string_a: String, key: SecretKey, timestamp: String) -> Result<String> {
     let ts = self::timestamp(&timestamp)?;
-    Ok(core::sign_string_a(&string_a, &core::SecretKey::new(key), &ts)?.to_string())
+    Ok(core::sign_string_a(&string_a, &key.into(), &ts)?.to_string())
 }
 
 /// True when `sign` is the signature of the body with the key at the timestamp; false
@@ -113,7 +147,7 @@ pub fn sign_string_a(string_a: String, key: String, timestamp: String) -> Result
 pub fn verify(input: SignInput, sign: String) -> Result<bool> {
     let ts = self::timestamp(&input.timestamp)?;
     let received = core::Signature::parse(&sign)?;
-    let expected = core::sign_body(&input.body, &core::SecretKey::new(input.key), &ts)?;
+    let expected = core::sign_body(&input.body, &input.key.into(), &ts)?;
     Ok(expected.ct_eq(&received))
 }
 
@@ -121,9 +155,9 @@ pub fn verify(input: SignInput, sign: String) -> Result<bool> {
 #[derive(uniffi::Record)]
 pub struct Explanation {
     /// STRINGA.
-    pub string_a: String,
-    /// STRINGSignTemp with the key replaced by `***`.
-    pub string_sign_temp_masked: String,
+    pub string_a: BodyText,
+    /// STRINGSignTemp with the key replaced by `***` (it holds STRINGA).
+    pub string_sign_temp_masked: BodyText,
     /// Upper-case hex MD5 of STRINGSignTemp.
     pub md5_upper: String,
     /// The timestamp signed with.
@@ -136,10 +170,10 @@ pub struct Explanation {
 #[uniffi::export]
 pub fn explain(input: SignInput) -> Result<Explanation> {
     let ts = self::timestamp(&input.timestamp)?;
-    let e = core::explain(&input.body, &core::SecretKey::new(input.key), &ts)?;
+    let e = core::explain(&input.body, &input.key.into(), &ts)?;
     Ok(Explanation {
-        string_a: e.string_a().to_string(),
-        string_sign_temp_masked: e.string_sign_temp_masked().to_string(),
+        string_a: BodyText(e.string_a().to_string()),
+        string_sign_temp_masked: BodyText(e.string_sign_temp_masked().to_string()),
         md5_upper: e.md5_upper().to_string(),
         timestamp: e.timestamp().to_string(),
         sign: e.sign().to_string(),
@@ -151,18 +185,13 @@ pub fn explain(input: SignInput) -> Result<Explanation> {
 #[uniffi::export]
 pub fn diagnose_mismatch(
     body: Vec<u8>,
-    key: String,
+    key: SecretKey,
     timestamp: String,
     received: String,
 ) -> Result<Option<String>> {
     let ts = self::timestamp(&timestamp)?;
     let received = core::Signature::parse(&received)?;
-    Ok(core::diagnose_mismatch(
-        &body,
-        &core::SecretKey::new(key),
-        &ts,
-        &received,
-    )?)
+    Ok(core::diagnose_mismatch(&body, &key.into(), &ts, &received)?)
 }
 
 /// Now as 14 digits `yyyyMMddHHmmss` in UTC+8, whatever the host's time zone.
@@ -224,8 +253,8 @@ pub enum JsonToken {
     },
     /// A string.
     Text {
-        /// The value.
-        value: String,
+        /// The value (body data: its Kotlin `toString()` shows only the length).
+        value: BodyText,
     },
     /// A binary floating-point number (Java `double`/`float`).
     Float {
@@ -262,7 +291,7 @@ pub fn json_from_tokens(tokens: Vec<JsonToken>) -> Result<String> {
             JsonToken::Key { name } => w.key(&name)?,
             JsonToken::Null => w.null()?,
             JsonToken::Bool { value } => w.bool(value)?,
-            JsonToken::Text { value } => w.string(&value)?,
+            JsonToken::Text { value } => w.string(&value.0)?,
             JsonToken::Float { value } => w.float(value)?,
             JsonToken::Integer { value } => w.integer(value)?,
             JsonToken::Decimal { text } => w.decimal(&text)?,
@@ -308,8 +337,8 @@ pub struct Signer(core::Signer);
 impl Signer {
     /// A signer for `sid` with `key`.
     #[uniffi::constructor]
-    pub fn new(sid: String, key: String) -> Self {
-        Signer(core::Signer::new(sid, core::SecretKey::new(key)))
+    pub fn new(sid: String, key: SecretKey) -> Self {
+        Signer(core::Signer::new(sid, key.into()))
     }
 
     /// The account id.
@@ -359,7 +388,7 @@ pub struct SidKey {
     /// The account id.
     pub sid: String,
     /// Its secret key.
-    pub key: String,
+    pub key: SecretKey,
 }
 
 /// One HTTP header.
@@ -409,7 +438,7 @@ impl Verifier {
     ) -> Result<Self> {
         let mut builder = core::Verifier::builder().max_skew_seconds(max_skew_seconds);
         for SidKey { sid, key } in keys {
-            builder = builder.key(sid, core::SecretKey::new(key));
+            builder = builder.key(sid, key.into());
         }
         if let Some(capacity) = replay_capacity {
             builder = builder.replay_cache(usize::try_from(capacity).unwrap_or(usize::MAX));
@@ -462,9 +491,9 @@ pub struct RosterRecord {
     /// `certType` code.
     pub cert_type: String,
     /// `certNo` (personal data).
-    pub cert_no: String,
+    pub cert_no: CertNo,
     /// `certName` (personal data).
-    pub cert_name: String,
+    pub cert_name: CertName,
     /// `gloryType` code.
     pub glory_type: String,
     /// `gloryID`.
@@ -481,9 +510,9 @@ pub struct Deduction {
     /// `certType` code.
     pub cert_type: String,
     /// `certNo` (personal data).
-    pub cert_no: String,
+    pub cert_no: CertNo,
     /// `certName` (personal data).
-    pub cert_name: String,
+    pub cert_name: CertName,
     /// `deductionID`.
     pub deduction_id: String,
     /// `totalFee`, two decimals.
@@ -565,8 +594,8 @@ impl From<RosterRecord> for m::RosterRecord {
     fn from(r: RosterRecord) -> Self {
         m::RosterRecord {
             cert_type: m::CertType::from_code(&r.cert_type),
-            cert_no: r.cert_no,
-            cert_name: r.cert_name,
+            cert_no: r.cert_no.0,
+            cert_name: r.cert_name.0,
             glory_type: m::GloryType::from_code(&r.glory_type),
             glory_id: r.glory_id,
             data_id: r.data_id,
@@ -577,8 +606,8 @@ impl From<m::RosterRecord> for RosterRecord {
     fn from(r: m::RosterRecord) -> Self {
         RosterRecord {
             cert_type: r.cert_type.code().to_string(),
-            cert_no: r.cert_no,
-            cert_name: r.cert_name,
+            cert_no: CertNo(r.cert_no),
+            cert_name: CertName(r.cert_name),
             glory_type: r.glory_type.code().to_string(),
             glory_id: r.glory_id,
             data_id: r.data_id,
@@ -591,8 +620,8 @@ impl From<Deduction> for m::Deduction {
         m::Deduction {
             org_code: d.org_code,
             cert_type: m::CertType::from_code(&d.cert_type),
-            cert_no: d.cert_no,
-            cert_name: d.cert_name,
+            cert_no: d.cert_no.0,
+            cert_name: d.cert_name.0,
             deduction_id: d.deduction_id,
             total_fee: d.total_fee,
             deduction_fee: d.deduction_fee,
@@ -608,8 +637,8 @@ impl From<m::Deduction> for Deduction {
         Deduction {
             org_code: d.org_code,
             cert_type: d.cert_type.code().to_string(),
-            cert_no: d.cert_no,
-            cert_name: d.cert_name,
+            cert_no: CertNo(d.cert_no),
+            cert_name: CertName(d.cert_name),
             deduction_id: d.deduction_id,
             total_fee: d.total_fee,
             deduction_fee: d.deduction_fee,
@@ -870,7 +899,7 @@ mod tests {
         let ts = "20210407155206".to_string();
         let input = || SignInput {
             body: body.clone(),
-            key: key.clone(),
+            key: SecretKey(key.clone()),
             timestamp: ts.clone(),
         };
         assert_eq!(sign(input()).unwrap(), expected);

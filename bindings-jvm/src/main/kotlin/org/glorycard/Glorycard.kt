@@ -55,16 +55,17 @@ object Glorycard {
     /** The sign of the exact body bytes. */
     @JvmStatic
     fun sign(body: ByteArray, key: String, timestamp: String): String =
-        native { nativeSign(SignInput(body, key, timestamp)) }
+        native { nativeSign(SignInput(body, SecretKey(key), timestamp)) }
 
     /** The sign of [body] with a [SecretKey]. */
     @JvmStatic
-    fun sign(body: String, key: SecretKey, timestamp: String): String = sign(utf8(body), key.text, timestamp)
+    fun sign(body: String, key: SecretKey, timestamp: String): String =
+        native { nativeSign(SignInput(utf8(body), key, timestamp)) }
 
     /** The sign of an already computed STRINGA. */
     @JvmStatic
     fun signStringA(stringA: String, key: String, timestamp: String): String =
-        native { nativeSignStringA(stringA, key, timestamp) }
+        native { nativeSignStringA(stringA, SecretKey(key), timestamp) }
 
     /**
      * True when [sign] is the signature of [body] with [key] at [timestamp], false for a
@@ -78,7 +79,7 @@ object Glorycard {
     /** [verify] on the exact body bytes. */
     @JvmStatic
     fun verify(body: ByteArray, key: String, timestamp: String, sign: String): Boolean =
-        native { nativeVerify(SignInput(body, key, timestamp), sign) }
+        native { nativeVerify(SignInput(body, SecretKey(key), timestamp), sign) }
 
     /** Every stage of signing [body] (the key masked as `***`), for debugging a 签名错误. */
     @JvmStatic
@@ -87,7 +88,7 @@ object Glorycard {
     /** [explain] on the exact body bytes. */
     @JvmStatic
     fun explain(body: ByteArray, key: String, timestamp: String): Explanation =
-        native { Explanation(nativeExplain(SignInput(body, key, timestamp))) }
+        native { Explanation(nativeExplain(SignInput(body, SecretKey(key), timestamp))) }
 
     /**
      * Names a common way of signing wrongly that produces [received] from this body, key
@@ -96,7 +97,7 @@ object Glorycard {
      */
     @JvmStatic
     fun diagnoseMismatch(body: String, key: String, timestamp: String, received: String): String? =
-        native { nativeDiagnose(utf8(body), key, timestamp, received) }
+        native { nativeDiagnose(utf8(body), SecretKey(key), timestamp, received) }
 
     /** Now as 14 digits `yyyyMMddHHmmss` in UTC+8, whatever the JVM's time zone. */
     @JvmStatic
@@ -155,7 +156,7 @@ object Glorycard {
     private fun walk(value: Any?, out: MutableList<JsonToken>, depth: Int) {
         when (value) {
             null -> out.add(JsonToken.Null)
-            is String -> out.add(JsonToken.Text(value))
+            is String -> out.add(JsonToken.Text(BodyText(value)))
             is Boolean -> out.add(JsonToken.Bool(value))
             is Int, is Long, is Short, is Byte -> out.add(JsonToken.Integer((value as Number).toLong()))
             is Double -> out.add(JsonToken.Float(value))
@@ -229,7 +230,11 @@ object Glorycard {
     }
 }
 
-/** A platform secret key. `toString()` never shows it. */
+/**
+ * A platform secret key. `toString()` never shows it. The generated `org.glorycard.ffi`
+ * records carry the key as this class too (uniffi custom type `SecretKey`, see uniffi.toml),
+ * so their `toString()` shows `SecretKey(***)`.
+ */
 class SecretKey(internal val text: String) {
     /** `SecretKey(***)`. */
     override fun toString(): String = "SecretKey(***)"
@@ -241,9 +246,9 @@ class SecretKey(internal val text: String) {
  */
 class Explanation internal constructor(raw: org.glorycard.ffi.Explanation) {
     /** STRINGA. */
-    val stringA: String = raw.stringA
+    val stringA: String = raw.stringA.text
     /** STRINGSignTemp with the key replaced by `***`. */
-    val stringSignTempMasked: String = raw.stringSignTempMasked
+    val stringSignTempMasked: String = raw.stringSignTempMasked.text
     /** Upper-case hex MD5 of STRINGSignTemp. */
     val md5Upper: String = raw.md5Upper
     /** The timestamp signed with. */

@@ -105,7 +105,7 @@ data class RosterRecord(
     /** The JSON text of the record. */
     fun toJson(): String = native { rosterRecordToJson(ffi()) }
 
-    internal fun ffi() = FfiRosterRecord(certType, certNo, certName, gloryType, gloryId, dataId)
+    internal fun ffi() = FfiRosterRecord(certType, CertNo(certNo), CertName(certName), gloryType, gloryId, dataId)
 
     /** certNo and certName masked. */
     override fun toString(): String =
@@ -118,7 +118,7 @@ data class RosterRecord(
         fun fromJson(json: String): RosterRecord = native { of(rosterRecordFromJson(json)) }
 
         internal fun of(r: FfiRosterRecord) =
-            RosterRecord(r.certType, r.certNo, r.certName, r.gloryType, r.gloryId, r.dataId)
+            RosterRecord(r.certType, r.certNo.text, r.certName.text, r.gloryType, r.gloryId, r.dataId)
     }
 }
 
@@ -146,8 +146,8 @@ data class Deduction @JvmOverloads constructor(
     fun toJson(): String = native { deductionToJson(ffi()) }
 
     internal fun ffi() = FfiDeduction(
-        orgCode, certType, certNo, certName, deductionId, totalFee, deductionFee, deductionTime,
-        gloryType, deductionType, remarks,
+        orgCode, certType, CertNo(certNo), CertName(certName), deductionId, totalFee, deductionFee,
+        deductionTime, gloryType, deductionType, remarks,
     )
 
     /** certNo and certName masked. */
@@ -163,7 +163,7 @@ data class Deduction @JvmOverloads constructor(
         fun fromJson(json: String): Deduction = native { of(deductionFromJson(json)) }
 
         internal fun of(d: FfiDeduction) = Deduction(
-            d.orgCode, d.certType, d.certNo, d.certName, d.deductionId, d.totalFee, d.deductionFee,
+            d.orgCode, d.certType, d.certNo.text, d.certName.text, d.deductionId, d.totalFee, d.deductionFee,
             d.deductionTime, d.gloryType, d.deductionType, d.remarks,
         )
     }

@@ -18,7 +18,7 @@ class Signer(sid: String, key: SecretKey) {
     /** A signer for [sid] with the key text [key]. */
     constructor(sid: String, key: String) : this(sid, SecretKey(key))
 
-    private val inner = org.glorycard.ffi.Signer(sid, key.text)
+    private val inner = org.glorycard.ffi.Signer(sid, key)
 
     /** The account id. */
     val sid: String = sid
@@ -84,7 +84,7 @@ class Verified internal constructor(
  * ```
  *
  * A rejection throws: [SignatureException] (`signature_mismatch`, `replayed`,
- * `unknown_sid`, `missing_header`, `invalid_signature_format`),
+ * `unknown_sid`, `missing_header`, `duplicate_header`, `invalid_signature_format`),
  * [InvalidTimestampException] (`invalid_timestamp`, `timestamp_out_of_window`) or
  * [InvalidBodyException].
  */
@@ -123,10 +123,10 @@ class Verifier private constructor(private val inner: org.glorycard.ffi.Verifier
         private var clock: ManualClock? = null
 
         /** Adds a key for [sid] (call again for a second key during a rotation). */
-        fun key(sid: String, key: String): Builder = apply { keys.add(SidKey(sid, key)) }
+        fun key(sid: String, key: String): Builder = key(sid, SecretKey(key))
 
         /** Adds a [SecretKey] for [sid]. */
-        fun key(sid: String, key: SecretKey): Builder = key(sid, key.text)
+        fun key(sid: String, key: SecretKey): Builder = apply { keys.add(SidKey(sid, key)) }
 
         /** The allowed skew in seconds (default 300). */
         fun maxSkewSeconds(seconds: Long): Builder = apply {

@@ -157,6 +157,37 @@ class JavaApiTest {
         }
     }
 
+    /** The generated org.glorycard.ffi classes are public: their toString() must hide the same things. */
+    @Test
+    void generatedClassesPrintNoKeyAndMaskPersonalData() {
+        String certNo = "11010519491231002X";
+        String certName = "张小凡";
+        String[] keyHolders = {
+            new org.glorycard.ffi.SignInput("{}".getBytes(StandardCharsets.UTF_8), new SecretKey(KEY), TS).toString(),
+            new org.glorycard.ffi.SidKey("sid-1", new SecretKey(KEY)).toString(),
+        };
+        for (String text : keyHolders) {
+            assertFalse(text.contains(KEY), text);
+            assertTrue(text.contains("SecretKey(***)"), text);
+        }
+        org.glorycard.ffi.Deduction d = new org.glorycard.ffi.Deduction("106607", CertType.RESIDENT_ID,
+                new CertNo(certNo), new CertName(certName), "HIS-0001", "10.00", "8.50", "2024-02-29 23:59:59",
+                GloryType.GLORY_CARD, DeductionType.OUTPATIENT_CONSULTATION, null);
+        String[] personal = {
+            d.toString(),
+            new org.glorycard.ffi.DeductCheckRecord(d, DeductionStatus.DEDUCTED, null).toString(),
+            new org.glorycard.ffi.RosterRecord(CertType.RESIDENT_ID, new CertNo(certNo), new CertName(certName),
+                    GloryType.GLORY_CARD, 10000L, 1L).toString(),
+        };
+        for (String text : personal) {
+            assertFalse(text.contains(certNo), text);
+            assertFalse(text.contains(certName), text);
+            // The core's masks: first two and last two characters of certNo, first character of certName.
+            assertTrue(text.contains("certNo=11**************2X"), text);
+            assertTrue(text.contains("certName=张**"), text);
+        }
+    }
+
     @Test
     void mapBodies() {
         Map<String, Object> detail = new LinkedHashMap<String, Object>();

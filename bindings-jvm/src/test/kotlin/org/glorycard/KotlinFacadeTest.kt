@@ -9,6 +9,16 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
+import org.glorycard.ffi.DeductCheckRecord as FfiDeductCheckRecord
+import org.glorycard.ffi.Deduction as FfiDeduction
+import org.glorycard.ffi.JsonToken
+import org.glorycard.ffi.RosterRecord as FfiRosterRecord
+import org.glorycard.ffi.SidKey
+import org.glorycard.ffi.SignInput
+import org.glorycard.ffi.deductionFromJson
+import org.glorycard.ffi.deductionToJson
+import org.glorycard.ffi.explain as ffiExplain
+import org.glorycard.ffi.rosterPageResponseFromJson
 
 /** The facade's own duties: conversions, secrecy of toString, exceptions. */
 class KotlinFacadeTest {
@@ -33,6 +43,54 @@ class KotlinFacadeTest {
         assertFalse(explanation.toString().contains(key) || explanation.toString().contains(certNo), explanation.toString())
         assertTrue(explanation.describe().contains("&key=***&"))
         assertFalse(explanation.describe().contains(key))
+    }
+
+    /**
+     * The generated `org.glorycard.ffi` classes are public and their toString() prints every
+     * field: the key and certNo/certName fields are custom types whose toString() hides them.
+     */
+    @Test
+    fun generatedClassesPrintNoKeyAndMaskPersonalData() {
+        val body = """{"certNo":"$certNo","certName":"$certName"}""".toByteArray(Charsets.UTF_8)
+        val input = SignInput(body, SecretKey(key), "20210407155206")
+        val sidKey = SidKey("sid-1", SecretKey(key))
+        for (text in listOf(input.toString(), sidKey.toString())) {
+            assertFalse(text.contains(key), text)
+            assertTrue(text.contains("SecretKey(***)"), text)
+        }
+        val explanation = ffiExplain(input)
+        val text = explanation.toString()
+        assertFalse(text.contains(key) || text.contains(certNo) || text.contains(certName), text)
+        // STRINGA (canonical-form.md: names in code point order) is certName=张小凡&certNo=11010519491231002X.
+        val stringA = "certName=$certName&certNo=$certNo"
+        assertTrue(text.contains("stringA=BodyText(<${stringA.length} chars>)"), text)
+        assertEquals(stringA, Glorycard.explain(body, key, "20210407155206").stringA)
+        val token = JsonToken.Text(BodyText(certNo)).toString()
+        assertFalse(token.contains(certNo), token)
+
+        val d = FfiDeduction(
+            "106607", CertType.RESIDENT_ID, CertNo(certNo), CertName(certName), "D-0001", "10.00", "10.00",
+            "2021-04-07 15:52:06", GloryType.GLORY_CARD, DeductionType.OUTPATIENT_CONSULTATION, null,
+        )
+        val read = deductionFromJson(deductionToJson(d))
+        assertEquals(CertNo(certNo), read.certNo)
+        assertEquals(CertName(certName), read.certName)
+        val page = rosterPageResponseFromJson(
+            """{"responseFlag":"1","responseMessage":"成功","data":[{"certType":"0","certNo":"$certNo","certName":"$certName","gloryID":10000,"gloryType":"1","dataID":7}]}""",
+        )
+        val shown = listOf(
+            d.toString(),
+            read.toString(),
+            FfiDeductCheckRecord(d, DeductionStatus.DEDUCTED, null).toString(),
+            FfiRosterRecord(CertType.RESIDENT_ID, CertNo(certNo), CertName(certName), GloryType.GLORY_CARD, 10000, 1).toString(),
+            page.toString(),
+            CertNo(certNo).toString() + CertName(certName).toString(),
+        )
+        for (shownText in shown) {
+            assertFalse(shownText.contains(certNo) || shownText.contains(certName), shownText)
+            // The core's masks (core/src/models/mask.rs): first two and last two characters; first character.
+            assertTrue(shownText.contains("11**************2X") && shownText.contains("张**"), shownText)
+        }
     }
 
     @Test

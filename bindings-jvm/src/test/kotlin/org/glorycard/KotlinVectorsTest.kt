@@ -34,7 +34,7 @@ class KotlinVectorsTest {
         "timestamp_out_of_window" to InvalidTimestampException::class,
         "invalid_signature_format" to SignatureException::class, "signature_mismatch" to SignatureException::class,
         "replayed" to SignatureException::class, "unknown_sid" to SignatureException::class,
-        "missing_header" to SignatureException::class,
+        "missing_header" to SignatureException::class, "duplicate_header" to SignatureException::class,
         "empty_key" to KeyException::class,
         "invalid_field" to ValidationException::class, "serialization" to ValidationException::class,
     )
