@@ -8,90 +8,15 @@ use std::time::Duration;
 use glorycard_client::institution::{DeductionSource, InstitutionEndpoint, SourceError, router};
 use glorycard_client::{Client, ClientError, RetryPolicy};
 use glorycard_core::models::{
-    Cancellation, CertType, DeductCheckRecord, DeductCheckRequest, Deduction, DeductionStatus,
-    DeductionType, GloryType, resident_id_check_char,
+    Cancellation, DeductCheckRecord, DeductCheckRequest, Deduction, DeductionStatus,
 };
 use glorycard_core::{SecretKey, Signer, Timestamp, Verifier, synthetic};
-use glorycard_sandbox::{Faults, Reconciliation, Sandbox, SandboxConfig, Transport};
+use glorycard_sandbox::{Faults, Reconciliation, Sandbox, Transport};
 use serde_json::Value;
 
-const SID: &str = "47258258201708031835123456";
-const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
-const ORG: &str = "106607";
+mod common;
 
-fn key() -> SecretKey {
-    SecretKey::new(KEY)
-}
-
-async fn sandbox(configure: impl FnOnce(&mut SandboxConfig)) -> Sandbox {
-    let mut config = SandboxConfig::new(SID, key());
-    config.org_code = Some(ORG.into());
-    configure(&mut config);
-    Sandbox::start(config).await.expect("sandbox starts")
-}
-
-fn client_for(sandbox: &Sandbox) -> glorycard_client::ClientBuilder {
-    Client::builder(sandbox.url())
-        .sid(SID)
-        .key(key())
-        .org_code(ORG)
-        .add_root_certificate_pem(sandbox.ca_pem().expect("HTTPS sandbox").as_bytes().to_vec())
-        .retry_policy(RetryPolicy {
-            max_attempts: 30,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(50),
-            max_elapsed: Duration::from_secs(120),
-        })
-}
-
-/// A plain HTTPS client for raw requests and the admin endpoints.
-fn raw_http(sandbox: &Sandbox) -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .tls_certs_merge(
-            reqwest::Certificate::from_pem_bundle(sandbox.ca_pem().expect("HTTPS").as_bytes())
-                .expect("PEM"),
-        )
-        .build()
-        .expect("reqwest client")
-}
-
-async fn admin(sandbox: &Sandbox, path: &str) -> Value {
-    let text = raw_http(sandbox)
-        .get(format!("{}{path}", sandbox.url()))
-        .send()
-        .await
-        .expect("admin call")
-        .text()
-        .await
-        .expect("admin answer");
-    serde_json::from_str(&text).unwrap_or_else(|_| panic!("admin answer is not JSON: {text}"))
-}
-
-/// A valid resident ID from a 17-digit base: the check character comes from the core's
-/// GB 11643 function, whose own vectors are in core (models.json).
-fn resident_id(base17: u64) -> String {
-    let base = format!("{:017}", base17 % 100_000_000_000_000_000);
-    let base = format!("3301{}", &base[4..]);
-    let check = resident_id_check_char(&base).expect("17 digits");
-    format!("{base}{check}")
-}
-
-fn deduction(n: u32) -> Deduction {
-    Deduction {
-        org_code: ORG.into(),
-        cert_type: CertType::ResidentId,
-        cert_no: resident_id(19_800_101_000 + u64::from(n)),
-        cert_name: "张三".into(),
-        deduction_id: format!("D{n:06}"),
-        total_fee: "12.50".into(),
-        deduction_fee: "10.00".into(),
-        deduction_time: format!("2026-11-26 10:{:02}:{:02}", (n / 60) % 60, n % 60),
-        glory_type: GloryType::GloryCard,
-        deduction_type: DeductionType::OutpatientConsultation,
-        remarks: None,
-    }
-}
+use common::*;
 
 #[tokio::test]
 async fn roster_sync_of_10000_holders_takes_20_pages_and_equals_the_roster() {
@@ -593,59 +518,6 @@ fn http_sandbox_transport_and_client_debug_hide_the_key() {
     assert!(!debug.contains(KEY) && debug.contains("***"), "{debug}");
     let page = runtime.block_on(client.roster_page(0)).expect("page");
     assert_eq!(page.len(), 500);
-}
-
-/// Collects what a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn tracing_records_each_attempt_without_personal_data_or_key() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Every first attempt fails (503), so the log holds a failed and a successful attempt.
-    let sandbox = sandbox(|c| {
-        c.faults = Faults {
-            fail_rate: 0.5,
-            seed: 5,
-            ..Faults::default()
-        }
-    })
-    .await;
-    let client = client_for(&sandbox).build().expect("client");
-    let sent = deduction(7);
-    for n in 0..6 {
-        client.deduct(&deduction(700 + n)).await.expect("deduct");
-    }
-    client.deduct(&sent).await.expect("deduct");
-    let log = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("UTF-8");
-    assert!(log.contains("glorycard.call"), "{log}");
-    assert!(log.contains("/glorycard/store/deduct"), "{log}");
-    assert!(
-        log.contains("attempt=2"),
-        "a retried attempt is logged: {log}"
-    );
-    assert!(log.contains("http_status"), "{log}");
-    assert!(log.contains("latency_ms"), "{log}");
-    assert!(!log.contains(&sent.cert_no), "certNo leaked: {log}");
-    assert!(!log.contains("张三"), "certName leaked: {log}");
-    assert!(!log.contains(KEY), "key leaked: {log}");
 }
 
 #[tokio::test]
