@@ -23,10 +23,12 @@ need_apt=()
 command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 && command -v javap >/dev/null 2>&1 \
     || need_apt+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 if ((${#need_apt[@]})); then
     echo "installing ${need_apt[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 java -version 2>&1 | sed -n 1p
 mvn -B -v 2>&1 | sed -n 1p

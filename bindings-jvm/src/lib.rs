@@ -146,9 +146,7 @@ pub fn sign_string_a(string_a: String, key: SecretKey, timestamp: String) -> Res
 #[uniffi::export]
 pub fn verify(input: SignInput, sign: String) -> Result<bool> {
     let ts = self::timestamp(&input.timestamp)?;
-    let received = core::Signature::parse(&sign)?;
-    let expected = core::sign_body(&input.body, &input.key.into(), &ts)?;
-    Ok(expected.ct_eq(&received))
+    Ok(core::verify_body(&input.body, &input.key.into(), &ts, &sign)?)
 }
 
 /// Every stage of signing one body (the key masked as `***`).
