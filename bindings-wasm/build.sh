@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package into bindings-wasm/pkg: a release build of glorycard-wasm for
 # wasm32-unknown-unknown, wasm-bindgen (--target web; node.js instantiates it
-# synchronously for Node), wasm-opt from the npm binaryen package, the size budget.
+# synchronously for Node), wasm-opt from the npm binaryen package, the size budget
+# (the issue's "at most 150 KB": 150,000 bytes).
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli equal to the crate's
 # wasm-bindgen, and the pinned npm devDependencies (npm ci).
 set -euo pipefail
@@ -9,7 +10,7 @@ cd "$(dirname "$0")"
 here=$PWD
 
 WASM_BINDGEN_VERSION=0.2.129 # must equal the `wasm-bindgen = "=..."` pin in Cargo.toml
-MAX_WASM_BYTES=$((150 * 1024))
+MAX_WASM_BYTES=150000 # 150 KB, decimal
 
 log() { printf '[build] %s\n' "$*"; }
 
@@ -38,9 +39,22 @@ target_dir=$(cargo metadata --format-version 1 --no-deps --locked | node -e \
 
 # Tuned for size, for this build only (the workspace's release profile is left as it is):
 # opt-level "z" and fat LTO everywhere except MD5 (which hashes all of STRINGA) and
-# SHA-256, which stay at opt-level 3; no debug info.
+# SHA-256, which stay at opt-level 3 (smaller too: "z" or "s" there is 1.7 KB larger);
+# no debug info. The panic messages' locations name a dependency's file relative to
+# cargo's registry (`hmac-0.13.0/src/utils.rs`, not `/root/.cargo/registry/src/
+# index.crates.io-1949cf8c6b5b557f/hmac-0.13.0/...`): 0.4 KB smaller. (A RUSTFLAGS
+# variable, when set, replaces these rustflags: the module is then that much larger.)
+cargo_home=${CARGO_HOME:-$HOME/.cargo}
+remaps="\"--remap-path-prefix=$cargo_home/registry/src/index.crates.io-1949cf8c6b5b557f/=\""
+for dir in "$cargo_home"/registry/src/*/; do
+    case "$dir" in
+        */index.crates.io-1949cf8c6b5b557f/ | *'*'*) ;;
+        *) remaps="$remaps, \"--remap-path-prefix=$dir=\"" ;;
+    esac
+done
 log "cargo build --release (wasm32-unknown-unknown, tuned for size)"
 cargo build -p glorycard-wasm --target wasm32-unknown-unknown --release --locked \
+    --config "target.wasm32-unknown-unknown.rustflags = [$remaps]" \
     --config 'profile.release.opt-level="z"' \
     --config 'profile.release.lto="fat"' \
     --config 'profile.release.debug=false' \
@@ -52,8 +66,16 @@ wasm-bindgen --target web --out-dir pkg.tmp --out-name glorycard_wasm \
     "$target_dir/wasm32-unknown-unknown/release/glorycard_wasm.wasm"
 
 log "wasm-opt -Oz ($(node_modules/.bin/wasm-opt --version))"
-# The features rustc enables by default for wasm32-unknown-unknown.
-node_modules/.bin/wasm-opt -Oz --strip-producers \
+# -Oz run until it no longer shrinks the module (--converge); --low-memory-unused lets
+# it fold constant offsets into loads and stores (1 KB smaller): it assumes that
+# addresses 0 to 1023 are never used, which holds because rustc lays the 1 MiB stack
+# out first, growing down from 1 MiB toward 0, and the data and heap above it (the stack
+# would have to be 1 MiB deep to reach them; bodies nest at most 64 levels). The
+# producers and target_features sections are read by no engine. The --enable-* flags
+# are the features rustc enables by default for wasm32-unknown-unknown (all supported
+# by Node >= 18 and Chromium).
+node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused \
+    --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     pkg.tmp/glorycard_wasm_bg.wasm -o pkg.tmp/glorycard_wasm_bg.wasm
@@ -82,7 +104,7 @@ size=$(stat -c %s pkg/glorycard_wasm_bg.wasm)
 gz=$(gzip -9 -c pkg/glorycard_wasm_bg.wasm | wc -c)
 log "pkg/glorycard_wasm_bg.wasm: $size bytes ($((size / 1024)) KiB), gzip -9: $gz bytes ($((gz / 1024)) KiB); budget $MAX_WASM_BYTES bytes"
 if [ "$size" -gt "$MAX_WASM_BYTES" ]; then
-    echo "the .wasm is over the 150 KB budget" >&2
+    echo "the .wasm is over the 150 KB budget ($MAX_WASM_BYTES bytes)" >&2
     exit 1
 fi
 echo "$here/pkg"

@@ -58,9 +58,11 @@ pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, Error> {
 /// hold) is an error carrying the UTF-8 byte offset where it stands.
 pub(crate) fn js_string(value: &JsValue) -> Result<String, usize> {
     let text = value.as_string().unwrap_or_default();
-    // The conversion replaced each lone surrogate with U+FFFD: only then look closer, so
-    // that the common case costs nothing.
-    if text.contains('\u{FFFD}')
+    // The conversion replaced each lone surrogate with U+FFFD (UTF-8 EF BF BD): look
+    // closer only when the text has a byte 0xEF, so that the common case costs one
+    // `memchr`. (A byte search rather than `contains('\u{FFFD}')`, whose substring
+    // searcher adds about 1.8 KB to the module.)
+    if text.as_bytes().contains(&0xEF)
         && let Some(units) = lone_surrogate_index(value)
     {
         // Each lone surrogate became one U+FFFD (one UTF-16 unit, as before).

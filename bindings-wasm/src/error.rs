@@ -53,6 +53,13 @@ pub(crate) trait IntoJs<T> {
 
 impl<T> IntoJs<T> for Result<T, Error> {
     fn js(self) -> Result<T, JsValue> {
-        self.map_err(|error| to_js(&error))
+        self.map_err(from_core)
     }
+}
+
+/// [`to_js`] taking the error by value: the one place that drops a core error, so that
+/// each instance of [`IntoJs::js`] is only a branch (a smaller module).
+#[inline(never)]
+fn from_core(error: Error) -> JsValue {
+    to_js(&error)
 }

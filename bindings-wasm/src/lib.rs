@@ -3,6 +3,7 @@
 mod body;
 mod error;
 mod js;
+mod result;
 #[cfg(test)]
 mod tests;
 mod verifier;
@@ -11,10 +12,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use glorycard_core::{SecretKey, Signature, Timestamp};
 use js_sys::JsString;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::error::IntoJs;
+use crate::result::{Member, object};
 pub use crate::verifier::Verifier;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -200,12 +201,6 @@ pub(crate) fn body_arg(body: &JsValue) -> Result<Vec<u8>, JsValue> {
     body::body_bytes(body).js()
 }
 
-pub(crate) fn to_js_value<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| error::new_error(&e.to_string(), error::INTERNAL, false))
-}
-
 /// STRINGA, the canonical form of `body`.
 #[wasm_bindgen]
 pub fn canonicalize(
@@ -250,16 +245,6 @@ pub fn verify(
     glorycard_core::verify_body(&body, &key, &timestamp, &sign).js()
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ExplanationJs {
-    string_a: String,
-    string_sign_temp_masked: String,
-    md5: String,
-    sign: String,
-    timestamp: String,
-}
-
 /// Every stage of signing `body`: STRINGA, STRINGSignTemp with the key masked, the
 /// upper-case MD5 and the sign, for finding out why two sides disagree.
 #[wasm_bindgen(unchecked_return_type = "Explanation")]
@@ -273,19 +258,19 @@ pub fn explain(
     let timestamp = timestamp_arg(timestamp)?;
     let body = body_arg(body)?;
     let explanation = glorycard_core::explain(&body, &key, &timestamp).js()?;
-    to_js_value(&ExplanationJs {
-        string_a: explanation.string_a().to_string(),
-        string_sign_temp_masked: explanation.string_sign_temp_masked().to_string(),
-        md5: explanation.md5_upper().to_string(),
-        sign: explanation.sign().to_string(),
-        timestamp: explanation.timestamp().to_string(),
-    })
-}
-
-#[derive(Serialize)]
-struct DiagnosisJs {
-    r#match: bool,
-    departure: Option<String>,
+    object(&[
+        ("stringA", Member::Text(explanation.string_a().to_owned())),
+        (
+            "stringSignTempMasked",
+            Member::Text(explanation.string_sign_temp_masked().to_owned()),
+        ),
+        ("md5", Member::Text(explanation.md5_upper().to_owned())),
+        ("sign", Member::Text(explanation.sign().to_string())),
+        (
+            "timestamp",
+            Member::Text(explanation.timestamp().as_str().to_owned()),
+        ),
+    ])
 }
 
 /// Compares a received `sign` with `body`, `key` and `timestamp`; on a mismatch, names
@@ -304,10 +289,15 @@ pub fn diagnose(
     let received = Signature::parse(&string_arg(sign, "sign")?).js()?;
     let body = body_arg(body)?;
     let found = glorycard_core::diagnose_mismatch(&body, &key, &timestamp, &received).js()?;
-    to_js_value(&DiagnosisJs {
-        r#match: found.as_deref() == Some(""),
-        departure: found.filter(|text| !text.is_empty()),
-    })
+    let found_match = found.as_deref() == Some("");
+    let departure = match found {
+        Some(text) if !text.is_empty() => Member::Text(text),
+        _ => Member::Null,
+    };
+    object(&[
+        ("match", Member::Flag(found_match)),
+        ("departure", departure),
+    ])
 }
 
 /// Seconds since the Unix epoch, from JavaScript's clock.
@@ -322,7 +312,8 @@ pub fn timestamp_now() -> Result<String, JsValue> {
     live()?;
     Ok(Timestamp::from_unix_seconds(js_now_unix_seconds())
         .js()?
-        .to_string())
+        .as_str()
+        .to_owned())
 }
 
 /// The stable codes of the core's errors (the `code` of a thrown error is one of these,
@@ -365,13 +356,6 @@ pub struct Signer {
     inner: glorycard_core::Signer,
 }
 
-#[derive(Serialize)]
-struct SignedHeadersJs {
-    sid: String,
-    timestamp: String,
-    sign: String,
-}
-
 #[wasm_bindgen]
 impl Signer {
     /// A signer for `sid` with `key`. The key stays inside the module (it is never
@@ -393,7 +377,7 @@ impl Signer {
     #[wasm_bindgen(getter)]
     pub fn sid(&self) -> Result<String, JsValue> {
         live()?;
-        Ok(self.inner.sid().to_string())
+        Ok(self.inner.sid().to_owned())
     }
 
     /// The `sid`, `timestamp` and `sign` headers for `body` (sent exactly as given when
@@ -411,10 +395,13 @@ impl Signer {
         };
         let body = body_arg(body)?;
         let headers = self.inner.sign_at(&body, &timestamp).js()?;
-        to_js_value(&SignedHeadersJs {
-            sid: headers.sid,
-            timestamp: headers.timestamp.to_string(),
-            sign: headers.sign.to_string(),
-        })
+        object(&[
+            ("sid", Member::Text(headers.sid)),
+            (
+                "timestamp",
+                Member::Text(headers.timestamp.as_str().to_owned()),
+            ),
+            ("sign", Member::Text(headers.sign.to_string())),
+        ])
     }
 }

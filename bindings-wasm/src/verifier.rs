@@ -8,7 +8,8 @@ use js_sys::{Function, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::error::{self, IntoJs};
-use crate::{body_arg, js, js_now_unix_seconds, live, string_arg, to_js_value};
+use crate::result::{Member, object};
+use crate::{body_arg, js, js_now_unix_seconds, live, string_arg};
 
 /// 2^53 - 1, the largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -31,14 +32,6 @@ pub struct Verifier {
     inner: glorycard_core::Verifier,
     /// A caller's clock, read before each verification into the core's manual clock.
     custom_clock: Option<(Function, Arc<ManualClock>)>,
-}
-
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct VerifiedJs {
-    sid: String,
-    timestamp: String,
-    key_index: usize,
 }
 
 #[wasm_bindgen]
@@ -231,11 +224,14 @@ impl Verifier {
 }
 
 fn verified_js(verified: glorycard_core::Verified) -> Result<JsValue, JsValue> {
-    to_js_value(&VerifiedJs {
-        sid: verified.sid,
-        timestamp: verified.timestamp.to_string(),
-        key_index: verified.key_index,
-    })
+    object(&[
+        ("sid", Member::Text(verified.sid)),
+        (
+            "timestamp",
+            Member::Text(verified.timestamp.as_str().to_owned()),
+        ),
+        ("keyIndex", Member::Number(verified.key_index as f64)),
+    ])
 }
 
 /// The `invalid_argument` error for an option or header whose reading threw.
@@ -243,6 +239,14 @@ fn verified_js(verified: glorycard_core::Verified) -> Result<JsValue, JsValue> {
 #[inline(never)]
 fn threw(what: &str) -> JsValue {
     error::invalid_argument(&format!("reading {what} threw an exception"))
+}
+
+/// [`threw`] for the headers, as a function for `map_err` (one copy of the error path
+/// instead of one per call site).
+#[cold]
+#[inline(never)]
+fn headers_threw(_: JsValue) -> JsValue {
+    threw("the headers")
 }
 
 /// The (name, value) pairs of a `HeadersInput`, every value kept: an array of values
@@ -258,11 +262,11 @@ fn header_pairs(headers: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     }
     let mut pairs = Vec::new();
     let iterable = js::for_each_iterated(headers, |pair| {
-        if !js::is_array(&pair).map_err(|_| threw("the headers"))? {
+        if !js::is_array(&pair).map_err(headers_threw)? {
             return Err(refused());
         }
-        let name = js::item(&pair, 0).map_err(|_| threw("the headers"))?;
-        let value = js::item(&pair, 1).map_err(|_| threw("the headers"))?;
+        let name = js::item(&pair, 0).map_err(headers_threw)?;
+        let value = js::item(&pair, 1).map_err(headers_threw)?;
         pairs.push((
             string_arg(&name, "a header name")?,
             string_arg(&value, "a header value")?,
@@ -273,16 +277,13 @@ fn header_pairs(headers: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     if iterable {
         return Ok(pairs);
     }
-    for name in js::object_keys(headers)
-        .map_err(|_| threw("the headers"))?
-        .iter()
-    {
-        let value = Reflect::get(headers, &name).map_err(|_| threw("the headers"))?;
+    for name in js::object_keys(headers).map_err(headers_threw)?.iter() {
+        let value = Reflect::get(headers, &name).map_err(headers_threw)?;
         let name = string_arg(&name, "a header name")?;
-        if js::is_array(&value).map_err(|_| threw("the headers"))? {
+        if js::is_array(&value).map_err(headers_threw)? {
             // Node's `req.headersDistinct` or `set-cookie`: one pair per value.
-            for index in 0..js::array_length(&value).map_err(|_| threw("the headers"))? {
-                let value = js::item(&value, index).map_err(|_| threw("the headers"))?;
+            for index in 0..js::array_length(&value).map_err(headers_threw)? {
+                let value = js::item(&value, index).map_err(headers_threw)?;
                 pairs.push((name.clone(), string_arg(&value, "a header value")?));
             }
         } else if !value.is_undefined() {
