@@ -128,16 +128,19 @@ impl ConnectionArgs {
     }
 }
 
-/// Exit statuses of the network commands: 1 the platform refused (`platform_rejected`) or
-/// a signature did not verify; 3 a transport failure worth retrying later (`timeout`,
-/// `connect`, HTTP 429/5xx); 2 anything else.
+/// Exit statuses of the network commands: 1 the platform refused (`platform_rejected`), or
+/// its answer's signature did not verify or was missing; 3 a transport failure worth
+/// retrying later (`timeout`, `connect`, `transport`, HTTP 429/5xx); 2 anything else.
 pub(crate) fn client_failure(error: ClientError) -> Failure {
     let message = match &error {
         ClientError::PlatformRejected { .. } => error.to_string(),
         _ => format!("{}: {error}", error.code()),
     };
     let status = match &error {
-        ClientError::PlatformRejected { .. } | ClientError::ResponseSignature { .. } => 1,
+        ClientError::PlatformRejected { .. }
+        | ClientError::ResponseSignature { .. }
+        | ClientError::UnsignedResponse { .. } => 1,
+        ClientError::InvalidResponse { .. } => 2,
         _ if error.is_retryable() => 3,
         _ => 2,
     };

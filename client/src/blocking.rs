@@ -1,7 +1,10 @@
 //! A blocking facade over [`Client`](crate::Client), for simple programs, CLIs and bindings.
 //!
-//! Each blocking client owns a small single-threaded tokio runtime. Do not call it from
-//! inside an async runtime (tokio refuses to block there); use the async client instead.
+//! Each blocking client owns a small single-threaded tokio runtime. It may be used from
+//! a thread that belongs to another tokio runtime (a `spawn_blocking` task, such as an
+//! institution's `DeductionSource`): tokio refuses to block such a thread on a second
+//! runtime, so the call is then driven from a short-lived helper thread. In async code,
+//! prefer the async [`Client`](crate::Client).
 
 use glorycard_core::models::{
     AckResponse, Cancellation, DeductCheckRequest, DeductCheckResponse, Deduction, RosterRecord,
@@ -12,29 +15,34 @@ use crate::{ClientBuilder, ClientError};
 /// The blocking client. Build it with [`Client::from_builder`].
 #[derive(Debug)]
 pub struct Client {
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped (taken out to shut down without blocking).
+    runtime: Option<tokio::runtime::Runtime>,
     inner: crate::Client,
 }
 
 impl Client {
     /// Builds the async client from `builder` and a runtime to drive it.
     pub fn from_builder(builder: ClientBuilder) -> Result<Self, ClientError> {
-        refuse_inside_runtime()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| ClientError::config(format!("tokio runtime: {e}")))?;
         // reqwest's client registers with the runtime it is built in.
-        let inner = runtime.block_on(async { builder.build() })?;
-        Ok(Self { runtime, inner })
+        let inner = drive(&runtime, async { builder.build() })?;
+        Ok(Self {
+            runtime: Some(runtime),
+            inner,
+        })
     }
 
-    fn block_on<T>(
+    fn block_on<T: Send>(
         &self,
-        call: impl Future<Output = Result<T, ClientError>>,
+        call: impl Future<Output = Result<T, ClientError>> + Send,
     ) -> Result<T, ClientError> {
-        refuse_inside_runtime()?;
-        self.runtime.block_on(call)
+        match &self.runtime {
+            Some(runtime) => drive(runtime, call),
+            None => Err(ClientError::config("the blocking client was shut down")),
+        }
     }
 
     /// The async client this facade drives.
@@ -76,14 +84,36 @@ impl Client {
     }
 }
 
-/// Blocking inside an async runtime would panic in tokio; refuse with an error instead.
-fn refuse_inside_runtime() -> Result<(), ClientError> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(ClientError::config(
-            "the blocking client cannot be used inside an async runtime: use glorycard_client::Client",
-        ));
+/// Runs `call` to completion on `runtime`. On a thread inside another runtime's context
+/// tokio would panic rather than block it on a second runtime, so the call is then driven
+/// from a scoped helper thread.
+fn drive<T: Send>(
+    runtime: &tokio::runtime::Runtime,
+    call: impl Future<Output = Result<T, ClientError>> + Send,
+) -> Result<T, ClientError> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return runtime.block_on(call);
     }
-    Ok(())
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| runtime.block_on(call))
+            .join()
+            .unwrap_or_else(|_| {
+                Err(ClientError::Transport {
+                    reason: "the thread driving a blocking call panicked".into(),
+                })
+            })
+    })
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks until its tasks end, which tokio refuses (with a
+        // panic) inside an async context; shutting down in the background never blocks.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// Iterator over roster pages; see [`Client::roster_updates`].

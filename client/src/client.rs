@@ -401,18 +401,28 @@ impl Client {
                 Err(error) => error,
             };
             let code = error.code();
-            // The platform's own text (responseMessage, verified or not) may carry personal
-            // data; log only the code for those, and the transport's reason otherwise.
-            match &error {
-                ClientError::PlatformRejected { .. } | ClientError::ResponseSignature { .. } => {
-                    span.in_scope(|| tracing::warn!(latency_ms, outcome = code, "attempt failed"))
-                }
-                _ => span.in_scope(
+            // An untrusted response quotes the platform's own text, which may carry
+            // personal data: log only its code; the transport's reason otherwise.
+            if matches!(error, ClientError::ResponseSignature { .. }) {
+                span.in_scope(|| tracing::warn!(latency_ms, outcome = code, "attempt failed"));
+            } else {
+                span.in_scope(
                     || tracing::warn!(latency_ms, outcome = code, %error, "attempt failed"),
-                ),
+                );
             }
             let error = with_attempts(error, attempt, started.elapsed());
-            if !error.is_retryable() || attempt >= inner.retry.max_attempts {
+            // An answer that arrived but cannot be trusted (bad or missing signature,
+            // malformed) would most likely come back the same at once (a wrong key, a
+            // platform that does not sign): not retried here. Whether the request was
+            // applied is unknown, so `is_retryable()` still tells a caller such as an outbox
+            // to try again later with the same business key.
+            let answered_untrusted = matches!(
+                error,
+                ClientError::ResponseSignature { .. }
+                    | ClientError::UnsignedResponse { .. }
+                    | ClientError::InvalidResponse { .. }
+            );
+            if answered_untrusted || !error.is_retryable() || attempt >= inner.retry.max_attempts {
                 return Err(error);
             }
             let backoff = inner.retry.backoff(attempt, fastrand::f64());

@@ -103,10 +103,12 @@ impl ClientError {
         }
     }
 
-    /// True for failures where the request may not have been applied and a later retry
-    /// (with the same business key) is the right reaction: transport failures, timeouts,
-    /// 429/5xx and responses that could not be trusted. False for refusals that a retry
-    /// cannot change (validation, `platform_rejected`, other HTTP statuses, configuration).
+    /// True for failures where the request may or may not have been applied, so a later
+    /// retry (with the same business key) is the right reaction: transport failures,
+    /// timeouts, 429/5xx, and answers that could not be trusted. False for refusals that a
+    /// retry cannot change (validation, `platform_rejected`, other HTTP statuses,
+    /// configuration). The client's own retry loop retries only the transport failures,
+    /// timeouts and 429/5xx: an untrusted answer would most likely come back the same.
     pub fn is_retryable(&self) -> bool {
         match self {
             ClientError::Timeout { .. }

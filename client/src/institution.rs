@@ -22,12 +22,12 @@
 //!
 //! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
 //! let key = SecretKey::new("4fd6b8105f894d0da964b1e80b07b136");
-//! let endpoint = InstitutionEndpoint {
-//!     verifier: Verifier::builder().key("sid-1", key.clone()).replay_cache(100_000).build()?,
-//!     signer: Signer::new("sid-1", key),
-//!     org_code: "106607".into(),
-//!     source: Arc::new(Ledger),
-//! };
+//! let endpoint = InstitutionEndpoint::new(
+//!     Verifier::builder().key("sid-1", key.clone()).replay_cache(100_000).build()?,
+//!     Signer::new("sid-1", key),
+//!     "106607",
+//!     Arc::new(Ledger),
+//! )?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8443").await?;
 //! axum::serve(listener, router(endpoint)).await?;
 //! # Ok(()) }
@@ -62,16 +62,41 @@ pub trait DeductionSource: Send + Sync + 'static {
     ) -> Result<Vec<DeductCheckRecord>, SourceError>;
 }
 
-/// What the `/deductCheck` endpoint needs.
+/// What the `/deductCheck` endpoint needs. Built with [`InstitutionEndpoint::new`], which
+/// refuses a signer that cannot sign, so the endpoint never answers unsigned.
 pub struct InstitutionEndpoint {
-    /// Verifies the platform's calls: the sid(s) and key(s), skew window and replay cache.
-    pub verifier: Verifier,
-    /// Signs the answers.
-    pub signer: Signer,
-    /// This institution's `orgCode`; calls for another org are refused.
-    pub org_code: String,
-    /// The records.
-    pub source: Arc<dyn DeductionSource>,
+    verifier: Verifier,
+    signer: Signer,
+    org_code: String,
+    source: Arc<dyn DeductionSource>,
+}
+
+impl InstitutionEndpoint {
+    /// `verifier` checks the platform's calls (sid → keys, skew window, replay cache);
+    /// `signer` signs the answers; calls for another `org_code` are refused; `source`
+    /// answers with the records.
+    pub fn new(
+        verifier: Verifier,
+        signer: Signer,
+        org_code: impl Into<String>,
+        source: Arc<dyn DeductionSource>,
+    ) -> Result<Self, crate::ClientError> {
+        // A signer with an empty key would fail on every answer, and only when the
+        // platform calls: find out now.
+        signer.sign(b"{}")?;
+        let org_code = org_code.into();
+        if org_code.is_empty() {
+            return Err(crate::ClientError::config(
+                "the institution's org code is empty",
+            ));
+        }
+        Ok(Self {
+            verifier,
+            signer,
+            org_code,
+            source,
+        })
+    }
 }
 
 impl std::fmt::Debug for InstitutionEndpoint {

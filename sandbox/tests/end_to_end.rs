@@ -246,16 +246,17 @@ impl DeductionSource for Ledger {
 }
 
 async fn institution(ledger: Arc<Ledger>) -> String {
-    let endpoint = InstitutionEndpoint {
-        verifier: Verifier::builder()
+    let endpoint = InstitutionEndpoint::new(
+        Verifier::builder()
             .key(SID, key())
             .replay_cache(10_000)
             .build()
             .expect("verifier"),
-        signer: Signer::new(SID, key()),
-        org_code: ORG.into(),
-        source: ledger,
-    };
+        Signer::new(SID, key()),
+        ORG,
+        ledger,
+    )
+    .expect("endpoint");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -281,6 +282,20 @@ fn window() -> DeductCheckRequest {
         deduct_time_start: "2026-11-26 00:00:00".into(),
         deduction_time_end: "2026-11-26 23:59:59".into(),
     }
+}
+
+#[test]
+fn institution_endpoint_refuses_a_signer_that_cannot_sign() {
+    let endpoint = InstitutionEndpoint::new(
+        Verifier::builder()
+            .key(SID, key())
+            .build()
+            .expect("verifier"),
+        Signer::new(SID, SecretKey::new("")),
+        ORG,
+        Arc::new(Ledger::default()),
+    );
+    assert_eq!(endpoint.map(|_| ()).map_err(|e| e.code()), Err("empty_key"));
 }
 
 #[tokio::test]
@@ -585,15 +600,23 @@ async fn deductions_survive_a_sandbox_restart_on_the_same_database_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[tokio::test]
-async fn blocking_client_inside_a_runtime_is_an_error_not_a_panic() {
-    let error = glorycard_client::blocking::Client::from_builder(
-        Client::builder("https://127.0.0.1:9")
-            .sid(SID)
-            .key(key())
-            .org_code(ORG),
-    )
-    .expect_err("inside a runtime");
-    assert_eq!(error.code(), "config");
-    assert!(error.to_string().contains("async runtime"), "{error}");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_client_works_from_async_code_and_blocking_tasks() {
+    let sandbox = sandbox(|c| c.holders = 700).await;
+    let builder = client_for(&sandbox);
+    // Built, used and dropped on a runtime worker thread: no tokio panic.
+    let client = glorycard_client::blocking::Client::from_builder(builder).expect("client");
+    assert_eq!(client.roster_page(0).expect("page").len(), 500);
+    // And from spawn_blocking, where an institution's DeductionSource runs.
+    let pages = tokio::task::spawn_blocking(move || {
+        let pages: Vec<usize> = client
+            .roster_updates(0)
+            .map(|page| page.expect("page").len())
+            .collect();
+        drop(client);
+        pages
+    })
+    .await
+    .expect("blocking task");
+    assert_eq!(pages, vec![500, 200]);
 }

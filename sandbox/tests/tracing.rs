@@ -34,7 +34,7 @@ async fn tracing_records_each_attempt_without_personal_data_or_key() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    // Every first attempt fails (503), so the log holds a failed and a successful attempt.
+    // Half the attempts fail (503, seeded): the log holds failed and successful attempts.
     let sandbox = sandbox(|c| {
         c.faults = Faults {
             fail_rate: 0.5,
