@@ -268,8 +268,9 @@ impl Signer {
     }
 
     /// The headers `{"sid": ..., "timestamp": ..., "sign": ...}` for `body`, signed now
-    /// (or at `timestamp`, 14 digits UTC+8). Send exactly the bytes you signed: pass a
-    /// `str` or `bytes` body here and the same object as the request's data.
+    /// (or at `timestamp`, 14 digits UTC+8). Send exactly the bytes you signed: pass the
+    /// same `bytes` here and as the request's data (`body.encode("utf-8")` for text: HTTP
+    /// libraries may encode a `str` body otherwise, e.g. `http.client` as Latin-1).
     #[pyo3(signature = (body, timestamp = None))]
     fn headers<'py>(
         &self,
