@@ -4,18 +4,28 @@
 # the jar and the self-contained -all jar), the Java 8 bytecode check, and a run of the
 # -all jar with nothing but `java -jar`. Run from anywhere; exits non-zero on any failure.
 #
-# Profile: debug. The project's test run builds everything else in debug, so the
-# dependencies are already compiled; a release build (thin LTO, one codegen unit) would
+# Profile: debug by default. The project's test run builds everything else in debug, so
+# the dependencies are already compiled; a release build (thin LTO, one codegen unit) would
 # add minutes on 2 cores for no difference in what is tested. The library is stripped of
 # debug info before it goes into the jar. The benchmark (bench/run.sh) builds release.
+#
+# For deployment: `bindings-jvm/test.sh --release` (or GLORYCARD_JVM_RELEASE=1) runs the
+# same steps on `cargo build --release`, so both jars carry the optimized library
+# (target/release/libglorycard_jvm.so). Do not install or ship a jar built without it.
 set -euo pipefail
+
+profile=debug
+case "${1:-}" in
+    --release) profile=release ;;
+    "") [ "${GLORYCARD_JVM_RELEASE:-0}" = 1 ] && profile=release ;;
+    *) echo "usage: $0 [--release]   (or GLORYCARD_JVM_RELEASE=1)" >&2; exit 2 ;;
+esac
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 cd "$root"
 step() { printf '\n==> jvm: %s\n' "$*"; }
 started=$SECONDS
-profile=debug
 version=0.1.0
 
 step "tools (installed when missing)"
@@ -34,7 +44,11 @@ java -version 2>&1 | sed -n 1p
 mvn -B -v 2>&1 | sed -n 1p
 
 step "cargo build -p glorycard-jvm -p uniffi-bindgen ($profile)"
-cargo build -p glorycard-jvm -p uniffi-bindgen --locked
+if [ "$profile" = release ]; then
+    cargo build --release -p glorycard-jvm -p uniffi-bindgen --locked
+else
+    cargo build -p glorycard-jvm -p uniffi-bindgen --locked
+fi
 target_dir=$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 lib="$target_dir/$profile/libglorycard_jvm.so"
 bindgen="$target_dir/$profile/uniffi-bindgen"
@@ -87,7 +101,7 @@ check_jar "$jar" eq52
 check_jar "$all" le52
 entries=$(jar tf "$jar")
 grep -qx 'linux-x86-64/libglorycard_jvm.so' <<<"$entries" || { echo "FAIL: no linux-x86-64/libglorycard_jvm.so in $jar" >&2; exit 1; }
-echo "native library packaged: linux-x86-64/libglorycard_jvm.so"
+echo "native library packaged: linux-x86-64/libglorycard_jvm.so ($profile build of the library)"
 
 step "the -all jar alone: java -jar (no classpath, no java.library.path) canonicalizes the spec example"
 expected=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["vectors"][0]["expect"]["stringA"])' tests/vectors/signing.json)
@@ -98,4 +112,7 @@ if [ "$actual" != "$expected" ]; then
 fi
 echo "STRINGA matches the spec example vector"
 
-printf '\njvm binding: all checks passed in %d s\n' $((SECONDS - started))
+printf '\njvm binding: all checks passed in %d s (native library: %s profile)\n' $((SECONDS - started)) "$profile"
+if [ "$profile" = debug ]; then
+    echo "(the jars carry the debug library: for deployment build them with bindings-jvm/test.sh --release)"
+fi

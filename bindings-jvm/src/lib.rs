@@ -146,7 +146,12 @@ pub fn sign_string_a(string_a: String, key: SecretKey, timestamp: String) -> Res
 #[uniffi::export]
 pub fn verify(input: SignInput, sign: String) -> Result<bool> {
     let ts = self::timestamp(&input.timestamp)?;
-    Ok(core::verify_body(&input.body, &input.key.into(), &ts, &sign)?)
+    Ok(core::verify_body(
+        &input.body,
+        &input.key.into(),
+        &ts,
+        &sign,
+    )?)
 }
 
 /// Every stage of signing one body (the key masked as `***`).

@@ -1,5 +1,7 @@
 package org.glorycard
 
+import java.nio.charset.CharacterCodingException
+import java.nio.charset.StandardCharsets
 import org.glorycard.ffi.NativeException
 
 /**
@@ -70,10 +72,122 @@ class KeyException internal constructor(code: String, message: String) :
     private companion object { private const val serialVersionUID = 1L }
 }
 
-/** Runs a call into the native library, turning its error into the facade's exception. */
+/**
+ * Runs a call into the native library, turning its error into the facade's exception.
+ *
+ * Every `String` that reaches the native library must have a UTF-8 form. The facade
+ * checks its arguments before the call (see [loneSurrogate] and the `require*` helpers
+ * below), because uniffi's generated code throws the checked
+ * `java.nio.charset.MalformedInputException` for a lone surrogate only after it has
+ * cloned the object handle and lowered the earlier arguments, which then leak. The
+ * `CharacterCodingException` branch is the backstop for a string the checks missed: it
+ * keeps the contract that every failure is an unchecked [GlorycardException].
+ */
 internal inline fun <T> native(call: () -> T): T =
     try {
         call()
     } catch (e: NativeException.Failure) {
         throw GlorycardException.of(e.code, e.family, e.detail, e.offset?.toLong(), e.field)
+    } catch (e: CharacterCodingException) {
+        throw InvalidBodyException(
+            "invalid_utf8",
+            "invalid UTF-8: a String argument holds a lone UTF-16 surrogate, which has no UTF-8 form",
+            null,
+        )
     }
+
+/** The char index of the first lone UTF-16 surrogate in [text] (no UTF-8 form), or -1. */
+internal fun loneSurrogate(text: String): Int {
+    var i = 0
+    val n = text.length
+    while (i < n) {
+        val c = text[i]
+        if (c in '\uD800'..'\uDFFF') {
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text[i + 1])) {
+                i += 2
+                continue
+            }
+            return i
+        }
+        i++
+    }
+    return -1
+}
+
+/** "holds a lone UTF-16 surrogate (char index n), which has no UTF-8 form" (never the value). */
+internal fun noUtf8Form(what: String, index: Int): String =
+    "$what holds a lone UTF-16 surrogate (char index $index), which has no UTF-8 form"
+
+/** [text] with each lone surrogate replaced by U+FFFD: for display (masks) only. */
+internal fun displayText(text: String): String {
+    if (loneSurrogate(text) < 0) return text
+    val out = StringBuilder(text.length)
+    var i = 0
+    while (i < text.length) {
+        val c = text[i]
+        if (Character.isHighSurrogate(c) && i + 1 < text.length && Character.isLowSurrogate(text[i + 1])) {
+            out.append(c).append(text[i + 1])
+            i += 2
+            continue
+        }
+        out.append(if (Character.isSurrogate(c)) '\uFFFD' else c)
+        i++
+    }
+    return out.toString()
+}
+
+/** Body text (a body or STRINGA): `invalid_utf8` with the byte offset of the lone surrogate. */
+internal fun requireBodyText(text: String, what: String = "the String") {
+    val index = loneSurrogate(text)
+    if (index >= 0) {
+        val offset = text.substring(0, index).toByteArray(StandardCharsets.UTF_8).size.toLong()
+        throw InvalidBodyException("invalid_utf8", "invalid UTF-8 at byte $offset: ${noUtf8Form(what, index)}", offset)
+    }
+}
+
+/** A timestamp argument or header: `invalid_timestamp`. */
+internal fun requireTimestamp(timestamp: String, what: String = "the timestamp") {
+    val index = loneSurrogate(timestamp)
+    if (index >= 0) throw InvalidTimestampException("invalid_timestamp", "invalid timestamp: ${noUtf8Form(what, index)}")
+}
+
+/** A received sign: `invalid_signature_format`. */
+internal fun requireSign(sign: String, what: String = "the sign") {
+    val index = loneSurrogate(sign)
+    if (index >= 0) {
+        throw SignatureException("invalid_signature_format", "invalid signature format: ${noUtf8Form(what, index)}")
+    }
+}
+
+/** A received sid: `unknown_sid` (no key can be configured for a sid without UTF-8 form). */
+internal fun requireReceivedSid(sid: String, what: String = "the sid") {
+    val index = loneSurrogate(sid)
+    if (index >= 0) {
+        throw SignatureException("unknown_sid", "unknown sid: ${noUtf8Form(what, index)}, so no key is configured for it")
+    }
+}
+
+/** A model field, or a sid being configured: `invalid_field` naming [field]. */
+internal fun requireField(value: String?, field: String) {
+    if (value == null) return
+    val index = loneSurrogate(value)
+    if (index >= 0) throw ValidationException("invalid_field", "invalid field $field: ${noUtf8Form("it", index)}", field)
+}
+
+/** JSON text to read a model from: `serialization`, as the core reports JSON that is not UTF-8. */
+internal fun requireJsonText(json: String) {
+    val index = loneSurrogate(json)
+    if (index >= 0) {
+        throw ValidationException(
+            "serialization",
+            "model (de)serialization failed: ${noUtf8Form("the JSON text", index)}",
+            null,
+        )
+    }
+}
+
+/** Reads a model from [json] in the native library, after [requireJsonText]. */
+internal inline fun <T> fromJsonText(json: String, call: () -> T): T {
+    requireJsonText(json)
+    return native(call)
+}

@@ -2,10 +2,6 @@ package org.glorycard
 
 import java.math.BigDecimal
 import java.math.BigInteger
-import java.nio.ByteBuffer
-import java.nio.CharBuffer
-import java.nio.charset.CharacterCodingException
-import java.nio.charset.CodingErrorAction
 import java.nio.charset.StandardCharsets
 import org.glorycard.ffi.JsonToken
 import org.glorycard.ffi.SignInput
@@ -54,18 +50,27 @@ object Glorycard {
 
     /** The sign of the exact body bytes. */
     @JvmStatic
-    fun sign(body: ByteArray, key: String, timestamp: String): String =
-        native { nativeSign(SignInput(body, SecretKey(key), timestamp)) }
+    fun sign(body: ByteArray, key: String, timestamp: String): String = sign(body, SecretKey(key), timestamp)
+
+    /** The sign of the exact body bytes with a [SecretKey]. */
+    @JvmStatic
+    fun sign(body: ByteArray, key: SecretKey, timestamp: String): String {
+        requireTimestamp(timestamp)
+        return native { nativeSign(SignInput(body, key, timestamp)) }
+    }
 
     /** The sign of [body] with a [SecretKey]. */
     @JvmStatic
-    fun sign(body: String, key: SecretKey, timestamp: String): String =
-        native { nativeSign(SignInput(utf8(body), key, timestamp)) }
+    fun sign(body: String, key: SecretKey, timestamp: String): String = sign(utf8(body), key, timestamp)
 
     /** The sign of an already computed STRINGA. */
     @JvmStatic
-    fun signStringA(stringA: String, key: String, timestamp: String): String =
-        native { nativeSignStringA(stringA, SecretKey(key), timestamp) }
+    fun signStringA(stringA: String, key: String, timestamp: String): String {
+        requireBodyText(stringA, "STRINGA")
+        val secret = SecretKey(key)
+        requireTimestamp(timestamp)
+        return native { nativeSignStringA(stringA, secret, timestamp) }
+    }
 
     /**
      * True when [sign] is the signature of [body] with [key] at [timestamp], false for a
@@ -78,8 +83,12 @@ object Glorycard {
 
     /** [verify] on the exact body bytes. */
     @JvmStatic
-    fun verify(body: ByteArray, key: String, timestamp: String, sign: String): Boolean =
-        native { nativeVerify(SignInput(body, SecretKey(key), timestamp), sign) }
+    fun verify(body: ByteArray, key: String, timestamp: String, sign: String): Boolean {
+        val secret = SecretKey(key)
+        requireTimestamp(timestamp)
+        requireSign(sign)
+        return native { nativeVerify(SignInput(body, secret, timestamp), sign) }
+    }
 
     /** Every stage of signing [body] (the key masked as `***`), for debugging a 签名错误. */
     @JvmStatic
@@ -87,8 +96,11 @@ object Glorycard {
 
     /** [explain] on the exact body bytes. */
     @JvmStatic
-    fun explain(body: ByteArray, key: String, timestamp: String): Explanation =
-        native { Explanation(nativeExplain(SignInput(body, SecretKey(key), timestamp))) }
+    fun explain(body: ByteArray, key: String, timestamp: String): Explanation {
+        val secret = SecretKey(key)
+        requireTimestamp(timestamp)
+        return native { Explanation(nativeExplain(SignInput(body, secret, timestamp))) }
+    }
 
     /**
      * Names a common way of signing wrongly that produces [received] from this body, key
@@ -96,8 +108,13 @@ object Glorycard {
      * does, `""` when [received] is right.
      */
     @JvmStatic
-    fun diagnoseMismatch(body: String, key: String, timestamp: String, received: String): String? =
-        native { nativeDiagnose(utf8(body), SecretKey(key), timestamp, received) }
+    fun diagnoseMismatch(body: String, key: String, timestamp: String, received: String): String? {
+        val bytes = utf8(body)
+        val secret = SecretKey(key)
+        requireTimestamp(timestamp)
+        requireSign(received, "the received sign")
+        return native { nativeDiagnose(bytes, secret, timestamp, received) }
+    }
 
     /** Now as 14 digits `yyyyMMddHHmmss` in UTC+8, whatever the JVM's time zone. */
     @JvmStatic
@@ -109,15 +126,21 @@ object Glorycard {
 
     /** Seconds since the Unix epoch of a 14-digit UTC+8 timestamp. */
     @JvmStatic
-    fun unixSecondsOf(timestamp: String): Long = native { timestampToUnixSeconds(timestamp) }
+    fun unixSecondsOf(timestamp: String): Long {
+        requireTimestamp(timestamp)
+        return native { timestampToUnixSeconds(timestamp) }
+    }
 
-    /** Masks an identity document number for logs (`11**************2X`). */
+    /**
+     * Masks an identity document number for logs (`11**************2X`). Never throws: a
+     * lone UTF-16 surrogate is masked as U+FFFD.
+     */
     @JvmStatic
-    fun maskCertNo(certNo: String): String = nativeMaskCertNo(certNo)
+    fun maskCertNo(certNo: String): String = nativeMaskCertNo(displayText(certNo))
 
-    /** Masks a person's name for logs (`张**`). */
+    /** Masks a person's name for logs (`张**`). Never throws, like [maskCertNo]. */
     @JvmStatic
-    fun maskCertName(certName: String): String = nativeMaskCertName(certName)
+    fun maskCertName(certName: String): String = nativeMaskCertName(displayText(certName))
 
     /** Every stable error code of the core. */
     @JvmStatic
@@ -129,7 +152,9 @@ object Glorycard {
      * `Integer`/`Long`/`Short`/`Byte`, `Double`/`Float` (shortest round-trip decimal),
      * `BigDecimal`/`BigInteger` (exact). Escaping, number spelling and the 64-level depth
      * limit (which also ends a map that contains itself) are the core's; a value of
-     * another type throws `invalid_value` naming its place (`detail.items[2]`).
+     * another type, or a `String` key or value holding a lone UTF-16 surrogate (which has
+     * no UTF-8 form), throws `invalid_value` naming its place (`detail.items[2]`; for a
+     * key, the map holding it).
      */
     @JvmStatic
     fun toJson(body: Map<String, *>): String {
@@ -156,7 +181,11 @@ object Glorycard {
     private fun walk(value: Any?, out: MutableList<JsonToken>, depth: Int) {
         when (value) {
             null -> out.add(JsonToken.Null)
-            is String -> out.add(JsonToken.Text(BodyText(value)))
+            is String -> {
+                val bad = loneSurrogate(value)
+                if (bad >= 0) out.add(JsonToken.Unsupported("a String holding a lone UTF-16 surrogate (char index $bad)"))
+                else out.add(JsonToken.Text(BodyText(value)))
+            }
             is Boolean -> out.add(JsonToken.Bool(value))
             is Int, is Long, is Short, is Byte -> out.add(JsonToken.Integer((value as Number).toLong()))
             is Double -> out.add(JsonToken.Float(value))
@@ -171,6 +200,11 @@ object Glorycard {
                 for ((k, v) in value) {
                     if (k !is String) {
                         out.add(JsonToken.Unsupported("a map key of type ${typeName(k)}"))
+                        return
+                    }
+                    val bad = loneSurrogate(k)
+                    if (bad >= 0) {
+                        out.add(JsonToken.Unsupported("a map key holding a lone UTF-16 surrogate (char index $bad)"))
                         return
                     }
                     out.add(JsonToken.Key(k))
@@ -197,36 +231,8 @@ object Glorycard {
 
     /** Encodes a body as UTF-8, refusing lone surrogates (which have no UTF-8 form). */
     internal fun utf8(text: String): ByteArray {
-        // Fast path: a String without surrogates always encodes.
-        var hasSurrogate = false
-        for (c in text) if (Character.isSurrogate(c)) { hasSurrogate = true; break }
-        if (!hasSurrogate) return text.toByteArray(StandardCharsets.UTF_8)
-        try {
-            val encoder = StandardCharsets.UTF_8.newEncoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT)
-            val buffer: ByteBuffer = encoder.encode(CharBuffer.wrap(text))
-            val bytes = ByteArray(buffer.remaining())
-            buffer.get(bytes)
-            return bytes
-        } catch (e: CharacterCodingException) {
-            var index = 0
-            while (index < text.length) {
-                val c = text[index]
-                if (Character.isHighSurrogate(c) && index + 1 < text.length && Character.isLowSurrogate(text[index + 1])) {
-                    index += 2
-                    continue
-                }
-                if (Character.isSurrogate(c)) break
-                index++
-            }
-            val offset = text.substring(0, index).toByteArray(StandardCharsets.UTF_8).size.toLong()
-            throw InvalidBodyException(
-                "invalid_utf8",
-                "invalid UTF-8 at byte $offset: the String holds a lone surrogate (char index $index), which has no UTF-8 form",
-                offset,
-            )
-        }
+        requireBodyText(text)
+        return text.toByteArray(StandardCharsets.UTF_8)
     }
 }
 
@@ -236,6 +242,12 @@ object Glorycard {
  * so their `toString()` shows `SecretKey(***)`.
  */
 class SecretKey(internal val text: String) {
+    init {
+        val index = loneSurrogate(text)
+        // The core's one key code: a key without a UTF-8 form is as unusable as an empty one.
+        if (index >= 0) throw KeyException("empty_key", "the secret key is unusable: ${noUtf8Form("it", index)}")
+    }
+
     /** `SecretKey(***)`. */
     override fun toString(): String = "SecretKey(***)"
 }

@@ -31,7 +31,9 @@ import org.glorycard.ffi.RosterRecord as FfiRosterRecord
 // the institution sends (the core's rules: money with two decimals, real date-times,
 // dictionary codes, resident-ID check characters) and throws ValidationException naming
 // the field. toJson() is the exact body to send and sign. toString() masks certNo and
-// certName.
+// certName. A String field holding a lone UTF-16 surrogate (no UTF-8 form) throws
+// ValidationException `invalid_field` naming it, from validate() and toJson(); fromJson()
+// of such text throws `serialization`, as the core does for JSON that is not UTF-8.
 
 /** `certType` codes. */
 object CertType {
@@ -83,13 +85,16 @@ data class RosterPageRequest(val dataId: Long, val orgCode: String) {
     /** The JSON text to send and sign. */
     fun toJson(): String = native { rosterPageRequestToJson(ffi()) }
 
-    internal fun ffi() = FfiRosterPageRequest(dataId, orgCode)
+    internal fun ffi(): FfiRosterPageRequest {
+        requireField(orgCode, "orgCode")
+        return FfiRosterPageRequest(dataId, orgCode)
+    }
 
     companion object {
         /** Reads one from JSON text (not validated). */
         @JvmStatic
         fun fromJson(json: String): RosterPageRequest =
-            native { rosterPageRequestFromJson(json).let { RosterPageRequest(it.dataId, it.orgCode) } }
+            fromJsonText(json) { rosterPageRequestFromJson(json).let { RosterPageRequest(it.dataId, it.orgCode) } }
     }
 }
 
@@ -105,7 +110,13 @@ data class RosterRecord(
     /** The JSON text of the record. */
     fun toJson(): String = native { rosterRecordToJson(ffi()) }
 
-    internal fun ffi() = FfiRosterRecord(certType, CertNo(certNo), CertName(certName), gloryType, gloryId, dataId)
+    internal fun ffi(): FfiRosterRecord {
+        requireField(certType, "certType")
+        requireField(certNo, "certNo")
+        requireField(certName, "certName")
+        requireField(gloryType, "gloryType")
+        return FfiRosterRecord(certType, CertNo(certNo), CertName(certName), gloryType, gloryId, dataId)
+    }
 
     /** certNo and certName masked. */
     override fun toString(): String =
@@ -115,7 +126,7 @@ data class RosterRecord(
     companion object {
         /** Reads one from JSON text. */
         @JvmStatic
-        fun fromJson(json: String): RosterRecord = native { of(rosterRecordFromJson(json)) }
+        fun fromJson(json: String): RosterRecord = fromJsonText(json) { of(rosterRecordFromJson(json)) }
 
         internal fun of(r: FfiRosterRecord) =
             RosterRecord(r.certType, r.certNo.text, r.certName.text, r.gloryType, r.gloryId, r.dataId)
@@ -145,10 +156,23 @@ data class Deduction @JvmOverloads constructor(
     /** The JSON text to send and sign. */
     fun toJson(): String = native { deductionToJson(ffi()) }
 
-    internal fun ffi() = FfiDeduction(
-        orgCode, certType, CertNo(certNo), CertName(certName), deductionId, totalFee, deductionFee,
-        deductionTime, gloryType, deductionType, remarks,
-    )
+    internal fun ffi(prefix: String = ""): FfiDeduction {
+        requireField(orgCode, prefix + "orgCode")
+        requireField(certType, prefix + "certType")
+        requireField(certNo, prefix + "certNo")
+        requireField(certName, prefix + "certName")
+        requireField(deductionId, prefix + "deductionID")
+        requireField(totalFee, prefix + "totalFee")
+        requireField(deductionFee, prefix + "deductionFee")
+        requireField(deductionTime, prefix + "deductionTime")
+        requireField(gloryType, prefix + "gloryType")
+        requireField(deductionType, prefix + "deductionType")
+        requireField(remarks, prefix + "remarks")
+        return FfiDeduction(
+            orgCode, certType, CertNo(certNo), CertName(certName), deductionId, totalFee, deductionFee,
+            deductionTime, gloryType, deductionType, remarks,
+        )
+    }
 
     /** certNo and certName masked. */
     override fun toString(): String =
@@ -160,7 +184,7 @@ data class Deduction @JvmOverloads constructor(
     companion object {
         /** Reads one from JSON text (not validated). */
         @JvmStatic
-        fun fromJson(json: String): Deduction = native { of(deductionFromJson(json)) }
+        fun fromJson(json: String): Deduction = fromJsonText(json) { of(deductionFromJson(json)) }
 
         internal fun of(d: FfiDeduction) = Deduction(
             d.orgCode, d.certType, d.certNo.text, d.certName.text, d.deductionId, d.totalFee, d.deductionFee,
@@ -177,13 +201,18 @@ data class Cancellation(val orgCode: String, val deductionId: String, val cancel
     /** The JSON text to send and sign. */
     fun toJson(): String = native { cancellationToJson(ffi()) }
 
-    internal fun ffi() = FfiCancellation(orgCode, deductionId, cancelTime)
+    internal fun ffi(): FfiCancellation {
+        requireField(orgCode, "orgCode")
+        requireField(deductionId, "deductionID")
+        requireField(cancelTime, "deductionTime")
+        return FfiCancellation(orgCode, deductionId, cancelTime)
+    }
 
     companion object {
         /** Reads one from JSON text (not validated). */
         @JvmStatic
         fun fromJson(json: String): Cancellation =
-            native { cancellationFromJson(json).let { Cancellation(it.orgCode, it.deductionId, it.cancelTime) } }
+            fromJsonText(json) { cancellationFromJson(json).let { Cancellation(it.orgCode, it.deductionId, it.cancelTime) } }
     }
 }
 
@@ -195,12 +224,17 @@ data class DeductCheckRequest(val orgCode: String, val deductTimeStart: String, 
     /** The JSON text. */
     fun toJson(): String = native { deductCheckRequestToJson(ffi()) }
 
-    internal fun ffi() = FfiDeductCheckRequest(orgCode, deductTimeStart, deductionTimeEnd)
+    internal fun ffi(): FfiDeductCheckRequest {
+        requireField(orgCode, "orgCode")
+        requireField(deductTimeStart, "deductTimeStart")
+        requireField(deductionTimeEnd, "deductionTimeEnd")
+        return FfiDeductCheckRequest(orgCode, deductTimeStart, deductionTimeEnd)
+    }
 
     companion object {
         /** Reads one from JSON text (not validated). */
         @JvmStatic
-        fun fromJson(json: String): DeductCheckRequest = native {
+        fun fromJson(json: String): DeductCheckRequest = fromJsonText(json) {
             deductCheckRequestFromJson(json).let { DeductCheckRequest(it.orgCode, it.deductTimeStart, it.deductionTimeEnd) }
         }
     }
@@ -220,24 +254,34 @@ data class DeductCheckRecord @JvmOverloads constructor(
     /** The JSON text (the deduction's fields plus `status` and `cancelTime`). */
     fun toJson(): String = native { deductCheckRecordToJson(ffi()) }
 
-    internal fun ffi() = FfiDeductCheckRecord(deduction.ffi(), status, cancelTime)
+    internal fun ffi(prefix: String = ""): FfiDeductCheckRecord {
+        val ffiDeduction = deduction.ffi(prefix)
+        requireField(status, prefix + "status")
+        requireField(cancelTime, prefix + "cancelTime")
+        return FfiDeductCheckRecord(ffiDeduction, status, cancelTime)
+    }
 
     companion object {
         /** Reads one from JSON text (not validated). */
         @JvmStatic
-        fun fromJson(json: String): DeductCheckRecord = native {
+        fun fromJson(json: String): DeductCheckRecord = fromJsonText(json) {
             deductCheckRecordFromJson(json).let { DeductCheckRecord(Deduction.of(it.deduction), it.status, it.cancelTime) }
         }
 
         /** The JSON text of a successful `deductCheck` answer holding [records]. */
         @JvmStatic
-        fun successResponseJson(message: String, records: List<DeductCheckRecord>): String =
-            native { deductCheckResponseToJson(true, message, records.map { it.ffi() }) }
+        fun successResponseJson(message: String, records: List<DeductCheckRecord>): String {
+            requireField(message, "responseMessage")
+            val ffi = records.mapIndexed { i, r -> r.ffi("data[$i].") }
+            return native { deductCheckResponseToJson(true, message, ffi) }
+        }
 
         /** The JSON text of a failed `deductCheck` answer. */
         @JvmStatic
-        fun failureResponseJson(message: String): String =
-            native { deductCheckResponseToJson(false, message, emptyList()) }
+        fun failureResponseJson(message: String): String {
+            requireField(message, "responseMessage")
+            return native { deductCheckResponseToJson(false, message, emptyList()) }
+        }
     }
 }
 
@@ -259,7 +303,7 @@ data class RosterPageResponse(
     companion object {
         /** Reads a `store/all` response body. */
         @JvmStatic
-        fun fromJson(json: String): RosterPageResponse = native {
+        fun fromJson(json: String): RosterPageResponse = fromJsonText(json) {
             rosterPageResponseFromJson(json).let { r ->
                 RosterPageResponse(r.responseFlag, r.responseMessage, r.data?.map { RosterRecord.of(it) })
             }

@@ -18,7 +18,10 @@ class Signer(sid: String, key: SecretKey) {
     /** A signer for [sid] with the key text [key]. */
     constructor(sid: String, key: String) : this(sid, SecretKey(key))
 
-    private val inner = org.glorycard.ffi.Signer(sid, key)
+    private val inner = run {
+        requireField(sid, "sid")
+        org.glorycard.ffi.Signer(sid, key)
+    }
 
     /** The account id. */
     val sid: String = sid
@@ -33,8 +36,10 @@ class Signer(sid: String, key: SecretKey) {
     fun signAt(body: String, timestamp: String): Map<String, String> = signAt(Glorycard.utf8(body), timestamp)
 
     /** The headers for the exact body bytes signed at [timestamp]. */
-    fun signAt(body: ByteArray, timestamp: String): Map<String, String> =
-        native { headers(inner.signAt(body, timestamp)) }
+    fun signAt(body: ByteArray, timestamp: String): Map<String, String> {
+        requireTimestamp(timestamp)
+        return native { headers(inner.signAt(body, timestamp)) }
+    }
 
     /** `Signer(sid=..., key=***)`. */
     override fun toString(): String = "Signer(sid=$sid, key=***)"
@@ -87,6 +92,11 @@ class Verified internal constructor(
  * `unknown_sid`, `missing_header`, `duplicate_header`, `invalid_signature_format`),
  * [InvalidTimestampException] (`invalid_timestamp`, `timestamp_out_of_window`) or
  * [InvalidBodyException].
+ *
+ * A received sid, timestamp or sign holding a lone UTF-16 surrogate (no UTF-8 form, so
+ * no HTTP message carries one) is refused as `unknown_sid`, `invalid_timestamp` or
+ * `invalid_signature_format`. Any other header holding one (in its name or value) is
+ * skipped, as the core skips every header but `sid`, `timestamp` and `sign`.
  */
 class Verifier private constructor(private val inner: org.glorycard.ffi.Verifier, private val sids: List<String>) {
     /** The allowed skew in seconds. */
@@ -97,18 +107,84 @@ class Verifier private constructor(private val inner: org.glorycard.ffi.Verifier
         verify(sid, timestamp, sign, Glorycard.utf8(body))
 
     /** Verifies the exact received body bytes. */
-    fun verify(sid: String, timestamp: String, sign: String, body: ByteArray): Verified =
-        native { verified(inner.verify(sid, timestamp, sign, body)) }
+    fun verify(sid: String, timestamp: String, sign: String, body: ByteArray): Verified {
+        requireReceivedSid(sid)
+        requireTimestamp(timestamp)
+        requireSign(sign)
+        return native { verified(inner.verify(sid, timestamp, sign, body)) }
+    }
 
-    /** Verifies with an HTTP message's headers (names compared case-insensitively). */
+    /**
+     * Verifies with an HTTP message's headers, one value per name (names compared
+     * case-insensitively). A `Map<String, String>` cannot hold a repeated header: use
+     * [verifyHeaderValues] or the list overload to have a repeated `sign` refused as
+     * `duplicate_header`.
+     */
     fun verifyHeaders(headers: Map<String, String>, body: String): Verified =
         verifyHeaders(headers, Glorycard.utf8(body))
 
-    /** Verifies the exact body bytes with an HTTP message's headers. */
+    /** Verifies the exact body bytes with an HTTP message's headers, one value per name. */
     fun verifyHeaders(headers: Map<String, String>, body: ByteArray): Verified {
-        val list = headers.map { (name, value) -> Header(name, value) }
-        return native { verified(inner.verifyHeaders(list, body)) }
+        val list = ArrayList<Header>(headers.size)
+        for ((name, value) in headers) addHeader(list, name, value)
+        return verifyHeaderList(list, body)
     }
+
+    /**
+     * Verifies with an HTTP message's headers as name/value pairs in the order received,
+     * a repeated name once per value (`new AbstractMap.SimpleEntry<>("sign", v)`). Every
+     * value reaches the core: a repeated `sid`, `timestamp` or `sign` is refused as
+     * `duplicate_header`.
+     */
+    fun verifyHeaders(headers: List<Map.Entry<String, String>>, body: String): Verified =
+        verifyHeaders(headers, Glorycard.utf8(body))
+
+    /** [verifyHeaders] with name/value pairs on the exact body bytes. */
+    fun verifyHeaders(headers: List<Map.Entry<String, String>>, body: ByteArray): Verified {
+        val list = ArrayList<Header>(headers.size)
+        for ((name, value) in headers) addHeader(list, name, value)
+        return verifyHeaderList(list, body)
+    }
+
+    /**
+     * Verifies with an HTTP message's headers as every value of each name: Spring's
+     * `HttpHeaders` (a `Map<String, List<String>>`) or a map built from a servlet's
+     * `getHeaderNames()`/`getHeaders(name)`. Every value reaches the core: a name with
+     * two values among `sid`, `timestamp` and `sign` is refused as `duplicate_header`.
+     * (A separate name, not an overload of [verifyHeaders]: Java erases both maps to
+     * `Map`.)
+     */
+    fun verifyHeaderValues(headers: Map<String, Collection<String>>, body: String): Verified =
+        verifyHeaderValues(headers, Glorycard.utf8(body))
+
+    /** [verifyHeaderValues] on the exact body bytes. */
+    fun verifyHeaderValues(headers: Map<String, Collection<String>>, body: ByteArray): Verified {
+        val list = ArrayList<Header>(headers.size)
+        for ((name, values) in headers) for (value in values) addHeader(list, name, value)
+        return verifyHeaderList(list, body)
+    }
+
+    private fun verifyHeaderList(list: List<Header>, body: ByteArray): Verified =
+        native { verified(inner.verifyHeaders(list, body)) }
+
+    // Adds one header for the core, or refuses or skips one that has no UTF-8 form (see
+    // the class comment): uniffi could not pass it, and throws a checked exception.
+    private fun addHeader(list: MutableList<Header>, name: String, value: String) {
+        if (loneSurrogate(name) >= 0) return // Not sid, timestamp or sign: the core would skip it.
+        if (loneSurrogate(value) >= 0) {
+            // The core compares names ignoring ASCII case only (Verifier::verify_headers).
+            when {
+                name.equals("sid", ignoreCase = true) && isAscii(name) -> requireReceivedSid(value, "the sid header")
+                name.equals("timestamp", ignoreCase = true) && isAscii(name) ->
+                    requireTimestamp(value, "the timestamp header")
+                name.equals("sign", ignoreCase = true) && isAscii(name) -> requireSign(value, "the sign header")
+            }
+            return
+        }
+        list.add(Header(name, value))
+    }
+
+    private fun isAscii(text: String): Boolean = text.all { it.code < 0x80 }
 
     /** `Verifier(sids=[...], maxSkewSeconds=...)`; keys never shown. */
     override fun toString(): String = "Verifier(sids=$sids, maxSkewSeconds=$maxSkewSeconds)"
@@ -126,7 +202,10 @@ class Verifier private constructor(private val inner: org.glorycard.ffi.Verifier
         fun key(sid: String, key: String): Builder = key(sid, SecretKey(key))
 
         /** Adds a [SecretKey] for [sid]. */
-        fun key(sid: String, key: SecretKey): Builder = apply { keys.add(SidKey(sid, key)) }
+        fun key(sid: String, key: SecretKey): Builder = apply {
+            requireField(sid, "sid")
+            keys.add(SidKey(sid, key))
+        }
 
         /** The allowed skew in seconds (default 300). */
         fun maxSkewSeconds(seconds: Long): Builder = apply {

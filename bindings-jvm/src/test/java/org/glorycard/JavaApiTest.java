@@ -253,4 +253,96 @@ class JavaApiTest {
         pool.shutdown();
         assertEquals(16 * 5 * (vectors.size() + 1), total);
     }
+
+    // A String with a lone UTF-16 surrogate has no UTF-8 form. Each argument is refused as its
+    // family with the core's code: never uniffi's checked MalformedInputException, which Java
+    // could not even catch here without a throws clause.
+    static final String LONE = "k3y\uD800v4lue";
+
+    static <T extends GlorycardException> T refused(Class<T> type, String code, Runnable call) {
+        try {
+            call.run();
+        } catch (GlorycardException e) {
+            assertTrue(type.isInstance(e), code + " arrives as " + e.getClass().getSimpleName());
+            assertEquals(code, e.getCode());
+            assertFalse(e.getMessage().contains("v4lue"), e.getMessage());
+            return type.cast(e);
+        }
+        fail("accepted");
+        return null;
+    }
+
+    @Test
+    void loneSurrogatesAreUncheckedGlorycardExceptions() {
+        refused(InvalidBodyException.class, "invalid_utf8", () -> Glorycard.sign("{\"a\":\"\uDC00\"}", KEY, TS));
+        refused(KeyException.class, "empty_key", () -> Glorycard.sign("{}", LONE, TS));
+        refused(KeyException.class, "empty_key", () -> new SecretKey(LONE));
+        refused(InvalidTimestampException.class, "invalid_timestamp", () -> Glorycard.sign("{}", KEY, "\uD800"));
+        refused(InvalidTimestampException.class, "invalid_timestamp", () -> Glorycard.unixSecondsOf("\uD800"));
+        refused(SignatureException.class, "invalid_signature_format", () -> Glorycard.verify("{}", KEY, TS, LONE));
+        refused(SignatureException.class, "invalid_signature_format",
+                () -> Glorycard.diagnoseMismatch("{}", KEY, TS, LONE));
+        ValidationException sid = refused(ValidationException.class, "invalid_field", () -> new Signer(LONE, KEY));
+        assertEquals("sid", sid.getField());
+        refused(InvalidTimestampException.class, "invalid_timestamp", () -> new Signer("sid-1", KEY).signAt("{}", "\uDC00"));
+
+        // Map bodies: invalid_value naming the place, for a value and for a key.
+        Map<String, Object> detail = new LinkedHashMap<String, Object>();
+        detail.put("note", LONE);
+        Map<String, Object> body = new LinkedHashMap<String, Object>();
+        body.put("detail", detail);
+        InvalidBodyException value = refused(InvalidBodyException.class, "invalid_value", () -> Glorycard.toJson(body));
+        assertTrue(value.getMessage().contains("detail.note"), value.getMessage());
+        refused(InvalidBodyException.class, "invalid_value", () -> Glorycard.toJson(Collections.singletonMap(LONE, "x")));
+
+        // Model fields: invalid_field naming the wire name; reading such JSON: serialization.
+        Deduction d = new Deduction("106607", CertType.RESIDENT_ID, "11010519491231002X", LONE, "D-1",
+                "10.00", "10.00", "2021-04-07 15:52:06", GloryType.GLORY_CARD, DeductionType.BUS_FARE);
+        assertEquals("certName", refused(ValidationException.class, "invalid_field", d::validate).getField());
+        assertEquals("certName", refused(ValidationException.class, "invalid_field", d::toJson).getField());
+        assertEquals("orgCode", refused(ValidationException.class, "invalid_field",
+                () -> new Cancellation(LONE, "D-1", "2021-04-07 15:52:06").toJson()).getField());
+        refused(ValidationException.class, "serialization", () -> Deduction.fromJson("{\"certName\":\"" + LONE + "\"}"));
+        assertFalse(d.toString().contains("v4lue"));
+
+        // Verifier: received sid, timestamp and sign, as arguments and as headers.
+        ManualClock clock = new ManualClock(Glorycard.unixSecondsOf(TS));
+        final Verifier verifier = Verifier.builder().key("sid-1", KEY).clock(clock).build();
+        final String sign = Glorycard.sign("{}", KEY, TS);
+        refused(SignatureException.class, "unknown_sid", () -> verifier.verify(LONE, TS, sign, "{}"));
+        refused(InvalidTimestampException.class, "invalid_timestamp", () -> verifier.verify("sid-1", LONE, sign, "{}"));
+        refused(SignatureException.class, "invalid_signature_format", () -> verifier.verify("sid-1", TS, LONE, "{}"));
+        final Map<String, String> headers = new LinkedHashMap<String, String>();
+        headers.put("sid", "sid-1");
+        headers.put("timestamp", TS);
+        headers.put("sign", LONE);
+        refused(SignatureException.class, "invalid_signature_format", () -> verifier.verifyHeaders(headers, "{}"));
+        headers.put("sign", sign);
+        headers.put("X-Trace", LONE); // not sid, timestamp or sign: skipped, as the core skips it
+        assertEquals("sid-1", verifier.verifyHeaders(headers, "{}").getSid());
+    }
+
+    @Test
+    void repeatedSignHeaderIsDuplicateHeaderFromServletAndSpringShapes() {
+        ManualClock clock = new ManualClock(Glorycard.unixSecondsOf(TS));
+        final Verifier verifier = Verifier.builder().key("sid-1", KEY).clock(clock).build();
+        final String sign = Glorycard.sign("{}", KEY, TS);
+
+        // Spring's HttpHeaders is a Map<String, List<String>>; a servlet gives Enumerations.
+        final Map<String, List<String>> multi = new LinkedHashMap<String, List<String>>();
+        multi.put("Sid", Collections.singletonList("sid-1"));
+        multi.put("Timestamp", Collections.singletonList(TS));
+        multi.put("Sign", Arrays.asList(sign, sign));
+        refused(SignatureException.class, "duplicate_header", () -> verifier.verifyHeaderValues(multi, "{}"));
+        multi.put("Sign", Collections.singletonList(sign));
+        assertEquals("sid-1", verifier.verifyHeaderValues(multi, "{}".getBytes(StandardCharsets.UTF_8)).getSid());
+
+        final List<Map.Entry<String, String>> pairs = new ArrayList<Map.Entry<String, String>>();
+        pairs.add(new java.util.AbstractMap.SimpleEntry<String, String>("sid", "sid-1"));
+        pairs.add(new java.util.AbstractMap.SimpleEntry<String, String>("timestamp", TS));
+        pairs.add(new java.util.AbstractMap.SimpleEntry<String, String>("sign", sign));
+        assertEquals("sid-1", verifier.verifyHeaders(pairs, "{}").getSid());
+        pairs.add(new java.util.AbstractMap.SimpleEntry<String, String>("SIGN", sign));
+        refused(SignatureException.class, "duplicate_header", () -> verifier.verifyHeaders(pairs, "{}"));
+    }
 }

@@ -206,4 +206,146 @@ class KotlinFacadeTest {
         assertEquals("", Glorycard.diagnoseMismatch(body, key, "20210407155206", right))
         assertNull(Glorycard.diagnoseMismatch(body, key, "20210407155206", "0".repeat(64)))
     }
+
+    // A lone UTF-16 surrogate has no UTF-8 form, so uniffi cannot pass the String; the facade
+    // refuses it as the family of the argument, never with uniffi's checked
+    // MalformedInputException, and never echoes the value.
+    private val lone = "k3y\uD800v4lue"
+    private val ts = "20210407155206"
+
+    private inline fun <reified T : GlorycardException> refused(code: String, call: () -> Unit): T {
+        val e = assertThrows<T> { call() }
+        assertEquals(code, e.code)
+        assertFalse(e.message!!.contains("v4lue"), e.message)
+        return e
+    }
+
+    @Test
+    fun loneSurrogatesInEveryStringArgumentThrowTheArgumentsFamily() {
+        // Keys: KeyException (the core's one key code).
+        refused<KeyException>("empty_key") { SecretKey(lone) }
+        refused<KeyException>("empty_key") { Glorycard.sign("{}", lone, ts) }
+        refused<KeyException>("empty_key") { Glorycard.verify("{}", lone, ts, "0".repeat(64)) }
+        refused<KeyException>("empty_key") { Glorycard.explain("{}", lone, ts) }
+        refused<KeyException>("empty_key") { Glorycard.signStringA("a=1", lone, ts) }
+        refused<KeyException>("empty_key") { Glorycard.diagnoseMismatch("{}", lone, ts, "0".repeat(64)) }
+        refused<KeyException>("empty_key") { Signer("sid-1", lone) }
+        refused<KeyException>("empty_key") { Verifier.builder().key("sid-1", lone) }
+        // Timestamps.
+        refused<InvalidTimestampException>("invalid_timestamp") { Glorycard.sign("{}", key, "2021\uDC00") }
+        refused<InvalidTimestampException>("invalid_timestamp") { Glorycard.sign("{}".toByteArray(), key, "2021\uDC00") }
+        refused<InvalidTimestampException>("invalid_timestamp") { Glorycard.verify("{}", key, "\uD800", "0".repeat(64)) }
+        refused<InvalidTimestampException>("invalid_timestamp") { Glorycard.explain("{}", key, "\uD800") }
+        refused<InvalidTimestampException>("invalid_timestamp") { Glorycard.signStringA("a=1", key, "\uD800") }
+        refused<InvalidTimestampException>("invalid_timestamp") { Glorycard.unixSecondsOf("2021040715520\uD800") }
+        refused<InvalidTimestampException>("invalid_timestamp") { Signer("sid-1", key).signAt("{}", "\uD800") }
+        // Received signs.
+        refused<SignatureException>("invalid_signature_format") { Glorycard.verify("{}", key, ts, lone) }
+        refused<SignatureException>("invalid_signature_format") { Glorycard.diagnoseMismatch("{}", key, ts, lone) }
+        // STRINGA is body text: invalid_utf8 at its byte offset ("a=" is 2 bytes, "é" 2 more).
+        val stringA = refused<InvalidBodyException>("invalid_utf8") { Glorycard.signStringA("a=é\uDC00", key, ts) }
+        assertEquals(4L, stringA.offset)
+        // sids being configured: invalid_field naming "sid".
+        assertEquals("sid", refused<ValidationException>("invalid_field") { Signer(lone, key) }.field)
+        assertEquals("sid", refused<ValidationException>("invalid_field") { Verifier.builder().key(lone, key) }.field)
+        // Received sid, timestamp, sign.
+        val verifier = Verifier.builder().key("sid-1", key).clock(ManualClock(1617781926L)).build()
+        val sign = Glorycard.sign("{}", key, ts)
+        refused<SignatureException>("unknown_sid") { verifier.verify(lone, ts, sign, "{}") }
+        refused<InvalidTimestampException>("invalid_timestamp") { verifier.verify("sid-1", "\uD800", sign, "{}") }
+        refused<SignatureException>("invalid_signature_format") { verifier.verify("sid-1", ts, lone, "{}") }
+        // The refused calls leaked nothing that breaks the objects: both still work.
+        assertEquals(0, verifier.verify("sid-1", ts, sign, "{}").keyIndex)
+        assertEquals(sign, Signer("sid-1", key).signAt("{}", ts)["sign"])
+    }
+
+    @Test
+    fun loneSurrogatesInHeadersAreRefusedOrSkippedAsTheCoreWould() {
+        val clock = ManualClock(1617781926L)
+        val verifier = Verifier.builder().key("sid-1", key).clock(clock).build()
+        val sign = Glorycard.sign("{}", key, ts)
+        fun headers(vararg extra: Pair<String, String>) =
+            linkedMapOf("SID" to "sid-1", "Timestamp" to ts, "Sign" to sign) + extra
+        refused<SignatureException>("unknown_sid") { verifier.verifyHeaders(headers() + ("SID" to lone), "{}") }
+        refused<InvalidTimestampException>("invalid_timestamp") {
+            verifier.verifyHeaders(headers() + ("Timestamp" to "\uDC00"), "{}")
+        }
+        refused<SignatureException>("invalid_signature_format") { verifier.verifyHeaders(headers() + ("Sign" to lone), "{}") }
+        // Other headers, whatever they hold, are not the core's business.
+        val ok = verifier.verifyHeaders(headers("X-Note" to lone, "X-\uD800" to "v"), "{}")
+        assertEquals("sid-1", ok.sid)
+        // "ſign" (long s) is not "sign" in ASCII case: a lone surrogate under it is skipped too.
+        val mixed = listOf<Map.Entry<String, String>>(
+            java.util.AbstractMap.SimpleEntry("sid", "sid-1"),
+            java.util.AbstractMap.SimpleEntry("timestamp", Glorycard.timestampOf(1617781927L)),
+            java.util.AbstractMap.SimpleEntry("sign", Glorycard.sign("{}", key, Glorycard.timestampOf(1617781927L))),
+            java.util.AbstractMap.SimpleEntry("\u017Fign", lone),
+        )
+        assertEquals(0, verifier.verifyHeaders(mixed, "{}").keyIndex)
+    }
+
+    @Test
+    fun loneSurrogatesInMapBodiesNameTheirPlace() {
+        val value = refused<InvalidBodyException>("invalid_value") {
+            Glorycard.toJson(mapOf("detail" to mapOf("items" to listOf("ok", lone))))
+        }
+        assertTrue(value.message!!.contains("detail.items[1]"), value.message)
+        val key = refused<InvalidBodyException>("invalid_value") { Glorycard.toJson(mapOf("detail" to mapOf(lone to 1))) }
+        assertTrue(key.message!!.contains("detail"), key.message)
+        assertTrue(key.message!!.contains("map key"), key.message)
+        refused<InvalidBodyException>("invalid_value") { Glorycard.toJson(mapOf(lone to "top")) }
+    }
+
+    @Test
+    fun loneSurrogatesInModelFieldsNameTheField() {
+        val d = deduction()
+        assertEquals("certName", refused<ValidationException>("invalid_field") { d.copy(certName = lone).validate() }.field)
+        assertEquals("certNo", refused<ValidationException>("invalid_field") { d.copy(certNo = lone).toJson() }.field)
+        assertEquals("remarks", refused<ValidationException>("invalid_field") { d.copy(remarks = lone).toJson() }.field)
+        assertEquals("deductionID", refused<ValidationException>("invalid_field") { d.copy(deductionId = lone).validate() }.field)
+        assertEquals("orgCode", refused<ValidationException>("invalid_field") { RosterPageRequest(0, lone).toJson() }.field)
+        assertEquals("deductionTime", refused<ValidationException>("invalid_field") { Cancellation("106607", "D-1", lone).validate() }.field)
+        assertEquals(
+            "deductionTimeEnd",
+            refused<ValidationException>("invalid_field") { DeductCheckRequest("106607", ts, lone).toJson() }.field,
+        )
+        assertEquals("certType", refused<ValidationException>("invalid_field") {
+            RosterRecord(lone, certNo, certName, "1", 1, 1).toJson()
+        }.field)
+        val records = listOf(DeductCheckRecord(d, DeductionStatus.DEDUCTED), DeductCheckRecord(d.copy(certName = lone), DeductionStatus.DEDUCTED))
+        assertEquals("data[1].certName", refused<ValidationException>("invalid_field") {
+            DeductCheckRecord.successResponseJson("ok", records)
+        }.field)
+        assertEquals("cancelTime", refused<ValidationException>("invalid_field") {
+            DeductCheckRecord(d, DeductionStatus.CANCELLED, lone).validate()
+        }.field)
+        assertEquals("responseMessage", refused<ValidationException>("invalid_field") {
+            DeductCheckRecord.failureResponseJson(lone)
+        }.field)
+        // Reading JSON text that has no UTF-8 form: serialization, as for non-UTF-8 JSON bytes.
+        refused<ValidationException>("serialization") { Deduction.fromJson("{\"orgCode\":\"$lone\"}") }
+        refused<ValidationException>("serialization") { RosterPageResponse.fromJson(lone) }
+        // toString() masks and never throws.
+        assertFalse(d.copy(certName = lone, certNo = lone).toString().contains("v4lue"))
+        assertEquals(Glorycard.maskCertName("k3y\uFFFDv4lue"), Glorycard.maskCertName(lone))
+    }
+
+    @Test
+    fun repeatedSignHeaderIsDuplicateHeader() {
+        val verifier = Verifier.builder().key("sid-1", key).clock(ManualClock(1617781926L)).build()
+        val sign = Glorycard.sign("{}", key, ts)
+        val values: Map<String, Collection<String>> =
+            linkedMapOf("sid" to listOf("sid-1"), "timestamp" to listOf(ts), "sign" to listOf(sign, "0".repeat(64)))
+        refused<SignatureException>("duplicate_header") { verifier.verifyHeaderValues(values, "{}") }
+        val pairs = listOf<Map.Entry<String, String>>(
+            java.util.AbstractMap.SimpleEntry("sid", "sid-1"),
+            java.util.AbstractMap.SimpleEntry("timestamp", ts),
+            java.util.AbstractMap.SimpleEntry("sign", sign),
+            java.util.AbstractMap.SimpleEntry("Sign", sign),
+        )
+        refused<SignatureException>("duplicate_header") { verifier.verifyHeaders(pairs, "{}".toByteArray()) }
+        // One value each: accepted by both forms (a new timestamp each, no replay cache).
+        assertEquals("sid-1", verifier.verifyHeaderValues(values + ("sign" to listOf(sign)), "{}").sid)
+        assertEquals("sid-1", verifier.verifyHeaders(pairs.dropLast(1), "{}").sid)
+    }
 }
