@@ -244,8 +244,8 @@ object Glorycard {
 class SecretKey(internal val text: String) {
     init {
         val index = loneSurrogate(text)
-        // The core's one key code: a key without a UTF-8 form is as unusable as an empty one.
-        if (index >= 0) throw KeyException("empty_key", "the secret key is unusable: ${noUtf8Form("it", index)}")
+        // Not `empty_key` (the key is not empty): an invalid argument, named, never shown.
+        if (index >= 0) throw ValidationException("invalid_field", "invalid field key: ${noUtf8Form("it", index)}", "key")
     }
 
     /** `SecretKey(***)`. */

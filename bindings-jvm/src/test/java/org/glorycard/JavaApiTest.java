@@ -275,8 +275,8 @@ class JavaApiTest {
     @Test
     void loneSurrogatesAreUncheckedGlorycardExceptions() {
         refused(InvalidBodyException.class, "invalid_utf8", () -> Glorycard.sign("{\"a\":\"\uDC00\"}", KEY, TS));
-        refused(KeyException.class, "empty_key", () -> Glorycard.sign("{}", LONE, TS));
-        refused(KeyException.class, "empty_key", () -> new SecretKey(LONE));
+        refused(ValidationException.class, "invalid_field", () -> Glorycard.sign("{}", LONE, TS));
+        refused(ValidationException.class, "invalid_field", () -> new SecretKey(LONE));
         refused(InvalidTimestampException.class, "invalid_timestamp", () -> Glorycard.sign("{}", KEY, "\uD800"));
         refused(InvalidTimestampException.class, "invalid_timestamp", () -> Glorycard.unixSecondsOf("\uD800"));
         refused(SignatureException.class, "invalid_signature_format", () -> Glorycard.verify("{}", KEY, TS, LONE));

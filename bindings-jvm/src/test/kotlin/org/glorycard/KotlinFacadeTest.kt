@@ -223,14 +223,14 @@ class KotlinFacadeTest {
     @Test
     fun loneSurrogatesInEveryStringArgumentThrowTheArgumentsFamily() {
         // Keys: KeyException (the core's one key code).
-        refused<KeyException>("empty_key") { SecretKey(lone) }
-        refused<KeyException>("empty_key") { Glorycard.sign("{}", lone, ts) }
-        refused<KeyException>("empty_key") { Glorycard.verify("{}", lone, ts, "0".repeat(64)) }
-        refused<KeyException>("empty_key") { Glorycard.explain("{}", lone, ts) }
-        refused<KeyException>("empty_key") { Glorycard.signStringA("a=1", lone, ts) }
-        refused<KeyException>("empty_key") { Glorycard.diagnoseMismatch("{}", lone, ts, "0".repeat(64)) }
-        refused<KeyException>("empty_key") { Signer("sid-1", lone) }
-        refused<KeyException>("empty_key") { Verifier.builder().key("sid-1", lone) }
+        refused<ValidationException>("invalid_field") { SecretKey(lone) }
+        refused<ValidationException>("invalid_field") { Glorycard.sign("{}", lone, ts) }
+        refused<ValidationException>("invalid_field") { Glorycard.verify("{}", lone, ts, "0".repeat(64)) }
+        refused<ValidationException>("invalid_field") { Glorycard.explain("{}", lone, ts) }
+        refused<ValidationException>("invalid_field") { Glorycard.signStringA("a=1", lone, ts) }
+        refused<ValidationException>("invalid_field") { Glorycard.diagnoseMismatch("{}", lone, ts, "0".repeat(64)) }
+        refused<ValidationException>("invalid_field") { Signer("sid-1", lone) }
+        refused<ValidationException>("invalid_field") { Verifier.builder().key("sid-1", lone) }
         // Timestamps.
         refused<InvalidTimestampException>("invalid_timestamp") { Glorycard.sign("{}", key, "2021\uDC00") }
         refused<InvalidTimestampException>("invalid_timestamp") { Glorycard.sign("{}".toByteArray(), key, "2021\uDC00") }
