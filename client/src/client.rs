@@ -457,16 +457,8 @@ impl Client {
                 attempts: 1,
             });
         }
-        let response_headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| {
-                let name = name.as_str();
-                matches!(name, "sid" | "timestamp" | "sign")
-                    .then(|| Some((name.to_owned(), value.to_str().ok()?.to_owned())))
-                    .flatten()
-            })
-            .collect();
+        // Reading the body consumes the response: keep its headers.
+        let response_headers = response.headers().clone();
         let response_body = response.bytes().await.map_err(transport_error)?.to_vec();
         self.verify_response(&response_headers, &response_body)?;
         Ok(response_body)
@@ -494,22 +486,24 @@ impl Client {
 
     fn verify_response(
         &self,
-        headers: &[(String, String)],
+        headers: &reqwest::header::HeaderMap,
         body: &[u8],
     ) -> Result<(), ClientError> {
         let inner = &*self.inner;
+        let present = |name: &str| header_pairs(headers).any(|(n, _)| n == name);
         if let Some(missing) = ["sign", "timestamp", "sid"]
             .into_iter()
-            .find(|name| !headers.iter().any(|(n, _)| n == name))
+            .find(|name| !present(name))
         {
-            if inner.accept_unsigned_responses && headers.is_empty() {
+            let unsigned = !["sid", "timestamp", "sign"].into_iter().any(present);
+            if inner.accept_unsigned_responses && unsigned {
                 return Ok(());
             }
             return Err(ClientError::UnsignedResponse { missing });
         }
         inner
             .verifier
-            .verify_headers(headers.iter().map(|(n, v)| (n.as_str(), v.as_str())), body)
+            .verify_headers(header_pairs(headers), body)
             .map(|_| ())
             .map_err(|source| ClientError::ResponseSignature {
                 source,
@@ -519,6 +513,16 @@ impl Client {
                     .filter(|message| !message.is_empty()),
             })
     }
+}
+
+/// The headers as the (name, value) pairs `Verifier::verify_headers` takes; a value that is
+/// not visible ASCII cannot be a signature header's and is left out.
+pub(crate) fn header_pairs(
+    headers: &reqwest::header::HeaderMap,
+) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
 }
 
 fn transport_error(error: reqwest::Error) -> ClientError {

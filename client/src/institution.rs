@@ -136,18 +136,13 @@ async fn answer(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Vec<DeductCheckRecord>, String> {
-    let pairs = headers
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
-    endpoint
-        .verifier
-        .verify_headers(pairs, body)
-        .map_err(|e| format!("signature verification failed ({}): {e}", e.code()))?;
     let request: DeductCheckRequest =
-        models::from_json(body).map_err(|e| format!("invalid request: {e}"))?;
-    request
-        .validate()
-        .map_err(|e| format!("invalid request: {e}"))?;
+        verify_request(&endpoint.verifier, headers, body).map_err(|refusal| match refusal {
+            Refusal::Signature(e) => {
+                format!("signature verification failed ({}): {e}", e.code())
+            }
+            Refusal::Invalid(e) => format!("invalid request: {e}"),
+        })?;
     if request.org_code != endpoint.org_code {
         return Err("invalid request: orgCode is not this institution's".into());
     }
@@ -162,6 +157,35 @@ async fn answer(
     .await
     .map_err(|_| "the deduction source failed".to_owned())?
     .map_err(|e| format!("the deduction source failed: {e}"))
+}
+
+/// Why [`verify_request`] refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The signature headers did not verify (bad sign, unknown sid, outside the skew
+    /// window, replayed, missing or repeated header).
+    Signature(glorycard_core::Error),
+    /// The body is not the expected model, or the model fails validation.
+    Invalid(glorycard_core::Error),
+}
+
+/// The first steps of serving any signed call of this protocol, in the document's order:
+/// verify the signature headers against the exact body, then parse and validate it.
+/// Public for other servers of the protocol (the sandbox platform).
+pub fn verify_request<Request>(
+    verifier: &Verifier,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Request, Refusal>
+where
+    Request: serde::de::DeserializeOwned + Validate,
+{
+    verifier
+        .verify_headers(crate::client::header_pairs(headers), body)
+        .map_err(Refusal::Signature)?;
+    let request: Request = models::from_json(body).map_err(Refusal::Invalid)?;
+    request.validate().map_err(Refusal::Invalid)?;
+    Ok(request)
 }
 
 /// Serializes `value`, signs the exact bytes, and answers with the signature headers.

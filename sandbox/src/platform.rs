@@ -8,10 +8,10 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use glorycard_client::institution::signed_json;
+use glorycard_client::institution::{Refusal, signed_json, verify_request};
 use glorycard_core::models::{
-    self, Cancellation, DeductCheckRequest, Deduction, PATH_DEDUCT, PATH_DEDUCT_CANCEL,
-    PATH_ROSTER, PlatformResponse, ROSTER_PAGE_LIMIT, RosterPageRequest, RosterRecord, Validate,
+    Cancellation, DeductCheckRequest, Deduction, PATH_DEDUCT, PATH_DEDUCT_CANCEL, PATH_ROSTER,
+    PlatformResponse, ROSTER_PAGE_LIMIT, RosterPageRequest, RosterRecord, Validate,
 };
 use glorycard_core::{Signer, Verifier, synthetic};
 use serde::Deserialize;
@@ -92,19 +92,13 @@ fn verify_and_parse<Request>(
 where
     Request: serde::de::DeserializeOwned + Validate,
 {
-    let pairs = headers
-        .iter()
-        .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)));
-    if let Err(error) = platform.verifier.verify_headers(pairs, body) {
-        platform.refused_signatures.fetch_add(1, Ordering::Relaxed);
-        return Err(format!(
-            "签名错误 signature rejected ({}): {error}",
-            error.code()
-        ));
-    }
-    let request: Request = models::from_json(body).map_err(|e| format!("参数错误 {e}"))?;
-    request.validate().map_err(|e| format!("参数错误 {e}"))?;
-    Ok(request)
+    verify_request(&platform.verifier, headers, body).map_err(|refusal| match refusal {
+        Refusal::Signature(error) => {
+            platform.refused_signatures.fetch_add(1, Ordering::Relaxed);
+            format!("签名错误 signature rejected ({}): {error}", error.code())
+        }
+        Refusal::Invalid(error) => format!("参数错误 {error}"),
+    })
 }
 
 fn respond<Data: serde::Serialize>(
