@@ -103,6 +103,22 @@ fn run(sandbox: &Running, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs `glorycard ARGS` in `cwd` with the key from the environment and every other
+/// connection setting left to a settings file.
+fn settings_from_file(cwd: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_glorycard"))
+        .args(args)
+        .current_dir(cwd)
+        .env("GLORYCARD_KEY", KEY)
+        .env_remove("GLORYCARD_BASE_URL")
+        .env_remove("GLORYCARD_SID")
+        .env_remove("GLORYCARD_ORG_CODE")
+        .env_remove("GLORYCARD_CA_CERT")
+        .env_remove("GLORYCARD_CONFIG")
+        .output()
+        .unwrap()
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
@@ -197,32 +213,18 @@ fn roster_deduct_and_cancel_against_a_sandbox_process() {
         ),
     )
     .unwrap();
-    let from_file = Command::new(env!("CARGO_BIN_EXE_glorycard"))
-        .args(["roster", "page", "--after", "1199"])
-        .current_dir(&dir)
-        .env("GLORYCARD_KEY", KEY)
-        .env_remove("GLORYCARD_BASE_URL")
-        .env_remove("GLORYCARD_SID")
-        .env_remove("GLORYCARD_ORG_CODE")
-        .env_remove("GLORYCARD_CA_CERT")
-        .output()
-        .unwrap();
+    let from_file = settings_from_file(&dir, &["roster", "page", "--after", "1199"]);
     assert!(from_file.status.success(), "{}", text(&from_file.stderr));
     assert_eq!(text(&from_file.stdout).lines().count(), 1);
     // With --config from elsewhere, ca_cert is found next to the file, not in the cwd.
     // (Another --after: the same body twice in one second from two processes would be
     // identical requests, which the sandbox's replay cache refuses, as a platform may.)
-    let elsewhere = Command::new(env!("CARGO_BIN_EXE_glorycard"))
-        .args(["roster", "page", "--after", "1198", "--config"])
-        .arg(dir.join("glorycard.toml"))
-        .current_dir(std::env::temp_dir())
-        .env("GLORYCARD_KEY", KEY)
-        .env_remove("GLORYCARD_BASE_URL")
-        .env_remove("GLORYCARD_SID")
-        .env_remove("GLORYCARD_ORG_CODE")
-        .env_remove("GLORYCARD_CA_CERT")
-        .output()
-        .unwrap();
+    let config = dir.join("glorycard.toml");
+    let config = config.to_str().unwrap();
+    let elsewhere = settings_from_file(
+        &std::env::temp_dir(),
+        &["roster", "page", "--after", "1198", "--config", config],
+    );
     assert!(elsewhere.status.success(), "{}", text(&elsewhere.stderr));
     // An unknown setting is refused, naming it.
     std::fs::write(
@@ -230,12 +232,7 @@ fn roster_deduct_and_cancel_against_a_sandbox_process() {
         "base_url = \"x\"\nkey = \"inline secret\"\n",
     )
     .unwrap();
-    let refused = Command::new(env!("CARGO_BIN_EXE_glorycard"))
-        .args(["roster", "page"])
-        .current_dir(&dir)
-        .env("GLORYCARD_KEY", KEY)
-        .output()
-        .unwrap();
+    let refused = settings_from_file(&dir, &["roster", "page"]);
     assert_eq!(refused.status.code(), Some(2));
     let stderr = text(&refused.stderr);
     assert!(
