@@ -353,26 +353,25 @@ impl Client {
         request.validate()?;
         let body = models::to_json(request)?;
         let response_body = self.post_signed(path, body).await?;
-        let envelope: Envelope =
-            serde_json::from_slice(&response_body).map_err(|e| ClientError::InvalidResponse {
-                reason: format!("{path}: not a platform response: {}", redact(&e)),
-            })?;
-        match envelope.response_flag {
-            ResponseFlag::Success => {}
-            ResponseFlag::Failure => {
-                return Err(ClientError::PlatformRejected {
-                    message: envelope.response_message,
-                });
+        // One parse on the common path. Only when the whole response does not parse is its
+        // envelope read alone, so that a refusal is still judged before its data.
+        match models::from_json::<PlatformResponse<Data>>(&response_body) {
+            Ok(response) => {
+                judge(path, &response.response_flag, &response.response_message)?;
+                Ok(response)
             }
-            other => {
-                return Err(ClientError::InvalidResponse {
-                    reason: format!("{path}: unknown responseFlag {:?}", other.code()),
-                });
+            Err(data_error) => {
+                let envelope: Envelope = serde_json::from_slice(&response_body).map_err(|e| {
+                    ClientError::InvalidResponse {
+                        reason: format!("{path}: not a platform response: {}", redact(&e)),
+                    }
+                })?;
+                judge(path, &envelope.response_flag, &envelope.response_message)?;
+                Err(ClientError::InvalidResponse {
+                    reason: format!("{path}: {data_error}"),
+                })
             }
         }
-        models::from_json(&response_body).map_err(|e| ClientError::InvalidResponse {
-            reason: format!("{path}: {e}"),
-        })
     }
 
     /// Sends `body` to `path`, signed afresh for each attempt, and returns the verified
@@ -560,6 +559,20 @@ fn with_attempts(error: ClientError, attempts: u32, elapsed: Duration) -> Client
         ClientError::Connect { reason, .. } => ClientError::Connect { attempts, reason },
         ClientError::HttpStatus { status, .. } => ClientError::HttpStatus { status, attempts },
         other => other,
+    }
+}
+
+/// `responseFlag` judged after the protocol checks and before the data: "0" is the
+/// platform's refusal, anything but "1" is not a platform response.
+fn judge(path: &str, flag: &ResponseFlag, message: &str) -> Result<(), ClientError> {
+    match flag {
+        ResponseFlag::Success => Ok(()),
+        ResponseFlag::Failure => Err(ClientError::PlatformRejected {
+            message: message.to_owned(),
+        }),
+        other => Err(ClientError::InvalidResponse {
+            reason: format!("{path}: unknown responseFlag {:?}", other.code()),
+        }),
     }
 }
 
