@@ -6,7 +6,8 @@ use std::time::Duration;
 ///
 /// [`code`](ClientError::code) is stable: the core's codes for signing, verification and
 /// validation, plus `timeout`, `connect`, `http_status`, `platform_rejected`,
-/// `unsigned_response`, `invalid_response`, `config` and `transport`. Messages never contain
+/// `unsigned_response`, `invalid_response`, `config`, `transport`, and for the durable
+/// replica and outbox `storage` and `conflict`. Messages never contain
 /// the key, a `certNo` or a `certName`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -84,6 +85,21 @@ pub enum ClientError {
         /// The underlying error.
         reason: String,
     },
+    /// The local database of a replica or an outbox failed (I/O, a file that is not
+    /// this kind of database, a newer schema). Nothing was half-written: every change is
+    /// one SQLite transaction.
+    #[error("storage: {reason}")]
+    Storage {
+        /// What failed (SQLite's message; never a stored value).
+        reason: String,
+    },
+    /// The request contradicts what is already stored: another record under a
+    /// `deductionID` the outbox holds, or a second drain of the same outbox.
+    #[error("conflict: {reason}")]
+    Conflict {
+        /// What conflicts (ids only, no personal data).
+        reason: String,
+    },
 }
 
 impl ClientError {
@@ -100,6 +116,8 @@ impl ClientError {
             ClientError::InvalidResponse { .. } => "invalid_response",
             ClientError::Config { .. } => "config",
             ClientError::Transport { .. } => "transport",
+            ClientError::Storage { .. } => "storage",
+            ClientError::Conflict { .. } => "conflict",
         }
     }
 
@@ -120,7 +138,9 @@ impl ClientError {
             ClientError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
             ClientError::Core(_)
             | ClientError::PlatformRejected { .. }
-            | ClientError::Config { .. } => false,
+            | ClientError::Config { .. }
+            | ClientError::Storage { .. }
+            | ClientError::Conflict { .. } => false,
         }
     }
 

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 
 mod client;
+#[cfg(feature = "durable")]
+mod durable;
 mod error;
 mod retry;
 
@@ -9,5 +11,11 @@ pub mod blocking;
 pub mod institution;
 
 pub use client::{Client, ClientBuilder, RosterUpdates};
+#[cfg(feature = "durable")]
+pub use durable::outbox::{
+    DrainOptions, DrainReport, Enqueued, Outbox, OutboxEntry, OutboxStatus, RejectedItem,
+};
+#[cfg(feature = "durable")]
+pub use durable::replica::{HolderMatch, MatchKind, Replica, SyncProgress};
 pub use error::ClientError;
 pub use retry::RetryPolicy;

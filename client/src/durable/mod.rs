@@ -1,0 +1,278 @@
+//! What the replica and the outbox share: one SQLite file per store, opened in WAL mode,
+//! marked with the kind of store it is, and used from async code without blocking the
+//! runtime.
+
+pub(crate) mod outbox;
+pub(crate) mod replica;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+
+use crate::ClientError;
+
+/// The two kinds of store, told apart by SQLite's `application_id`, so that opening an
+/// outbox as a replica (or any other SQLite file) is refused instead of altered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Replica,
+    Outbox,
+}
+
+impl Kind {
+    fn application_id(self) -> i32 {
+        match self {
+            Kind::Replica => 0x4743_5250, // "GCRP"
+            Kind::Outbox => 0x4743_4F42,  // "GCOB"
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Replica => "roster replica",
+            Kind::Outbox => "outbox",
+        }
+    }
+}
+
+/// How durable a commit is. The outbox's commits must survive power loss
+/// (`synchronous=FULL`); the replica's need only be atomic, because a lost page is
+/// fetched again from the checkpoint committed with the page before it
+/// (`synchronous=NORMAL`, which in WAL mode is still atomic and crash-safe for a process
+/// kill).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    Full,
+    Normal,
+}
+
+/// The schema version this build writes; a file with a larger one is refused.
+const SCHEMA_VERSION: i32 = 1;
+
+/// One SQLite connection shared by a store's methods.
+#[derive(Clone)]
+pub(crate) struct Database {
+    connection: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn storage(error: rusqlite::Error) -> ClientError {
+    ClientError::Storage {
+        reason: error.to_string(),
+    }
+}
+
+impl Database {
+    /// Opens (creating if needed) the store at `path`, checks that it is a store of `kind`,
+    /// and creates the schema in one transaction when the file is new.
+    pub(crate) fn open(
+        path: &Path,
+        kind: Kind,
+        durability: Durability,
+        schema: &str,
+    ) -> Result<Self, ClientError> {
+        create_private(path)?;
+        let mut connection = Connection::open(path).map_err(|e| ClientError::Storage {
+            reason: format!("cannot open {}: {e}", path.display()),
+        })?;
+        // Another process (a drain, the institution endpoint, the HIS enqueuing) may hold
+        // the write lock for a moment: wait for it rather than fail.
+        connection
+            .busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(storage)?;
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(|e| not_a_store(path, kind, e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(ClientError::Storage {
+                reason: format!(
+                    "{}: SQLite refused WAL mode (journal_mode is {mode})",
+                    path.display()
+                ),
+            });
+        }
+        let synchronous = match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        connection
+            .pragma_update(None, "synchronous", synchronous)
+            .map_err(storage)?;
+        // Lookups read the file through memory mapping and a 64 MiB page cache rather than
+        // a read system call per page (a replica of 100,000 holders is ~10 MB).
+        connection
+            .pragma_update(None, "cache_size", -65_536)
+            .map_err(storage)?;
+        let _mapped: i64 = connection
+            .query_row("PRAGMA mmap_size = 268435456", [], |row| row.get(0))
+            .map_err(storage)?;
+        let transaction = connection
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| not_a_store(path, kind, e))?;
+        let application_id: i32 = transaction
+            .query_row("PRAGMA application_id", [], |row| row.get(0))
+            .map_err(storage)?;
+        let version: i32 = transaction
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(storage)?;
+        let tables: i64 = transaction
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+            .map_err(storage)?;
+        if application_id == 0 && version == 0 && tables == 0 {
+            transaction.execute_batch(schema).map_err(storage)?;
+            transaction
+                .pragma_update(None, "application_id", kind.application_id())
+                .map_err(storage)?;
+            transaction
+                .pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(storage)?;
+        } else if application_id != kind.application_id() {
+            return Err(ClientError::Storage {
+                reason: format!(
+                    "{} is not a glorycard {} (another kind of SQLite file)",
+                    path.display(),
+                    kind.name()
+                ),
+            });
+        } else if version > SCHEMA_VERSION {
+            return Err(ClientError::Storage {
+                reason: format!(
+                    "{} has schema version {version}, newer than this build's {SCHEMA_VERSION}",
+                    path.display()
+                ),
+            });
+        }
+        transaction.commit().map_err(storage)?;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The connection, for a short synchronous use.
+    pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Connection>, ClientError> {
+        self.connection.lock().map_err(|_| ClientError::Storage {
+            reason: "a previous use of this store panicked".into(),
+        })
+    }
+
+    /// Runs `work` on a blocking thread (a commit waits for the disk), so async callers
+    /// do not stall their runtime.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, ClientError> + Send + 'static,
+    ) -> Result<T, ClientError> {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = connection.lock().map_err(|_| ClientError::Storage {
+                reason: "a previous use of this store panicked".into(),
+            })?;
+            work(&mut guard)
+        })
+        .await
+        .map_err(|e| ClientError::Storage {
+            reason: format!("the storage task failed: {e}"),
+        })?
+    }
+}
+
+fn not_a_store(path: &Path, kind: Kind, error: rusqlite::Error) -> ClientError {
+    ClientError::Storage {
+        reason: format!(
+            "{} cannot be used as a glorycard {}: {error}",
+            path.display(),
+            kind.name()
+        ),
+    }
+}
+
+/// The store holds personal data (ID numbers, names): create it readable by its owner
+/// only. SQLite gives its `-wal` and `-shm` files the same permissions.
+fn create_private(path: &Path) -> Result<(), ClientError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| ClientError::Storage {
+            reason: format!("cannot create {}: {e}", path.display()),
+        })
+}
+
+/// The current time as the document writes times (`yyyy-MM-dd HH:mm:ss`, UTC+8).
+pub(crate) fn now_datetime() -> String {
+    glorycard_core::Timestamp::now().to_datetime_string()
+}
+
+/// Waits for the start of the next wall-clock second. A sync or drain resumes work that a
+/// killed process may have been doing a moment ago: the same request body sent again in
+/// the same second carries the same timestamp, so the same signature, and a platform that
+/// keeps a replay cache refuses it as replayed. The signature has no nonce; a new second
+/// is the only way to make the request new.
+pub(crate) async fn start_in_a_new_second() {
+    let into_second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_millis())
+        .unwrap_or(0);
+    let wait = 1000u64.saturating_sub(u64::from(into_second)) + 2;
+    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+}
+
+/// SQLite counts are `i64`; they are never negative.
+pub(crate) fn count(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::PathBuf;
+
+    /// A fresh path in the temporary directory, removed (with its WAL files) on drop.
+    pub(crate) struct TempDb(pub(crate) PathBuf);
+
+    impl TempDb {
+        pub(crate) fn new(name: &str) -> Self {
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!(
+                "glorycard-client-{name}-{}-{n}.db",
+                std::process::id()
+            ));
+            let db = TempDb(path);
+            db.remove();
+            db
+        }
+
+        fn remove(&self) {
+            for suffix in ["", "-wal", "-shm", ".drain-lock"] {
+                let mut path = self.0.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            self.remove();
+        }
+    }
+}
