@@ -41,6 +41,27 @@ impl From<rusqlite::Error> for SandboxError {
     }
 }
 
+/// The roster record the sandbox serves as `dataID` `data_id`: the synthetic holder of
+/// `seed`, with its `certNo` masked the way the document's example is (the first six and
+/// the last four characters visible, five `*` between) when `masked_every` divides
+/// `data_id`.
+pub fn served_record(
+    seed: u64,
+    masked_every: u32,
+    data_id: i64,
+) -> glorycard_core::models::RosterRecord {
+    let mut record = glorycard_core::synthetic::roster_record(seed, data_id);
+    if masked_every > 0 && data_id % i64::from(masked_every) == 0 {
+        let chars: Vec<char> = record.cert_no.chars().collect();
+        if chars.len() > 10 {
+            let head: String = chars[..6].iter().collect();
+            let tail: String = chars[chars.len() - 4..].iter().collect();
+            record.cert_no = format!("{head}*****{tail}");
+        }
+    }
+    record
+}
+
 /// How the sandbox listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
@@ -66,6 +87,9 @@ pub struct SandboxConfig {
     pub holders: i64,
     /// The roster's seed.
     pub seed: u64,
+    /// Every `masked_every`-th holder's `certNo` is served masked, as the document's
+    /// example (`331166*****777X`); 0 serves every number in full.
+    pub masked_every: u32,
     /// HTTP or HTTPS.
     pub transport: Transport,
     /// SQLite file for deductions; in memory when `None`.
@@ -92,6 +116,7 @@ impl SandboxConfig {
             key,
             holders: 10_000,
             seed: 1,
+            masked_every: 0,
             transport: Transport::Https { ca_out: None },
             db: None,
             faults: Faults::default(),
@@ -161,6 +186,7 @@ impl Sandbox {
             ),
             holders: config.holders.max(0),
             seed: config.seed,
+            masked_every: config.masked_every,
             store: store::Store::open(config.db.as_deref())?,
             faults: faults::Injector::new(config.faults.clone()),
             institution,

@@ -13,7 +13,7 @@ use glorycard_core::models::{
     Cancellation, DeductCheckRequest, Deduction, PATH_DEDUCT, PATH_DEDUCT_CANCEL, PATH_ROSTER,
     PlatformResponse, ROSTER_PAGE_LIMIT, RosterPageRequest, RosterRecord, Validate,
 };
-use glorycard_core::{Signer, Verifier, synthetic};
+use glorycard_core::{Signer, Verifier};
 use serde::Deserialize;
 
 use crate::faults::{Fate, Injector};
@@ -31,6 +31,7 @@ pub(crate) struct Platform {
     pub(crate) wrong_signer: Signer,
     pub(crate) holders: i64,
     pub(crate) seed: u64,
+    pub(crate) masked_every: u32,
     pub(crate) store: Store,
     pub(crate) faults: Injector,
     pub(crate) institution: Option<glorycard_client::Client>,
@@ -132,7 +133,7 @@ async fn roster(
                 .saturating_add(ROSTER_PAGE_LIMIT as i64 - 1)
                 .min(platform.holders);
             let records: Vec<RosterRecord> = (first..=last)
-                .map(|data_id| synthetic::roster_record(platform.seed, data_id))
+                .map(|data_id| crate::served_record(platform.seed, platform.masked_every, data_id))
                 .collect();
             Ok(PlatformResponse::success("成功", Some(records)))
         },
