@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bench;
+mod durable;
 mod net;
 
 use std::io::{Read, Write};
@@ -101,6 +102,16 @@ enum Command {
         /// The time of the cancellation, 'yyyy-MM-dd HH:mm:ss' (default: now, UTC+8).
         #[arg(long)]
         time: Option<String>,
+    },
+    /// The durable outbox: deductions and cancellations committed locally, then delivered.
+    Outbox {
+        #[command(subcommand)]
+        command: durable::OutboxCommand,
+    },
+    /// The institution's side of the protocol (POST /deductCheck).
+    Institution {
+        #[command(subcommand)]
+        command: durable::InstitutionCommand,
     },
     /// Run a sandbox platform (signed endpoints, synthetic roster, faults) until Ctrl-C.
     Sandbox(net::SandboxArgs),
@@ -343,6 +354,8 @@ fn run(command: Command) -> Result<Printed, Failure> {
             deduction_id,
             time,
         } => net::cancel(connection, deduction_id, time).map(Printed::ok),
+        Command::Outbox { command } => durable::outbox(command).map(Printed::ok),
+        Command::Institution { command } => durable::institution(command).map(Printed::ok),
         Command::Sandbox(args) => net::sandbox(args).map(Printed::ok),
         Command::Bench { json, seconds } => {
             bench::run(json, seconds).map(Printed::ok).map_err(fail)

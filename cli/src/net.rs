@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use glorycard_client::{Client, ClientError, blocking};
+use glorycard_client::{Client, ClientBuilder, ClientError, blocking};
 use glorycard_core::SecretKey;
 use glorycard_core::models::{Cancellation, Deduction, Validate as _};
 use glorycard_sandbox::{Faults, Sandbox, SandboxConfig, Transport};
@@ -91,6 +91,12 @@ fn load_settings(explicit: Option<&Path>) -> Result<FileSettings, Failure> {
 
 impl ConnectionArgs {
     fn client(&self) -> Result<blocking::Client, Failure> {
+        blocking::Client::from_builder(self.builder()?).map_err(client_failure)
+    }
+
+    /// The client's settings, for commands that run their own runtime (build the client
+    /// inside it).
+    pub(crate) fn builder(&self) -> Result<ClientBuilder, Failure> {
         let file = load_settings(self.config.as_deref())?;
         let base_url = self.base_url.clone().or(file.base_url).ok_or_else(|| {
             fail("config: no base URL: pass --base-url or set GLORYCARD_BASE_URL")
@@ -124,7 +130,7 @@ impl ConnectionArgs {
                 .map_err(|e| fail(format!("config: cannot read {}: {e}", path.display())))?;
             builder = builder.add_root_certificate_pem(pem);
         }
-        blocking::Client::from_builder(builder).map_err(client_failure)
+        Ok(builder)
     }
 }
 
@@ -157,6 +163,32 @@ pub(crate) enum RosterCommand {
         #[arg(long, default_value_t = 0)]
         after: i64,
     },
+    /// Bring a local replica of the roster up to date (resumes from its checkpoint; safe
+    /// to interrupt at any moment). Shows progress when standard output is a terminal.
+    Sync {
+        #[command(flatten)]
+        connection: ConnectionArgs,
+        /// The replica database (created if missing).
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+    },
+    /// Look a holder up in the local replica, without the network. Prints one JSON line
+    /// per match with "match": "exact" or "partial" (the platform sent the number masked);
+    /// exit 1 when nobody matches.
+    Lookup {
+        /// The replica database.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The certType code (0 resident ID card, ... 6 passport).
+        #[arg(long, default_value = "0")]
+        cert_type: String,
+        /// The identity document number.
+        #[arg(long)]
+        cert_no: String,
+        /// The holder's name: needed to match a number the platform sent masked.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 pub(crate) fn roster(command: RosterCommand) -> Result<String, Failure> {
@@ -173,6 +205,13 @@ pub(crate) fn roster(command: RosterCommand) -> Result<String, Failure> {
             }
             Ok(out)
         }
+        RosterCommand::Sync { connection, db } => crate::durable::roster_sync(connection, db),
+        RosterCommand::Lookup {
+            db,
+            cert_type,
+            cert_no,
+            name,
+        } => crate::durable::roster_lookup(db, cert_type, cert_no, name),
     }
 }
 
@@ -227,6 +266,9 @@ pub(crate) struct SandboxArgs {
     /// Seed of the synthetic roster and of the faults.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Serve every N-th holder's certNo masked (331166*****777X), as the platform may.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    masked_every: u32,
     /// Serve plain HTTP instead of HTTPS.
     #[arg(long, conflicts_with = "cert_out")]
     http: bool,
@@ -254,6 +296,9 @@ pub(crate) struct SandboxArgs {
     /// The institution's base URL, for GET /admin/reconcile.
     #[arg(long)]
     institution_url: Option<String>,
+    /// A PEM certificate to trust when calling the institution over HTTPS.
+    #[arg(long, value_name = "PEM", requires = "institution_url")]
+    institution_ca: Option<PathBuf>,
 }
 
 pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
@@ -262,6 +307,7 @@ pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
     config.listen = args.listen;
     config.holders = args.holders;
     config.seed = args.seed;
+    config.masked_every = args.masked_every;
     config.transport = if args.http {
         Transport::Http
     } else {
@@ -279,6 +325,12 @@ pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
     };
     config.max_skew_seconds = args.max_skew;
     config.institution_url = args.institution_url;
+    if let Some(path) = &args.institution_ca {
+        config.institution_ca_pem = Some(
+            std::fs::read(path)
+                .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?,
+        );
+    }
     config.org_code = args.org_code;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -300,7 +352,7 @@ pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
     })
 }
 
-async fn wait_for_shutdown() {
+pub(crate) async fn wait_for_shutdown() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

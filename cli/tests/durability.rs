@@ -1,0 +1,622 @@
+//! Crash and fault tests with real processes: `glorycard roster sync` and `glorycard
+//! outbox drain` killed with SIGKILL at random moments against `glorycard sandbox`, then
+//! finished; the result is compared with what the sandbox holds and reconciled against
+//! `glorycard institution serve`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use glorycard_core::models::resident_id_check_char;
+use glorycard_core::synthetic::SplitMix64;
+use serde_json::{Value, json};
+use sha2::Digest as _;
+
+const SID: &str = "47258258201708031835123456";
+const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
+const ORG: &str = "106607";
+
+/// A `glorycard` server process (sandbox or institution endpoint), killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn glorycard() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
+    command
+        .env("GLORYCARD_KEY", KEY)
+        .env("GLORYCARD_SID", SID)
+        .env("GLORYCARD_ORG_CODE", ORG)
+        .env_remove("GLORYCARD_BASE_URL")
+        .env_remove("GLORYCARD_CA_CERT")
+        .env_remove("GLORYCARD_CONFIG")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Starts `glorycard ARGS` and waits for the line on stderr that names its URL.
+fn start_server(args: &[&str]) -> Server {
+    let mut child = glorycard()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("https://") || word.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    Server { child, url }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "glorycard-durability-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn output(command: &mut Command) -> Output {
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A seed from the clock, printed, so that a failing run can be repeated by hand.
+fn random(test: &str) -> SplitMix64 {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    eprintln!("{test}: random kill moments from seed {seed}");
+    SplitMix64::new(seed)
+}
+
+/// Starts `command`, lets it run for a random moment in `[from, to)`, checks that it is
+/// still running (so the kill lands mid-way), and kills it with SIGKILL.
+fn kill_at_random_moment(
+    command: &mut Command,
+    rng: &mut SplitMix64,
+    from: Duration,
+    to: Duration,
+) {
+    let span = (to - from).as_millis() as u64;
+    let moment = from + Duration::from_millis(rng.below(span));
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(moment);
+    let status = child.try_wait().unwrap();
+    assert!(
+        status.is_none(),
+        "the process ended ({status:?}) before the kill at {moment:?}: the kill would not be mid-way"
+    );
+    // std's kill is SIGKILL on Unix: no destructor, no flush, no signal handler runs.
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+fn replica_counts(db: &Path) -> (i64, i64) {
+    let connection = rusqlite::Connection::open(db).unwrap();
+    let count = connection
+        .query_row("SELECT count(*) FROM holders", [], |row| row.get(0))
+        .unwrap();
+    let checkpoint = connection
+        .query_row("SELECT data_id FROM checkpoint", [], |row| row.get(0))
+        .unwrap();
+    (count, checkpoint)
+}
+
+/// SHA-256 over every record, one tab-separated line each in `dataID` order.
+fn checksum(records: impl Iterator<Item = [String; 6]>) -> String {
+    let mut hash = sha2::Sha256::new();
+    for fields in records {
+        hash.update(fields.join("\t").as_bytes());
+        hash.update(b"\n");
+    }
+    hex::encode(hash.finalize())
+}
+
+#[test]
+fn roster_sync_killed_three_times_at_random_moments_ends_equal_to_the_roster() {
+    const HOLDERS: i64 = 50_000;
+    const SEED: u64 = 11;
+    let dir = scratch("sync");
+    let pem = dir.join("ca.pem");
+    let db = dir.join("roster.db");
+    // 60 ms per page: 100 pages take at least 6 s. Each run first waits up to a second
+    // for a new wall-clock second (see Replica::sync), so a kill 1.1-1.7 s after its
+    // start lands mid-sync, and three of them (at most 5.1 s of work) before the end.
+    let sandbox = start_server(&[
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--holders",
+        "50000",
+        "--seed",
+        "11",
+        "--masked-every",
+        "9",
+        "--latency-ms",
+        "60",
+        "--cert-out",
+        pem.to_str().unwrap(),
+    ]);
+    let sync = || {
+        let mut command = glorycard();
+        command
+            .args(["roster", "sync", "--db", db.to_str().unwrap()])
+            .args([
+                "--base-url",
+                &sandbox.url,
+                "--ca-cert",
+                pem.to_str().unwrap(),
+            ]);
+        command
+    };
+    let mut rng = random("roster sync");
+    let mut checkpoints = Vec::new();
+    for _ in 0..3 {
+        kill_at_random_moment(
+            &mut sync(),
+            &mut rng,
+            Duration::from_millis(1_100),
+            Duration::from_millis(1_700),
+        );
+        let (count, checkpoint) = replica_counts(&db);
+        // Pages are applied whole, with their checkpoint: never a part of a page.
+        assert_eq!(count, checkpoint, "records and checkpoint after a kill");
+        assert_eq!(
+            checkpoint % 500,
+            0,
+            "a partial page was applied: {checkpoint}"
+        );
+        assert!(checkpoints.last().is_none_or(|&last| checkpoint >= last));
+        checkpoints.push(checkpoint);
+    }
+    assert!(
+        checkpoints.iter().any(|&c| c > 0 && c < HOLDERS),
+        "no kill interrupted a sync that had made progress: {checkpoints:?}"
+    );
+    eprintln!("checkpoints after the kills: {checkpoints:?}");
+
+    let finished = output(&mut sync());
+    assert!(finished.status.success(), "{}", text(&finished.stderr));
+    let stdout = text(&finished.stdout);
+    // Standard output is not a terminal: no progress bar, only the final line.
+    assert!(
+        !stdout.contains('\r') && !stdout.contains('\x1b'),
+        "{stdout:?}"
+    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout:?}");
+    assert!(stdout.starts_with("synced "), "{stdout:?}");
+    assert!(
+        stdout.contains("the replica holds 50,000 holders"),
+        "{stdout:?}"
+    );
+
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    let mut statement = connection
+        .prepare(
+            "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
+             FROM holders ORDER BY data_id",
+        )
+        .unwrap();
+    let stored: Vec<[String; 6]> = statement
+        .query_map([], |row| {
+            Ok([
+                row.get::<_, String>(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get::<_, i64>(4)?.to_string(),
+                row.get::<_, i64>(5)?.to_string(),
+            ])
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored.len() as i64, HOLDERS);
+    let served = (1..=HOLDERS).map(|id| {
+        let r = glorycard_sandbox::served_record(SEED, 9, id);
+        [
+            r.cert_type.code().to_owned(),
+            r.cert_no,
+            r.cert_name,
+            r.glory_type.code().to_owned(),
+            r.glory_id.to_string(),
+            r.data_id.to_string(),
+        ]
+    });
+    assert_eq!(checksum(stored.into_iter()), checksum(served));
+
+    // Lookups answer from the file: holder 8 whole, holder 9 masked (with the name).
+    let lookup = |args: &[&str]| {
+        output(
+            glorycard()
+                .args(["roster", "lookup", "--db", db.to_str().unwrap()])
+                .args(args),
+        )
+    };
+    let whole = glorycard_core::synthetic::roster_record(SEED, 8);
+    let found = lookup(&["--cert-no", &whole.cert_no]);
+    assert!(found.status.success(), "{}", text(&found.stderr));
+    let line: Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(
+        (line["gloryID"].as_i64(), line["match"].as_str()),
+        (Some(10_008), Some("exact"))
+    );
+    let masked = glorycard_core::synthetic::roster_record(SEED, 9);
+    let found = lookup(&["--cert-no", &masked.cert_no, "--name", &masked.cert_name]);
+    assert!(found.status.success(), "{}", text(&found.stderr));
+    let partial: Vec<Value> = text(&found.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(
+        partial
+            .iter()
+            .any(|m| m["gloryID"] == 10_009 && m["match"] == "partial")
+    );
+    let missing = lookup(&["--cert-no", "110105194912310000"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("not_found"));
+    drop(sandbox);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A valid resident ID: 17 digits and the GB 11643 check character from the core (whose
+/// own vectors are in `tests/vectors/models.json`).
+fn resident_id(n: u32) -> String {
+    let base = format!("3301021980{n:07}");
+    let check = resident_id_check_char(&base).unwrap();
+    format!("{base}{check}")
+}
+
+fn deduction(n: u32) -> Value {
+    json!({
+        "orgCode": ORG,
+        "certType": "0",
+        "certNo": resident_id(n),
+        "certName": "张小凡",
+        "deductionID": format!("HIS-{n:05}"),
+        "totalFee": "25.00",
+        "deductionFee": "20.00",
+        "deductionTime": format!("2026-11-26 {:02}:{:02}:{:02}", 8 + n / 3600, (n / 60) % 60, n % 60),
+        "gloryType": "1",
+        "deductionType": "0",
+    })
+}
+
+fn admin(base: &str, pem: &Path, path: &str) -> Value {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pem = std::fs::read(pem).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .tls_certs_merge(reqwest::Certificate::from_pem_bundle(&pem).unwrap())
+            .build()
+            .unwrap();
+        let answer = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        serde_json::from_str(&answer).unwrap_or_else(|_| panic!("{path}: {answer}"))
+    })
+}
+
+fn outbox_status(db: &Path) -> Value {
+    let status =
+        output(glorycard().args(["outbox", "status", "--json", "--db", db.to_str().unwrap()]));
+    assert!(status.status.success(), "{}", text(&status.stderr));
+    serde_json::from_slice(&status.stdout).unwrap()
+}
+
+#[test]
+fn outbox_drain_killed_twice_under_faults_delivers_everything_once_and_reconciles() {
+    let dir = scratch("drain");
+    let pem = dir.join("ca.pem");
+    let db = dir.join("outbox.db");
+    let db_arg = db.to_str().unwrap();
+
+    // Enqueued while no platform runs at all.
+    let mut lines = String::new();
+    let mut cancelled = BTreeMap::new();
+    for n in 0..1000u32 {
+        lines.push_str(&deduction(n).to_string());
+        lines.push('\n');
+    }
+    for n in (0..1000u32).step_by(10) {
+        let time = format!("2026-11-26 18:{:02}:{:02}", (n / 60) % 60, n % 60);
+        cancelled.insert(format!("HIS-{n:05}"), time.clone());
+        lines.push_str(
+            &json!({"orgCode": ORG, "deductionID": format!("HIS-{n:05}"), "deductionTime": time})
+                .to_string(),
+        );
+        lines.push('\n');
+    }
+    assert_eq!(cancelled.len(), 100);
+    let records = dir.join("records.jsonl");
+    std::fs::write(&records, lines).unwrap();
+    let added = output(
+        glorycard()
+            .args(["outbox", "add", "--db", db_arg])
+            .arg(&records),
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert!(text(&added.stdout).starts_with("enqueued 1100 new item(s), 0 already"));
+    assert_eq!(outbox_status(&db)["status"]["pending"], 1100);
+
+    let institution = start_server(&[
+        "institution",
+        "serve",
+        "--db",
+        db_arg,
+        "--listen",
+        "127.0.0.1:0",
+        "--http",
+    ]);
+    let sandbox = start_server(&[
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--fail-rate",
+        "0.2",
+        "--drop-rate",
+        "0.1",
+        "--seed",
+        "5",
+        "--org-code",
+        ORG,
+        "--institution-url",
+        &institution.url,
+        "--cert-out",
+        pem.to_str().unwrap(),
+    ]);
+    let drain = || {
+        let mut command = glorycard();
+        command
+            .args(["outbox", "drain", "--db", db_arg, "--concurrency", "16"])
+            .args([
+                "--base-url",
+                &sandbox.url,
+                "--ca-cert",
+                pem.to_str().unwrap(),
+            ]);
+        command
+    };
+    let mut rng = random("outbox drain");
+    for _ in 0..2 {
+        kill_at_random_moment(
+            &mut drain(),
+            &mut rng,
+            Duration::from_millis(1_500),
+            Duration::from_millis(3_500),
+        );
+        let status = outbox_status(&db)["status"].clone();
+        eprintln!("after a kill: {status}");
+        assert_eq!(status["rejected"], 0, "{status}");
+        assert!(status["pending"].as_u64() > Some(0), "{status}");
+    }
+    let started = Instant::now();
+    let finished = output(&mut drain());
+    assert!(
+        finished.status.success(),
+        "{}{}",
+        text(&finished.stdout),
+        text(&finished.stderr)
+    );
+    eprintln!(
+        "final drain: {} in {:?}",
+        text(&finished.stdout).trim(),
+        started.elapsed()
+    );
+    let status = outbox_status(&db);
+    assert_eq!(status["status"]["pending"], 0, "{status}");
+    assert_eq!(status["status"]["acknowledged"], 1100, "{status}");
+    assert_eq!(status["status"]["rejected"], 0, "{status}");
+
+    // The sandbox holds each deduction exactly once, with the right cancellation state.
+    let listed = admin(&sandbox.url, &pem, "/admin/deductions");
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 1000);
+    let mut seen = std::collections::BTreeSet::new();
+    for stored in listed {
+        let id = stored["deductionID"].as_str().unwrap();
+        assert!(seen.insert(id.to_owned()), "{id} listed twice");
+        assert!(stored["uploads"].as_i64() >= Some(1));
+        match cancelled.get(id) {
+            Some(time) => {
+                assert_eq!(stored["status"], "0", "{stored}");
+                assert_eq!(
+                    stored["cancelTime"].as_str(),
+                    Some(time.as_str()),
+                    "{stored}"
+                );
+            }
+            None => assert_eq!(stored["status"], "1", "{stored}"),
+        }
+    }
+    let stats = admin(&sandbox.url, &pem, "/admin/stats");
+    assert!(stats["injected_failures"].as_u64() > Some(0), "{stats}");
+    assert!(stats["injected_drops"].as_u64() > Some(0), "{stats}");
+    // Reconciliation: the sandbox asks `institution serve` for every deduction.
+    let report = admin(&sandbox.url, &pem, "/admin/reconcile");
+    assert_eq!(report["differences"], json!([]), "{report}");
+    assert_eq!(
+        (
+            report["platformCount"].as_u64(),
+            report["institutionCount"].as_u64()
+        ),
+        (Some(1000), Some(1000))
+    );
+    drop(sandbox);
+    drop(institution);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A CA and a `localhost` certificate for `institution serve --tls-cert --tls-key`.
+fn institution_identity(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let paths = (
+        dir.join("inst-ca.pem"),
+        dir.join("inst.pem"),
+        dir.join("inst-key.pem"),
+    );
+    std::fs::write(&paths.0, ca_cert.pem()).unwrap();
+    std::fs::write(&paths.1, leaf.pem()).unwrap();
+    std::fs::write(&paths.2, leaf_key.serialize_pem()).unwrap();
+    paths
+}
+
+#[test]
+fn a_rejected_deduction_is_kept_with_the_message_and_reconciliation_shows_it_over_https() {
+    let dir = scratch("rejected");
+    let pem = dir.join("ca.pem");
+    let db = dir.join("outbox.db");
+    let db_arg = db.to_str().unwrap();
+    // The platform will already hold HIS-00001 (sent directly below); the outbox carries
+    // another record under that id, between two good ones.
+    let mut conflicting = deduction(1);
+    conflicting["deductionFee"] = json!("5.00");
+    let file = dir.join("records.jsonl");
+    std::fs::write(
+        &file,
+        format!("{}\n{conflicting}\n{}\n", deduction(0), deduction(2)),
+    )
+    .unwrap();
+    let added = output(
+        glorycard()
+            .args(["outbox", "add", "--db", db_arg])
+            .arg(&file),
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+
+    let (inst_ca, inst_cert, inst_key) = institution_identity(&dir);
+    let institution = start_server(&[
+        "institution",
+        "serve",
+        "--db",
+        db_arg,
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        inst_cert.to_str().unwrap(),
+        "--tls-key",
+        inst_key.to_str().unwrap(),
+    ]);
+    assert!(
+        institution.url.starts_with("https://"),
+        "{}",
+        institution.url
+    );
+    let port = institution.url.rsplit(':').next().unwrap();
+    let sandbox = start_server(&[
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--org-code",
+        ORG,
+        "--institution-url",
+        &format!("https://localhost:{port}"),
+        "--institution-ca",
+        inst_ca.to_str().unwrap(),
+        "--cert-out",
+        pem.to_str().unwrap(),
+    ]);
+    let connection = |command: &mut Command| {
+        command.args([
+            "--base-url",
+            &sandbox.url,
+            "--ca-cert",
+            pem.to_str().unwrap(),
+        ]);
+    };
+    let mut direct = glorycard();
+    direct.args(["deduct", "-"]);
+    connection(&mut direct);
+    let mut child = direct
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        deduction(1).to_string().as_bytes(),
+    )
+    .unwrap();
+    let done = child.wait_with_output().unwrap();
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let mut drain = glorycard();
+    drain.args(["outbox", "drain", "--db", db_arg]);
+    connection(&mut drain);
+    let drained = output(&mut drain);
+    assert_eq!(drained.status.code(), Some(1), "{}", text(&drained.stderr));
+    let stderr = text(&drained.stderr);
+    assert!(
+        stderr.starts_with("glorycard: platform_rejected: drained: 2 acknowledged · 1 rejected"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("outbox status"), "{stderr}");
+    let status = output(glorycard().args(["outbox", "status", "--db", db_arg]));
+    assert_eq!(
+        text(&status.stdout).lines().collect::<Vec<_>>(),
+        [
+            "pending 0, acknowledged 2, rejected 1",
+            "rejected #2 deduction HIS-00001: deductionID HIS-00001 already holds a different deduction",
+        ]
+    );
+    // Over HTTPS to `institution serve`: the institution granted another record than the
+    // platform holds under HIS-00001, and reconciliation says so.
+    let report = admin(&sandbox.url, &pem, "/admin/reconcile");
+    assert_eq!(
+        report["differences"],
+        json!([{"deductionID": "HIS-00001", "kind": "record"}]),
+        "{report}"
+    );
+    drop(sandbox);
+    drop(institution);
+    let _ = std::fs::remove_dir_all(&dir);
+}
