@@ -1020,6 +1020,21 @@ mod tests {
     }
 
     #[test]
+    fn commits_are_durable_wal_with_synchronous_full() {
+        let db = TempDb::new("outbox-pragmas");
+        let outbox = Outbox::open(&db.0).unwrap();
+        let connection = outbox.database.lock().unwrap();
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        let synchronous: i64 = connection
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .unwrap();
+        // SQLite's codes: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+        assert_eq!((mode.as_str(), synchronous), ("wal", 2));
+    }
+
+    #[test]
     fn only_a_glorycard_outbox_is_opened() {
         let replica = TempDb::new("outbox-kind");
         crate::Replica::open(&replica.0).unwrap();
