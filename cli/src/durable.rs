@@ -189,6 +189,17 @@ pub(crate) enum OutboxCommand {
         #[arg(long, value_name = "SECONDS", default_value_t = 120)]
         patience: u64,
     },
+    /// Move refused items back to pending for the next drain (after a refusal known to be
+    /// temporary, or once its cause was mended). Items are named by their number in
+    /// `outbox status`.
+    Requeue {
+        /// The outbox database.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// The items' numbers (`rejected #N` in `outbox status`).
+        #[arg(required = true)]
+        items: Vec<i64>,
+    },
     /// Count the items in each state and list the refused ones with the platform's message.
     Status {
         /// The outbox database.
@@ -263,6 +274,21 @@ pub(crate) fn outbox(command: OutboxCommand) -> Result<String, Failure> {
             concurrency,
             patience,
         } => drain(connection, db, concurrency, patience),
+        OutboxCommand::Requeue { db, items } => {
+            existing(&db, "glorycard outbox add --db creates it")?;
+            let outbox = Outbox::open(&db).map_err(client_failure)?;
+            let mut out = String::new();
+            for seq in items {
+                if !outbox.requeue(seq).map_err(client_failure)? {
+                    return Err(fail(format!(
+                        "{out}not_found: item {seq} is not a rejected item of {}",
+                        db.display()
+                    )));
+                }
+                out.push_str(&format!("requeued #{seq}\n"));
+            }
+            Ok(out)
+        }
         OutboxCommand::Status { db, json } => {
             existing(&db, "glorycard outbox add --db creates it")?;
             let outbox = Outbox::open(&db).map_err(client_failure)?;
@@ -308,11 +334,9 @@ fn drain(
     existing(&db, "glorycard outbox add --db creates it")?;
     let builder = connection.builder()?;
     let outbox = Outbox::open(&db).map_err(client_failure)?;
-    let options = DrainOptions {
-        concurrency,
-        patience: Duration::from_secs(patience),
-        ..DrainOptions::default()
-    };
+    let options = DrainOptions::default()
+        .concurrency(concurrency)
+        .patience(Duration::from_secs(patience));
     let runtime = runtime()?;
     let mut line = ProgressLine::new();
     let result = runtime.block_on(async {
@@ -328,7 +352,7 @@ fn drain(
         drain_line(&report),
         report.pending
     );
-    if report.pending > 0 {
+    if report.gave_up {
         return Err(Failure {
             message: format!(
                 "{summary}: gave up after {patience} s without delivering an item; last failure: {}",

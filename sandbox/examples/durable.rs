@@ -7,7 +7,8 @@
 //!
 //! - replica sync of 100,000 holders (every response signature verified, every page
 //!   committed with its checkpoint), records/s;
-//! - lookup latency p50/p99/max over 100,000 lookups of holders in the replica;
+//! - lookup latency p50/p99/max over 100,000 lookups of holders in the replica, and
+//!   while a sync writes to the same file;
 //! - outbox enqueue rate with a durable commit (WAL, `synchronous=FULL`) per item, and
 //!   per batch of 100;
 //! - drain rate of 10,000 items against the sandbox, 16 calls in flight.
@@ -70,6 +71,17 @@ fn deduction(n: usize) -> Deduction {
     }
 }
 
+fn client_of(sandbox: &Sandbox) -> Client {
+    Client::builder(sandbox.url())
+        .sid(SID)
+        .key(SecretKey::new("4fd6b8105f894d0da964b1e80b07b136"))
+        .org_code(ORG)
+        .add_root_certificate_pem(sandbox.ca_pem().expect("HTTPS").as_bytes().to_vec())
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .expect("client")
+}
+
 #[tokio::main]
 async fn main() {
     let holders = env_or("HOLDERS", 100_000) as i64;
@@ -83,14 +95,7 @@ async fn main() {
     config.seed = SEED;
     config.masked_every = MASKED_EVERY;
     let sandbox = Sandbox::start(config).await.expect("sandbox");
-    let client = Client::builder(sandbox.url())
-        .sid(SID)
-        .key(key)
-        .org_code(ORG)
-        .add_root_certificate_pem(sandbox.ca_pem().expect("HTTPS").as_bytes().to_vec())
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("client");
+    let client = client_of(&sandbox);
     let dir = std::env::temp_dir();
     let pid = std::process::id();
 
@@ -143,6 +148,54 @@ async fn main() {
     drop(replica);
     remove_db(&replica_path);
 
+    // Lookups while a sync writes to the same file: half the roster synced, then the
+    // other half fetched and written while another thread looks up the first half.
+    let half = holders / 2;
+    let replica = Replica::open(&replica_path).unwrap();
+    let mut config = SandboxConfig::new(SID, SecretKey::new("4fd6b8105f894d0da964b1e80b07b136"));
+    config.holders = half;
+    config.seed = SEED;
+    config.masked_every = MASKED_EVERY;
+    let first_half = Sandbox::start(config).await.expect("sandbox");
+    replica.sync(&client_of(&first_half)).await.expect("sync");
+    drop(first_half);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let looker = {
+        let (replica, stop) = (replica.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut rng = SplitMix64::new(11);
+            let mut latencies = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let holder = synthetic::roster_record(SEED, 1 + rng.below(half as u64) as i64);
+                let started = Instant::now();
+                let found = replica
+                    .lookup(
+                        &CertType::ResidentId,
+                        &holder.cert_no,
+                        Some(&holder.cert_name),
+                    )
+                    .unwrap();
+                latencies.push(started.elapsed());
+                assert!(!found.is_empty());
+            }
+            latencies
+        })
+    };
+    let second = replica.sync(&client).await.expect("sync");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut latencies = looker.join().unwrap();
+    latencies.sort();
+    println!(
+        "lookup during a sync of {} records into the same file: {} lookups, p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        second.records,
+        latencies.len(),
+        percentile(&latencies, 0.50).as_secs_f64() * 1e6,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e6,
+        latencies[latencies.len() - 1].as_secs_f64() * 1e6
+    );
+    drop(replica);
+    remove_db(&replica_path);
+
     // Outbox enqueue: one durable commit per item, then per batch of 100.
     let outbox_path = dir.join(format!("glorycard-bench-outbox-{pid}.db"));
     remove_db(&outbox_path);
@@ -179,10 +232,7 @@ async fn main() {
         .map(|n| OutboxEntry::Deduction(deduction(n)))
         .collect();
     outbox.enqueue_all(&entries).unwrap();
-    let options = DrainOptions {
-        concurrency: 16,
-        ..DrainOptions::default()
-    };
+    let options = DrainOptions::default().concurrency(16);
     let started = Instant::now();
     let report = outbox.drain_with(&client, &options, |_| {}).await.unwrap();
     let elapsed = started.elapsed();

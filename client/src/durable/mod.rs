@@ -53,7 +53,10 @@ const SCHEMA_VERSION: i32 = 1;
 /// One SQLite connection shared by a store's methods.
 #[derive(Clone)]
 pub(crate) struct Database {
+    /// Every write, and reads inside a write.
     connection: Arc<Mutex<Connection>>,
+    /// Reads on their own.
+    reader: Arc<Mutex<Connection>>,
     path: PathBuf,
 }
 
@@ -72,8 +75,9 @@ pub(crate) fn storage(error: rusqlite::Error) -> ClientError {
 }
 
 impl Database {
-    /// Opens (creating if needed) the store at `path`, checks that it is a store of `kind`,
-    /// and creates the schema in one transaction when the file is new.
+    /// Opens (creating if needed) the store at `path`, checks that it is a store of `kind`
+    /// before changing anything in the file, and creates the schema in one transaction
+    /// when the file is new.
     pub(crate) fn open(
         path: &Path,
         kind: Kind,
@@ -81,15 +85,15 @@ impl Database {
         schema: &str,
     ) -> Result<Self, ClientError> {
         create_private(path)?;
-        let mut connection = Connection::open(path).map_err(|e| ClientError::Storage {
-            reason: format!("cannot open {}: {e}", path.display()),
-        })?;
-        // Another process (a drain, the institution endpoint, the HIS enqueuing) may hold
-        // the write lock for a moment: wait for it rather than fail.
-        connection
-            .busy_timeout(std::time::Duration::from_secs(10))
+        let mut writer = connect(path)?;
+        // Read-only first: a file of another kind is refused untouched (not even switched
+        // to WAL).
+        let transaction = writer
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)
             .map_err(storage)?;
-        let mode: String = connection
+        let empty = identify(&transaction, path, kind)?;
+        drop(transaction);
+        let mode: String = writer
             .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
             .map_err(|e| not_a_store(path, kind, e))?;
         if !mode.eq_ignore_ascii_case("wal") {
@@ -104,56 +108,32 @@ impl Database {
             Durability::Full => "FULL",
             Durability::Normal => "NORMAL",
         };
-        connection
+        writer
             .pragma_update(None, "synchronous", synchronous)
             .map_err(storage)?;
-        // Lookups read the file through memory mapping and a 64 MiB page cache rather than
-        // a read system call per page (a replica of 100,000 holders is ~10 MB).
-        connection
-            .pragma_update(None, "cache_size", -65_536)
-            .map_err(storage)?;
-        let _mapped: i64 = connection
-            .query_row("PRAGMA mmap_size = 268435456", [], |row| row.get(0))
-            .map_err(storage)?;
-        let transaction = connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| not_a_store(path, kind, e))?;
-        let application_id: i32 = transaction
-            .query_row("PRAGMA application_id", [], |row| row.get(0))
-            .map_err(storage)?;
-        let version: i32 = transaction
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(storage)?;
-        let tables: i64 = transaction
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
-            .map_err(storage)?;
-        if application_id == 0 && version == 0 && tables == 0 {
-            transaction.execute_batch(schema).map_err(storage)?;
-            transaction
-                .pragma_update(None, "application_id", kind.application_id())
+        if empty {
+            // Another process may be creating it at the same moment: decide again under
+            // the write lock.
+            let transaction = writer
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(storage)?;
-            transaction
-                .pragma_update(None, "user_version", SCHEMA_VERSION)
-                .map_err(storage)?;
-        } else if application_id != kind.application_id() {
-            return Err(ClientError::Storage {
-                reason: format!(
-                    "{} is not a glorycard {} (another kind of SQLite file)",
-                    path.display(),
-                    kind.name()
-                ),
-            });
-        } else if version > SCHEMA_VERSION {
-            return Err(ClientError::Storage {
-                reason: format!(
-                    "{} has schema version {version}, newer than this build's {SCHEMA_VERSION}",
-                    path.display()
-                ),
-            });
+            if identify(&transaction, path, kind)? {
+                transaction.execute_batch(schema).map_err(storage)?;
+                transaction
+                    .pragma_update(None, "application_id", kind.application_id())
+                    .map_err(storage)?;
+                transaction
+                    .pragma_update(None, "user_version", SCHEMA_VERSION)
+                    .map_err(storage)?;
+            }
+            transaction.commit().map_err(storage)?;
         }
-        transaction.commit().map_err(storage)?;
+        // Reads (lookups, status, the institution's answers) have their own connection:
+        // in WAL mode they never wait for a write transaction in progress.
+        let reader = connect(path)?;
         Ok(Self {
-            connection: Arc::new(Mutex::new(connection)),
+            connection: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
             path: path.to_path_buf(),
         })
     }
@@ -162,11 +142,14 @@ impl Database {
         &self.path
     }
 
-    /// The connection, for a short synchronous use.
+    /// The writing connection, for a short synchronous use.
     pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Connection>, ClientError> {
-        self.connection.lock().map_err(|_| ClientError::Storage {
-            reason: "a previous use of this store panicked".into(),
-        })
+        self.connection.lock().map_err(|_| poisoned())
+    }
+
+    /// The reading connection: never waits for a write in progress.
+    pub(crate) fn read(&self) -> Result<MutexGuard<'_, Connection>, ClientError> {
+        self.reader.lock().map_err(|_| poisoned())
     }
 
     /// Runs `work` on a blocking thread (a commit waits for the disk), so async callers
@@ -177,15 +160,74 @@ impl Database {
     ) -> Result<T, ClientError> {
         let connection = Arc::clone(&self.connection);
         tokio::task::spawn_blocking(move || {
-            let mut guard = connection.lock().map_err(|_| ClientError::Storage {
-                reason: "a previous use of this store panicked".into(),
-            })?;
+            let mut guard = connection.lock().map_err(|_| poisoned())?;
             work(&mut guard)
         })
         .await
         .map_err(|e| ClientError::Storage {
             reason: format!("the storage task failed: {e}"),
         })?
+    }
+}
+
+/// A connection with the settings every use shares.
+fn connect(path: &Path) -> Result<Connection, ClientError> {
+    let connection = Connection::open(path).map_err(|e| ClientError::Storage {
+        reason: format!("cannot open {}: {e}", path.display()),
+    })?;
+    // Another process (a drain, the institution endpoint, the HIS enqueuing) may hold the
+    // write lock for a moment: wait for it rather than fail.
+    connection
+        .busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(storage)?;
+    // Lookups read the file through memory mapping and a 64 MiB page cache rather than a
+    // read system call per page (a replica of 100,000 holders is ~10 MB).
+    connection
+        .pragma_update(None, "cache_size", -65_536)
+        .map_err(storage)?;
+    let _mapped: i64 = connection
+        .query_row("PRAGMA mmap_size = 268435456", [], |row| row.get(0))
+        .map_err(storage)?;
+    Ok(connection)
+}
+
+/// True when the file is empty (a new store); an error unless it is a store of `kind`
+/// with a schema this build knows.
+fn identify(connection: &Connection, path: &Path, kind: Kind) -> Result<bool, ClientError> {
+    let read = |sql: &str| -> Result<i64, ClientError> {
+        connection
+            .query_row(sql, [], |row| row.get(0))
+            .map_err(|e| not_a_store(path, kind, e))
+    };
+    let application_id = read("PRAGMA application_id")?;
+    let version = read("PRAGMA user_version")?;
+    let tables = read("SELECT count(*) FROM sqlite_schema")?;
+    if application_id == 0 && version == 0 && tables == 0 {
+        return Ok(true);
+    }
+    if application_id != i64::from(kind.application_id()) {
+        return Err(ClientError::Storage {
+            reason: format!(
+                "{} is not a glorycard {} (another kind of SQLite file)",
+                path.display(),
+                kind.name()
+            ),
+        });
+    }
+    if version > i64::from(SCHEMA_VERSION) {
+        return Err(ClientError::Storage {
+            reason: format!(
+                "{} has schema version {version}, newer than this build's {SCHEMA_VERSION}",
+                path.display()
+            ),
+        });
+    }
+    Ok(false)
+}
+
+fn poisoned() -> ClientError {
+    ClientError::Storage {
+        reason: "a previous use of this store panicked".into(),
     }
 }
 

@@ -52,6 +52,9 @@ const SCHEMA: &str = "
 /// loses nothing: an item not yet marked acknowledged is sent again, and the platform
 /// recognises a repeated upload by its `deductionID`.
 ///
+/// Enqueue, status and the other non-`async` methods are synchronous (an enqueue waits
+/// for the disk): from async code, call them in `spawn_blocking`.
+///
 /// With the `institution` feature the outbox is also a
 /// [`DeductionSource`](crate::institution::DeductionSource) for the `/deductCheck`
 /// endpoint: every deduction enqueued, with status "0" and `cancelTime` when a
@@ -110,6 +113,7 @@ impl OutboxEntry {
 }
 
 /// What an enqueue did.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Enqueued {
     /// The item's sequence number in the outbox.
@@ -119,6 +123,7 @@ pub struct Enqueued {
 }
 
 /// How many items are in each state.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct OutboxStatus {
     /// Not yet acknowledged by the platform.
@@ -133,6 +138,7 @@ pub struct OutboxStatus {
 }
 
 /// An item the platform refused.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RejectedItem {
     /// Its sequence number.
@@ -150,6 +156,7 @@ pub struct RejectedItem {
 }
 
 /// How a drain runs.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrainOptions {
     /// Calls in flight at once (items of one `deductionID` are never concurrent).
@@ -164,6 +171,28 @@ pub struct DrainOptions {
     pub patience: Duration,
 }
 
+impl DrainOptions {
+    /// Sets [`concurrency`](DrainOptions::concurrency).
+    pub fn concurrency(mut self, calls: usize) -> Self {
+        self.concurrency = calls;
+        self
+    }
+
+    /// Sets [`initial_backoff`](DrainOptions::initial_backoff) and
+    /// [`max_backoff`](DrainOptions::max_backoff).
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max;
+        self
+    }
+
+    /// Sets [`patience`](DrainOptions::patience); `Duration::MAX` never gives up.
+    pub fn patience(mut self, patience: Duration) -> Self {
+        self.patience = patience;
+        self
+    }
+}
+
 impl Default for DrainOptions {
     fn default() -> Self {
         Self {
@@ -176,6 +205,7 @@ impl Default for DrainOptions {
 }
 
 /// What a drain did.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DrainReport {
     /// Items the platform accepted during this drain.
@@ -184,8 +214,12 @@ pub struct DrainReport {
     pub rejected: u64,
     /// Calls that failed and were (or will be) tried again.
     pub failed_calls: u64,
-    /// Items still pending when the drain ended (0 unless it ran out of patience).
+    /// Items still pending when the drain ended: those it gave up on, and any enqueued
+    /// by another process after its last look.
     pub pending: u64,
+    /// True when the drain stopped because no item was settled for `patience` (the
+    /// platform looks unreachable), not because nothing was left.
+    pub gave_up: bool,
     /// The last failure (`code: message`), when a call failed.
     pub last_failure: Option<String>,
 }
@@ -243,7 +277,9 @@ impl Outbox {
         let mut enqueued = Vec::with_capacity(entries.len());
         {
             let mut existing = transaction
-                .prepare_cached("SELECT seq, body FROM items WHERE deduction_id = ?1 AND kind = ?2")
+                .prepare_cached(
+                    "SELECT seq, body, org_code FROM items WHERE deduction_id = ?1 AND kind = ?2",
+                )
                 .map_err(storage)?;
             let mut insert = transaction
                 .prepare_cached(
@@ -254,15 +290,41 @@ impl Outbox {
             for (index, (entry, (org_code, event_time, body))) in
                 entries.iter().zip(&rows).enumerate()
             {
-                let found: Option<(i64, Vec<u8>)> = existing
+                let found: Option<(i64, Vec<u8>, String)> = existing
                     .query_row(params![entry.deduction_id(), entry.kind()], |row| {
-                        Ok((row.get(0)?, row.get(1)?))
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
                     })
                     .optional()
                     .map_err(storage)?;
+                if found.is_none() && matches!(entry, OutboxEntry::Deduction(_)) {
+                    // Items of a deductionID are sent in enqueue order: a deduction behind
+                    // its own cancellation would be cancelled before it exists.
+                    let cancelled: Option<i64> = existing
+                        .query_row(params![entry.deduction_id(), "cancellation"], |row| {
+                            row.get(0)
+                        })
+                        .optional()
+                        .map_err(storage)?;
+                    if let Some(seq) = cancelled {
+                        return Err(in_entry(
+                            index,
+                            ClientError::Conflict {
+                                reason: format!(
+                                    "deductionID {:?} already has a cancellation in the outbox (item {seq}); enqueue a deduction before its cancellation",
+                                    entry.deduction_id()
+                                ),
+                            },
+                        ));
+                    }
+                }
                 match found {
-                    Some((seq, stored)) => {
-                        let same = stored == *body || matches!(entry, OutboxEntry::Cancellation(_));
+                    Some((seq, stored, stored_org)) => {
+                        // A second cancellation is the first one (the platform keeps the
+                        // first time), if it is the same institution's.
+                        let same = match entry {
+                            OutboxEntry::Deduction(_) => stored == *body,
+                            OutboxEntry::Cancellation(_) => stored_org == *org_code,
+                        };
                         if !same {
                             return Err(in_entry(
                                 index,
@@ -304,7 +366,7 @@ impl Outbox {
 
     /// How many items are in each state.
     pub fn status(&self) -> Result<OutboxStatus, ClientError> {
-        let connection = self.database.lock()?;
+        let connection = self.database.read()?;
         let mut status = OutboxStatus::default();
         let mut statement = connection
             .prepare_cached("SELECT state, count(*) FROM items GROUP BY state")
@@ -333,7 +395,7 @@ impl Outbox {
 
     /// The items the platform refused, oldest first, with its messages.
     pub fn rejected(&self) -> Result<Vec<RejectedItem>, ClientError> {
-        let connection = self.database.lock()?;
+        let connection = self.database.read()?;
         let mut statement = connection
             .prepare_cached(
                 "SELECT seq, kind, deduction_id, coalesce(message, ''), coalesce(settled_at, '')
@@ -377,11 +439,18 @@ impl Outbox {
         mut progress: impl FnMut(&DrainReport),
     ) -> Result<DrainReport, ClientError> {
         let _lock = DrainLock::acquire(self.database.path())?;
+        if self.pending_count().await? == 0 {
+            return Ok(DrainReport::default());
+        }
         super::start_in_a_new_second().await;
         let mut drain = Drain::new(self.database.clone(), client.clone(), options);
-        let outcome = drain.run(&mut progress).await;
-        drain.report.pending = self
-            .database
+        drain.run(&mut progress).await?;
+        drain.report.pending = self.pending_count().await?;
+        Ok(drain.report)
+    }
+
+    async fn pending_count(&self) -> Result<u64, ClientError> {
+        self.database
             .run(|connection| {
                 connection
                     .query_row(
@@ -391,8 +460,23 @@ impl Outbox {
                     )
                     .map_err(storage)
             })
-            .await?;
-        outcome.map(|()| drain.report)
+            .await
+    }
+
+    /// Moves a rejected item back to pending, for the next drain: after a refusal that
+    /// is known to be temporary, or after the cause was mended (a deduction the platform
+    /// did not yet know, a wrong orgCode in this client's settings). False when `seq` is
+    /// not a rejected item.
+    pub fn requeue(&self, seq: i64) -> Result<bool, ClientError> {
+        let connection = self.database.lock()?;
+        let changed = connection
+            .execute(
+                "UPDATE items SET state = 'pending', settled_at = NULL
+                 WHERE seq = ?1 AND state = 'rejected'",
+                params![seq],
+            )
+            .map_err(storage)?;
+        Ok(changed == 1)
     }
 
     /// The deductions of `org_code` whose `deductionTime` lies in `[start, end]`, with
@@ -404,7 +488,7 @@ impl Outbox {
         start: &str,
         end: &str,
     ) -> Result<Vec<models::DeductCheckRecord>, ClientError> {
-        let connection = self.database.lock()?;
+        let connection = self.database.read()?;
         let mut statement = connection
             .prepare_cached(
                 "SELECT d.seq, d.body,
@@ -454,8 +538,11 @@ impl crate::institution::DeductionSource for Outbox {
         start: &str,
         end: &str,
     ) -> Result<Vec<models::DeductCheckRecord>, crate::institution::SourceError> {
-        Outbox::deductions_between(self, org_code, start, end)
-            .map_err(|e| crate::institution::SourceError(e.to_string()))
+        Outbox::deductions_between(self, org_code, start, end).map_err(|error| {
+            // The detail (file path, SQLite's text) stays here; the platform gets a reason.
+            tracing::error!(%error, "the outbox cannot answer deductCheck");
+            crate::institution::SourceError("the institution's outbox cannot be read".into())
+        })
     }
 }
 
@@ -563,7 +650,14 @@ fn classify(result: Result<models::AckResponse, ClientError>) -> Outcome {
     match result {
         Ok(ack) => Outcome::Acknowledged(ack.response_message),
         Err(ClientError::PlatformRejected { message }) => Outcome::Rejected(message),
+        // This item alone cannot be sent by this client (its orgCode is not the client's):
+        // set it aside, and deliver the others.
+        Err(error @ ClientError::Core(_)) => Outcome::Rejected(format!(
+            "refused by this client before sending ({}): {error}",
+            error.code()
+        )),
         Err(error) if error.is_retryable() => Outcome::Retry(format!("{}: {error}", error.code())),
+        // 401/403/404, configuration, storage: every item would fail the same way.
         Err(error) => Outcome::Stop(error),
     }
 }
@@ -629,7 +723,8 @@ impl Drain {
                 self.runnable.insert(seq, id);
             }
             // Out of patience: start nothing more, record the calls still in flight, stop.
-            let giving_up = self.last_settled.elapsed() >= self.options.patience;
+            self.report.gave_up = self.last_settled.elapsed() >= self.options.patience;
+            let giving_up = self.report.gave_up;
             if !giving_up {
                 if self.should_load(now) {
                     self.load().await?;
@@ -657,10 +752,14 @@ impl Drain {
             // end of patience, whichever comes first.
             let wake = (!giving_up).then(|| {
                 let next_due = self.waiting.peek().map(|Reverse((due, _, _))| *due);
-                next_due
+                let wake = next_due
                     .unwrap_or(now + RELOAD_INTERVAL)
-                    .min(now + RELOAD_INTERVAL)
-                    .min(self.last_settled + self.options.patience)
+                    .min(now + RELOAD_INTERVAL);
+                // A patience too long to add ("never give up") has no deadline.
+                match self.last_settled.checked_add(self.options.patience) {
+                    Some(deadline) => wake.min(deadline),
+                    None => wake,
+                }
             });
             let finished = tokio::select! {
                 finished = self.in_flight.join_next(), if !self.in_flight.is_empty() => finished,
@@ -1017,6 +1116,95 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_deduction_behind_its_own_cancellation_and_another_orgs_cancellation_conflict() {
+        let db = TempDb::new("outbox-order");
+        let outbox = Outbox::open(&db.0).unwrap();
+        // In one batch: nothing is committed, and the error names the deduction's entry.
+        let error = outbox
+            .enqueue_all(&[
+                OutboxEntry::Cancellation(cancellation("E1", "2026-11-26 11:00:00")),
+                OutboxEntry::Deduction(deduction("E1", "2026-11-26 10:00:00")),
+            ])
+            .unwrap_err();
+        assert_eq!(error.code(), "conflict");
+        assert!(
+            error
+                .to_string()
+                .starts_with("conflict: entries[1]: deductionID \"E1\" already has a cancellation"),
+            "{error}"
+        );
+        assert_eq!(outbox.status().unwrap().pending, 0);
+        // A cancellation alone is fine (its deduction may have been sent another way).
+        outbox
+            .enqueue_cancellation(&cancellation("E1", "2026-11-26 11:00:00"))
+            .unwrap();
+        let error = outbox
+            .enqueue_deduction(&deduction("E1", "2026-11-26 10:00:00"))
+            .unwrap_err();
+        assert_eq!(error.code(), "conflict");
+        let mut other_org = cancellation("E1", "2026-11-26 11:00:00");
+        other_org.org_code = "999999".into();
+        assert_eq!(
+            outbox.enqueue_cancellation(&other_org).unwrap_err().code(),
+            "conflict"
+        );
+    }
+
+    #[test]
+    fn only_a_rejected_item_is_requeued() {
+        let db = TempDb::new("outbox-requeue");
+        let outbox = Outbox::open(&db.0).unwrap();
+        let seq = outbox
+            .enqueue_deduction(&deduction("R1", "2026-11-26 10:00:00"))
+            .unwrap()
+            .seq;
+        assert!(
+            !outbox.requeue(seq).unwrap(),
+            "a pending item is not requeued"
+        );
+        outbox
+            .database
+            .lock()
+            .unwrap()
+            .execute(
+                "UPDATE items SET state = 'rejected', message = 'busy', settled_at = 'x' WHERE seq = ?1",
+                [seq],
+            )
+            .unwrap();
+        assert_eq!(outbox.rejected().unwrap().len(), 1);
+        assert!(outbox.requeue(seq).unwrap());
+        let status = outbox.status().unwrap();
+        assert_eq!((status.pending, status.rejected), (1, 0));
+        assert!(!outbox.requeue(seq + 100).unwrap());
+    }
+
+    #[test]
+    fn a_foreign_sqlite_file_is_refused_untouched() {
+        let db = TempDb::new("outbox-foreign");
+        {
+            let other = rusqlite::Connection::open(&db.0).unwrap();
+            other
+                .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('x');")
+                .unwrap();
+        }
+        let before = std::fs::read(&db.0).unwrap();
+        let error = Outbox::open(&db.0).unwrap_err();
+        assert!(
+            error.to_string().contains("not a glorycard outbox"),
+            "{error}"
+        );
+        assert_eq!(std::fs::read(&db.0).unwrap(), before);
+        let mut wal = db.0.clone().into_os_string();
+        wal.push("-wal");
+        assert!(!std::path::Path::new(&wal).exists(), "switched to WAL");
+        let mode: String = rusqlite::Connection::open(&db.0)
+            .unwrap()
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
     }
 
     #[test]

@@ -126,6 +126,9 @@ impl SyncProgress {
     }
 }
 
+/// Visible characters a masked number needs before a lookup may match it partially.
+const MIN_VISIBLE: usize = 4;
+
 /// The ID number as lookups compare it: surrounding spaces ignored, and the check
 /// character of a resident ID compared as upper case (`x` and `X` are the same).
 fn lookup_key(cert_no: &str) -> String {
@@ -150,13 +153,13 @@ impl Replica {
 
     /// The largest `dataID` applied: where the next sync resumes.
     pub fn checkpoint(&self) -> Result<i64, ClientError> {
-        let connection = self.database.lock()?;
+        let connection = self.database.read()?;
         read_checkpoint(&connection)
     }
 
     /// The number of holders in the replica.
     pub fn len(&self) -> Result<u64, ClientError> {
-        let connection = self.database.lock()?;
+        let connection = self.database.read()?;
         connection
             .query_row("SELECT count(*) FROM holders", [], |row| {
                 Ok(super::count(row.get(0)?))
@@ -221,9 +224,13 @@ impl Replica {
     /// ([`MatchKind::Exact`]; spaces around it and the case of a check character `x` are
     /// ignored). A holder whose number arrived masked (`331166*****777X`) matches when
     /// `cert_name` is given and equal to the holder's name, and `cert_no` begins with the
-    /// visible characters before the `*`s and ends with those after them
-    /// ([`MatchKind::Partial`]); without a name, masked holders are never matched. Exact
+    /// visible characters before the `*`s and ends with those after them, with at least
+    /// one character hidden between ([`MatchKind::Partial`]). Without a name, or when
+    /// fewer than four characters are visible, masked holders are never matched. Exact
     /// matches come first.
+    ///
+    /// Lookups use their own connection to the file, so a sync in progress never delays
+    /// them. This is a synchronous call (microseconds, no network).
     pub fn lookup(
         &self,
         cert_type: &CertType,
@@ -231,7 +238,7 @@ impl Replica {
         cert_name: Option<&str>,
     ) -> Result<Vec<HolderMatch>, ClientError> {
         let key = lookup_key(cert_no);
-        let connection = self.database.lock()?;
+        let connection = self.database.read()?;
         let mut matches = Vec::new();
         let mut exact = connection
             .prepare_cached(
@@ -276,8 +283,11 @@ impl Replica {
             ) else {
                 continue;
             };
-            // At least one character hidden between the visible parts.
-            if key.len() <= prefix_length + suffix_length {
+            // A number with almost nothing visible would match on the name alone; and at
+            // least one character is hidden between the visible parts.
+            if prefix_length + suffix_length < MIN_VISIBLE
+                || key.len() <= prefix_length + suffix_length
+            {
                 continue;
             }
             let (Some(prefix), Some(suffix)) = (
@@ -308,7 +318,7 @@ impl Replica {
         &self,
         mut visit: impl FnMut(RosterRecord) -> Result<(), ClientError>,
     ) -> Result<(), ClientError> {
-        let connection = self.database.lock()?;
+        let connection = self.database.read()?;
         let mut statement = connection
             .prepare(
                 "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
@@ -560,6 +570,14 @@ mod tests {
         assert!(
             replica
                 .lookup(&resident, "331166777X", Some("李娜"))
+                .unwrap()
+                .is_empty()
+        );
+        // Fewer than four visible characters: never matched on the name alone.
+        apply(&replica, vec![record(5, 5, "11**************", "孙杰")], 5);
+        assert!(
+            replica
+                .lookup(&resident, "110105198001010035", Some("孙杰"))
                 .unwrap()
                 .is_empty()
         );
