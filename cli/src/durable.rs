@@ -18,7 +18,9 @@ use glorycard_core::{Signer, Verifier};
 use crate::net::{ConnectionArgs, client_failure};
 use crate::{Failure, KeyArgs, fail, read_body};
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+/// The runtime of the commands that serve or run many calls: two workers (the machines
+/// these run on are small; the work is I/O).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -332,10 +332,7 @@ pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
         );
     }
     config.org_code = args.org_code;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| fail(format!("tokio runtime: {e}")))?;
+    let runtime = crate::durable::runtime()?;
     runtime.block_on(async move {
         let sandbox = Sandbox::start(config)
             .await

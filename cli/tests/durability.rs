@@ -5,9 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use glorycard_core::models::resident_id_check_char;
@@ -15,22 +14,13 @@ use glorycard_core::synthetic::SplitMix64;
 use serde_json::{Value, json};
 use sha2::Digest as _;
 
+mod common;
+
+use common::{Server, start_server, text};
+
 const SID: &str = "47258258201708031835123456";
 const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
 const ORG: &str = "106607";
-
-/// A `glorycard` server process (sandbox or institution endpoint), killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn glorycard() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
@@ -45,24 +35,17 @@ fn glorycard() -> Command {
     command
 }
 
-/// Starts `glorycard ARGS` and waits for the line on stderr that names its URL.
-fn start_server(args: &[&str]) -> Server {
-    let mut child = glorycard()
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|word| word.starts_with("https://") || word.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_owned();
-    Server { child, url }
+/// Starts `glorycard ARGS` as a server and waits for its URL.
+fn server(args: &[&str]) -> Server {
+    start_server(glorycard().args(args))
+}
+
+/// Adds the connection to `sandbox` (its URL and certificate) to a network command.
+fn against<'c>(command: &'c mut Command, sandbox: &Server, pem: &Path) -> &'c mut Command {
+    command
+        .args(["--base-url", &sandbox.url])
+        .arg("--ca-cert")
+        .arg(pem)
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -78,10 +61,6 @@ fn scratch(name: &str) -> PathBuf {
 fn output(command: &mut Command) -> Output {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     command.output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// A seed from the clock, printed, so that a failing run can be repeated by hand.
@@ -165,7 +144,7 @@ fn roster_sync_killed_three_times_at_random_moments_ends_equal_to_the_roster() {
     let dir = scratch("sync");
     let pem = dir.join("ca.pem");
     let db = dir.join("roster.db");
-    let sandbox = start_server(&[
+    let sandbox = server(&[
         "sandbox",
         "--listen",
         "127.0.0.1:0",
@@ -180,14 +159,8 @@ fn roster_sync_killed_three_times_at_random_moments_ends_equal_to_the_roster() {
     ]);
     let sync = || {
         let mut command = glorycard();
-        command
-            .args(["roster", "sync", "--db", db.to_str().unwrap()])
-            .args([
-                "--base-url",
-                &sandbox.url,
-                "--ca-cert",
-                pem.to_str().unwrap(),
-            ]);
+        command.args(["roster", "sync", "--db", db.to_str().unwrap()]);
+        against(&mut command, &sandbox, &pem);
         command
     };
     let mut rng = random("roster sync");
@@ -385,7 +358,7 @@ fn outbox_drain_killed_twice_under_faults_delivers_everything_once_and_reconcile
     assert!(text(&added.stdout).starts_with("enqueued 1100 new item(s), 0 already"));
     assert_eq!(outbox_status(&db)["status"]["pending"], 1100);
 
-    let institution = start_server(&[
+    let institution = server(&[
         "institution",
         "serve",
         "--db",
@@ -394,7 +367,7 @@ fn outbox_drain_killed_twice_under_faults_delivers_everything_once_and_reconcile
         "127.0.0.1:0",
         "--http",
     ]);
-    let sandbox = start_server(&[
+    let sandbox = server(&[
         "sandbox",
         "--listen",
         "127.0.0.1:0",
@@ -413,14 +386,8 @@ fn outbox_drain_killed_twice_under_faults_delivers_everything_once_and_reconcile
     ]);
     let drain = || {
         let mut command = glorycard();
-        command
-            .args(["outbox", "drain", "--db", db_arg, "--concurrency", "16"])
-            .args([
-                "--base-url",
-                &sandbox.url,
-                "--ca-cert",
-                pem.to_str().unwrap(),
-            ]);
+        command.args(["outbox", "drain", "--db", db_arg, "--concurrency", "16"]);
+        against(&mut command, &sandbox, &pem);
         command
     };
     let mut rng = random("outbox drain");
@@ -550,7 +517,7 @@ fn a_rejected_deduction_is_kept_with_the_message_and_reconciliation_shows_it_ove
     assert!(added.status.success(), "{}", text(&added.stderr));
 
     let (inst_ca, inst_cert, inst_key) = institution_identity(&dir);
-    let institution = start_server(&[
+    let institution = server(&[
         "institution",
         "serve",
         "--db",
@@ -568,7 +535,7 @@ fn a_rejected_deduction_is_kept_with_the_message_and_reconciliation_shows_it_ove
         institution.url
     );
     let port = institution.url.rsplit(':').next().unwrap();
-    let sandbox = start_server(&[
+    let sandbox = server(&[
         "sandbox",
         "--listen",
         "127.0.0.1:0",
@@ -581,17 +548,9 @@ fn a_rejected_deduction_is_kept_with_the_message_and_reconciliation_shows_it_ove
         "--cert-out",
         pem.to_str().unwrap(),
     ]);
-    let connection = |command: &mut Command| {
-        command.args([
-            "--base-url",
-            &sandbox.url,
-            "--ca-cert",
-            pem.to_str().unwrap(),
-        ]);
-    };
     let mut direct = glorycard();
     direct.args(["deduct", "-"]);
-    connection(&mut direct);
+    against(&mut direct, &sandbox, &pem);
     let mut child = direct
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -607,7 +566,7 @@ fn a_rejected_deduction_is_kept_with_the_message_and_reconciliation_shows_it_ove
     assert!(done.status.success(), "{}", text(&done.stderr));
     let mut drain = glorycard();
     drain.args(["outbox", "drain", "--db", db_arg]);
-    connection(&mut drain);
+    against(&mut drain, &sandbox, &pem);
     let drained = output(&mut drain);
     assert_eq!(drained.status.code(), Some(1), "{}", text(&drained.stderr));
     let stderr = text(&drained.stderr);

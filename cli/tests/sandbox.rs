@@ -1,25 +1,22 @@
 //! `glorycard sandbox` as a process, and the network commands against it over HTTPS.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
+
+mod common;
+
+use common::{Server, start_server, text};
 
 const SID: &str = "47258258201708031835123456";
 const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
 
 struct Running {
-    child: Child,
+    /// Keeps the sandbox process alive (killed on drop).
+    _server: Server,
     url: String,
     pem: PathBuf,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn free_port() -> u16 {
@@ -33,38 +30,30 @@ fn free_port() -> u16 {
 fn start_sandbox(dir: &std::path::Path) -> Running {
     let pem = dir.join("sandbox-ca.pem");
     let listen = format!("127.0.0.1:{}", free_port());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_glorycard"))
-        .args([
-            "sandbox",
-            "--listen",
-            &listen,
-            "--sid",
-            SID,
-            "--holders",
-            "1200",
-            "--seed",
-            "3",
-        ])
-        .arg("--cert-out")
-        .arg(&pem)
-        .env("GLORYCARD_KEY", KEY)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The sandbox prints its URL on stderr once it accepts connections.
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|word| word.starts_with("https://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_owned();
+    let server = start_server(
+        Command::new(env!("CARGO_BIN_EXE_glorycard"))
+            .args([
+                "sandbox",
+                "--listen",
+                &listen,
+                "--sid",
+                SID,
+                "--holders",
+                "1200",
+                "--seed",
+                "3",
+            ])
+            .arg("--cert-out")
+            .arg(&pem)
+            .env("GLORYCARD_KEY", KEY),
+    );
+    let url = server.url.clone();
     assert_eq!(url, format!("https://{listen}"));
-    Running { child, url, pem }
+    Running {
+        _server: server,
+        url,
+        pem,
+    }
 }
 
 fn run(sandbox: &Running, args: &[&str], stdin: Option<&str>) -> Output {
@@ -117,10 +106,6 @@ fn settings_from_file(cwd: &std::path::Path, args: &[&str]) -> Output {
         .env_remove("GLORYCARD_CONFIG")
         .output()
         .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
 }
 
 #[test]

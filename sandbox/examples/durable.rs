@@ -53,6 +53,18 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
+/// "p50 … µs, p99 … µs, max … µs" of the latencies (sorted here).
+fn latency_summary(latencies: &mut [Duration]) -> String {
+    latencies.sort();
+    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+    format!(
+        "p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        micros(percentile(latencies, 0.50)),
+        micros(percentile(latencies, 0.99)),
+        micros(latencies[latencies.len() - 1])
+    )
+}
+
 fn deduction(n: usize) -> Deduction {
     let base = format!("3301021980{n:07}");
     let check = resident_id_check_char(&base).unwrap();
@@ -138,12 +150,9 @@ async fn main() {
             partial += 1;
         }
     }
-    latencies.sort();
     println!(
-        "lookup: {lookups} lookups ({partial} of masked holders), p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs (goal p99 <= 50 µs)",
-        percentile(&latencies, 0.50).as_secs_f64() * 1e6,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e6,
-        latencies[latencies.len() - 1].as_secs_f64() * 1e6
+        "lookup: {lookups} lookups ({partial} of masked holders), {} (goal p99 <= 50 µs)",
+        latency_summary(&mut latencies)
     );
     drop(replica);
     remove_db(&replica_path);
@@ -184,14 +193,11 @@ async fn main() {
     let second = replica.sync(&client).await.expect("sync");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut latencies = looker.join().unwrap();
-    latencies.sort();
     println!(
-        "lookup during a sync of {} records into the same file: {} lookups, p50 {:.1} µs, p99 {:.1} µs, max {:.1} µs",
+        "lookup during a sync of {} records into the same file: {} lookups, {}",
         second.records,
         latencies.len(),
-        percentile(&latencies, 0.50).as_secs_f64() * 1e6,
-        percentile(&latencies, 0.99).as_secs_f64() * 1e6,
-        latencies[latencies.len() - 1].as_secs_f64() * 1e6
+        latency_summary(&mut latencies)
     );
     drop(replica);
     remove_db(&replica_path);

@@ -18,31 +18,24 @@ mod common;
 
 use common::*;
 
-/// A path in the temporary directory, removed with its WAL files on drop.
+/// A database path in a directory of its own, removed with the directory on drop.
 struct TempDb(std::path::PathBuf);
 
 impl TempDb {
     fn new(name: &str) -> Self {
-        let db = TempDb(std::env::temp_dir().join(format!(
-            "glorycard-sandbox-{name}-{}.db",
-            std::process::id()
-        )));
-        db.remove();
-        db
-    }
-
-    fn remove(&self) {
-        for suffix in ["", "-wal", "-shm", ".drain-lock"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
+        let dir =
+            std::env::temp_dir().join(format!("glorycard-sandbox-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDb(dir.join("store.db"))
     }
 }
 
 impl Drop for TempDb {
     fn drop(&mut self) {
-        self.remove();
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
