@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use glorycard_client::{Client, DrainOptions, Outbox, OutboxEntry, Replica, RetryPolicy};
 use glorycard_core::SecretKey;
 use glorycard_core::models::{
-    CertType, Deduction, DeductionType, GloryType, resident_id_check_char,
+    CertType, Deduction, DeductionType, GloryType, RosterRecord, resident_id_check_char,
 };
 use glorycard_core::synthetic::{self, SplitMix64};
 use glorycard_sandbox::{Sandbox, SandboxConfig};
@@ -83,6 +83,30 @@ fn deduction(n: usize) -> Deduction {
     }
 }
 
+/// Looks `holder` up by number and name, checks that it is found, and returns the time
+/// the lookup took.
+fn timed_lookup(replica: &Replica, holder: &RosterRecord) -> Duration {
+    let started = Instant::now();
+    let found = replica
+        .lookup(
+            &CertType::ResidentId,
+            &holder.cert_no,
+            Some(&holder.cert_name),
+        )
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(found.iter().any(|m| m.record.glory_id == holder.glory_id));
+    elapsed
+}
+
+async fn sandbox_of(holders: i64) -> Sandbox {
+    let mut config = SandboxConfig::new(SID, SecretKey::new("4fd6b8105f894d0da964b1e80b07b136"));
+    config.holders = holders;
+    config.seed = SEED;
+    config.masked_every = MASKED_EVERY;
+    Sandbox::start(config).await.expect("sandbox")
+}
+
 fn client_of(sandbox: &Sandbox) -> Client {
     Client::builder(sandbox.url())
         .sid(SID)
@@ -101,12 +125,7 @@ async fn main() {
     let single = env_or("ENQUEUE_SINGLE", 2_000);
     let batched = env_or("ENQUEUE_BATCHED", 20_000);
     let drained = env_or("DRAIN", 10_000);
-    let key = SecretKey::new("4fd6b8105f894d0da964b1e80b07b136");
-    let mut config = SandboxConfig::new(SID, key.clone());
-    config.holders = holders;
-    config.seed = SEED;
-    config.masked_every = MASKED_EVERY;
-    let sandbox = Sandbox::start(config).await.expect("sandbox");
+    let sandbox = sandbox_of(holders).await;
     let client = client_of(&sandbox);
     let dir = std::env::temp_dir();
     let pid = std::process::id();
@@ -136,16 +155,7 @@ async fn main() {
     for _ in 0..lookups {
         let data_id = 1 + rng.below(holders as u64) as i64;
         let holder = synthetic::roster_record(SEED, data_id);
-        let started = Instant::now();
-        let found = replica
-            .lookup(
-                &CertType::ResidentId,
-                &holder.cert_no,
-                Some(&holder.cert_name),
-            )
-            .unwrap();
-        latencies.push(started.elapsed());
-        assert!(found.iter().any(|m| m.record.glory_id == holder.glory_id));
+        latencies.push(timed_lookup(&replica, &holder));
         if data_id % i64::from(MASKED_EVERY) == 0 {
             partial += 1;
         }
@@ -161,11 +171,7 @@ async fn main() {
     // other half fetched and written while another thread looks up the first half.
     let half = holders / 2;
     let replica = Replica::open(&replica_path).unwrap();
-    let mut config = SandboxConfig::new(SID, SecretKey::new("4fd6b8105f894d0da964b1e80b07b136"));
-    config.holders = half;
-    config.seed = SEED;
-    config.masked_every = MASKED_EVERY;
-    let first_half = Sandbox::start(config).await.expect("sandbox");
+    let first_half = sandbox_of(half).await;
     replica.sync(&client_of(&first_half)).await.expect("sync");
     drop(first_half);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -176,16 +182,7 @@ async fn main() {
             let mut latencies = Vec::new();
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let holder = synthetic::roster_record(SEED, 1 + rng.below(half as u64) as i64);
-                let started = Instant::now();
-                let found = replica
-                    .lookup(
-                        &CertType::ResidentId,
-                        &holder.cert_no,
-                        Some(&holder.cert_name),
-                    )
-                    .unwrap();
-                latencies.push(started.elapsed());
-                assert!(!found.is_empty());
+                latencies.push(timed_lookup(&replica, &holder));
             }
             latencies
         })
