@@ -474,12 +474,7 @@ impl Client {
             if self.inner.sent.claim(&headers) {
                 return Ok(headers);
             }
-            let into_second = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.subsec_millis())
-                .unwrap_or(0);
-            let wait = 1000u64.saturating_sub(u64::from(into_second)) + 2;
-            tokio::time::sleep(Duration::from_millis(wait)).await;
+            sleep_until_next_second().await;
         }
     }
 
@@ -512,6 +507,21 @@ impl Client {
                     .filter(|message| !message.is_empty()),
             })
     }
+}
+
+/// Waits for the start of the next wall-clock second (and 2 ms more). A request's signature
+/// has no nonce and its timestamp a resolution of one second, so the same body sent twice
+/// in one second is byte-identical and a platform that keeps a replay cache refuses the
+/// second as replayed. The client waits here before repeating headers it sent; a replica
+/// sync or an outbox drain waits here before its first request, because a process killed
+/// a moment ago may have sent that very request in the current second.
+pub(crate) async fn sleep_until_next_second() {
+    let into_second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_millis())
+        .unwrap_or(0);
+    let wait = 1000u64.saturating_sub(u64::from(into_second)) + 2;
+    tokio::time::sleep(Duration::from_millis(wait)).await;
 }
 
 /// The headers as the (name, value) pairs `Verifier::verify_headers` takes; a value that is

@@ -244,6 +244,15 @@ fn not_a_store(path: &Path, kind: Kind, error: rusqlite::Error) -> ClientError {
 /// The store holds personal data (ID numbers, names): create it readable by its owner
 /// only. SQLite gives its `-wal` and `-shm` files the same permissions.
 fn create_private(path: &Path) -> Result<(), ClientError> {
+    open_private(path)
+        .map(drop)
+        .map_err(|e| ClientError::Storage {
+            reason: format!("cannot create {}: {e}", path.display()),
+        })
+}
+
+/// Opens `path` for writing, creating it readable and writable by its owner only.
+pub(crate) fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -251,31 +260,12 @@ fn create_private(path: &Path) -> Result<(), ClientError> {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    options
-        .open(path)
-        .map(drop)
-        .map_err(|e| ClientError::Storage {
-            reason: format!("cannot create {}: {e}", path.display()),
-        })
+    options.open(path)
 }
 
 /// The current time as the document writes times (`yyyy-MM-dd HH:mm:ss`, UTC+8).
 pub(crate) fn now_datetime() -> String {
     glorycard_core::Timestamp::now().to_datetime_string()
-}
-
-/// Waits for the start of the next wall-clock second. A sync or drain resumes work that a
-/// killed process may have been doing a moment ago: the same request body sent again in
-/// the same second carries the same timestamp, so the same signature, and a platform that
-/// keeps a replay cache refuses it as replayed. The signature has no nonce; a new second
-/// is the only way to make the request new.
-pub(crate) async fn start_in_a_new_second() {
-    let into_second = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_millis())
-        .unwrap_or(0);
-    let wait = 1000u64.saturating_sub(u64::from(into_second)) + 2;
-    tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
 }
 
 /// SQLite counts are `i64`; they are never negative.

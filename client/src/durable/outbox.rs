@@ -249,10 +249,8 @@ impl Outbox {
     }
 
     fn enqueue_one(&self, entry: OutboxEntry) -> Result<Enqueued, ClientError> {
-        let enqueued = self.enqueue_all(std::slice::from_ref(&entry));
         // Errors about the only entry need no index.
-        let enqueued = enqueued.map_err(|error| without_index(error, "entries[0]"))?;
-        enqueued
+        self.enqueue(std::slice::from_ref(&entry), false)?
             .into_iter()
             .next()
             .ok_or_else(|| ClientError::Storage {
@@ -264,6 +262,22 @@ impl Outbox {
     /// an invalid or conflicting entry fails the whole batch, and the error names its
     /// index (`entries[3]`).
     pub fn enqueue_all(&self, entries: &[OutboxEntry]) -> Result<Vec<Enqueued>, ClientError> {
+        self.enqueue(entries, true)
+    }
+
+    /// Validates, then commits all or none; `name_entries` puts `entries[i]` in errors.
+    fn enqueue(
+        &self,
+        entries: &[OutboxEntry],
+        name_entries: bool,
+    ) -> Result<Vec<Enqueued>, ClientError> {
+        let in_entry = |index: usize, error: ClientError| {
+            if name_entries {
+                in_entry(index, error)
+            } else {
+                error
+            }
+        };
         let mut rows = Vec::with_capacity(entries.len());
         for (index, entry) in entries.iter().enumerate() {
             let row = entry.validate().and_then(|()| entry.row());
@@ -442,7 +456,9 @@ impl Outbox {
         if self.pending_count().await? == 0 {
             return Ok(DrainReport::default());
         }
-        super::start_in_a_new_second().await;
+        // A drain killed a moment ago may have sent an item in this second (see
+        // `sleep_until_next_second`).
+        crate::client::sleep_until_next_second().await;
         let mut drain = Drain::new(self.database.clone(), client.clone(), options);
         drain.run(&mut progress).await?;
         drain.report.pending = self.pending_count().await?;
@@ -561,27 +577,6 @@ fn in_entry(index: usize, error: ClientError) -> ClientError {
     }
 }
 
-fn without_index(error: ClientError, index: &str) -> ClientError {
-    match error {
-        ClientError::Core(glorycard_core::Error::InvalidField { field, reason }) => {
-            let field = field
-                .strip_prefix(index)
-                .and_then(|rest| rest.strip_prefix('.'))
-                .map(str::to_owned)
-                .unwrap_or(field);
-            ClientError::Core(glorycard_core::Error::InvalidField { field, reason })
-        }
-        ClientError::Conflict { reason } => ClientError::Conflict {
-            reason: reason
-                .strip_prefix(index)
-                .and_then(|rest| rest.strip_prefix(": "))
-                .map(str::to_owned)
-                .unwrap_or(reason),
-        },
-        other => other,
-    }
-}
-
 async fn sleep_until(wake: Option<Instant>) {
     if let Some(wake) = wake {
         tokio::time::sleep_until(wake.into()).await;
@@ -598,14 +593,7 @@ impl DrainLock {
     fn acquire(database: &Path) -> Result<Self, ClientError> {
         let mut path: PathBuf = database.to_path_buf().into_os_string().into();
         path.as_mut_os_string().push(".drain-lock");
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let file = options.open(&path).map_err(|e| ClientError::Storage {
+        let file = super::open_private(&path).map_err(|e| ClientError::Storage {
             reason: format!("cannot open {}: {e}", path.display()),
         })?;
         match file.try_lock() {
