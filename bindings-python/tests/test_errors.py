@@ -27,6 +27,12 @@ def _replay() -> None:
     verifier.verify(_signed_headers(), BODY)
 
 
+def _fill_replay_cache() -> None:
+    verifier = _verifier(replay=True, replay_capacity=1)
+    verifier.verify(_signed_headers(), BODY)
+    verifier.verify(glorycard.Signer("sid-1", KEY).headers(BODY, "20210407155207"), BODY)
+
+
 def _deduction(**changes: Any) -> glorycard.Deduction:
     fields = dict(
         org_code="106607", cert_type="0", cert_no="11010519491231002X", cert_name="张三",
@@ -53,6 +59,8 @@ TRIGGERS: dict[str, Callable[[], Any]] = {
     "invalid_signature_format": lambda: glorycard.verify(BODY, KEY, TS, "abc"),
     "signature_mismatch": lambda: _verifier().verify(_signed_headers(), BODY.replace(b"0", b"1")),
     "replayed": _replay,
+    "replay_cache_full": _fill_replay_cache,
+    "stringa_too_long": lambda: glorycard.canonicalize(b'{"' + b"k" * 16_000 + b'":[' + b"0," * 1_999 + b"0]}"),
     "unknown_sid": lambda: _verifier().verify_parts("sid-9", TS, "0" * 64, BODY),
     "missing_header": lambda: _verifier().verify({"sid": "sid-1", "timestamp": TS}, BODY),
     "duplicate_header": lambda: _verifier().verify(

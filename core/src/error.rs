@@ -72,11 +72,24 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// The body is larger than this implementation indexes (4 GiB).
-    #[error("body of {len} bytes is larger than the supported 4 GiB")]
+    /// The body is larger than this implementation indexes: 4 GiB of body, or of the
+    /// decoded text its strings and numbers expand to.
+    #[error("body of {len} bytes is larger than the supported 4 GiB (or expands beyond it)")]
     BodyTooLarge {
         /// The body's length in bytes.
         len: usize,
+    },
+    /// The body's STRINGA would be longer than 16 × the body's length + 65,536 bytes
+    /// (canonical-form.md section 2 rule 4). Decided from the parsed index, before any
+    /// STRINGA is produced, so a small body cannot demand gigabytes of it.
+    #[error(
+        "the body's STRINGA would be longer than {limit} bytes (16 × the body's {body_len} bytes + 65,536)"
+    )]
+    StringATooLong {
+        /// The body's length in bytes.
+        body_len: usize,
+        /// The longest STRINGA allowed for this body.
+        limit: u64,
     },
     /// A timestamp is not 14 digits forming a real `yyyyMMddHHmmss` date and time.
     #[error("invalid timestamp: {reason}")]
@@ -108,6 +121,16 @@ pub enum Error {
     /// The same (sid, timestamp, sign) was already accepted inside the window.
     #[error("replayed request: this sid, timestamp and sign were already accepted")]
     Replayed,
+    /// The replay cache holds as many unexpired (sid, timestamp, sign) triples as it may:
+    /// the request is refused rather than an entry forgotten while it could still be
+    /// replayed. Size the cache for the request rate times the window (2 × skew).
+    #[error(
+        "replay cache full: {capacity} requests accepted inside the window; refused so that none is forgotten"
+    )]
+    ReplayCacheFull {
+        /// The configured capacity.
+        capacity: usize,
+    },
     /// No key is configured for the received `sid`.
     #[error("unknown sid {sid:?}")]
     UnknownSid {
@@ -177,11 +200,13 @@ impl Error {
             Error::NumberOutOfRange { .. } => "number_out_of_range",
             Error::InvalidValue { .. } => "invalid_value",
             Error::BodyTooLarge { .. } => "body_too_large",
+            Error::StringATooLong { .. } => "stringa_too_long",
             Error::InvalidTimestamp { .. } => "invalid_timestamp",
             Error::InvalidSignatureFormat { .. } => "invalid_signature_format",
             Error::SignatureMismatch => "signature_mismatch",
             Error::TimestampOutOfWindow { .. } => "timestamp_out_of_window",
             Error::Replayed => "replayed",
+            Error::ReplayCacheFull { .. } => "replay_cache_full",
             Error::UnknownSid { .. } => "unknown_sid",
             Error::MissingHeader { .. } => "missing_header",
             Error::DuplicateHeader { .. } => "duplicate_header",
@@ -202,13 +227,15 @@ impl Error {
             | Error::TooDeep { .. }
             | Error::NumberOutOfRange { .. }
             | Error::InvalidValue { .. }
-            | Error::BodyTooLarge { .. } => ErrorFamily::InvalidBody,
+            | Error::BodyTooLarge { .. }
+            | Error::StringATooLong { .. } => ErrorFamily::InvalidBody,
             Error::InvalidTimestamp { .. } | Error::TimestampOutOfWindow { .. } => {
                 ErrorFamily::InvalidTimestamp
             }
             Error::InvalidSignatureFormat { .. }
             | Error::SignatureMismatch
             | Error::Replayed
+            | Error::ReplayCacheFull { .. }
             | Error::UnknownSid { .. }
             | Error::MissingHeader { .. }
             | Error::DuplicateHeader { .. } => ErrorFamily::Signature,
@@ -256,11 +283,13 @@ pub const ERROR_CODES: &[&str] = &[
     "number_out_of_range",
     "invalid_value",
     "body_too_large",
+    "stringa_too_long",
     "invalid_timestamp",
     "invalid_signature_format",
     "signature_mismatch",
     "timestamp_out_of_window",
     "replayed",
+    "replay_cache_full",
     "unknown_sid",
     "missing_header",
     "duplicate_header",

@@ -14,7 +14,7 @@ mod timestamp;
 mod value;
 mod verifier;
 
-pub use canonical::{MAX_DEPTH, MAX_NUMBER_LEN, canonicalize};
+pub use canonical::{MAX_DEPTH, MAX_NUMBER_LEN, canonicalize, max_string_a_len};
 pub use diagnose::diagnose_mismatch;
 pub use error::{ERROR_CODES, Error, ErrorFamily};
 pub use key::SecretKey;

@@ -184,9 +184,28 @@ pub(crate) fn hmac_sign(key: &[u8], message: &[u8]) -> Result<Signature, Error> 
 /// ```
 pub fn sign_body(body: &[u8], key: &SecretKey, timestamp: &Timestamp) -> Result<Signature, Error> {
     let key = key.bytes()?;
-    let mut sink = Md5Sink::for_body(body.len());
-    canonical::write_body(body, &mut sink)?;
-    finish(sink.finish(), key, timestamp).map(|(_, sign)| sign)
+    let string_a = StringADigest::of_body(body)?;
+    string_a.sign(key, timestamp)
+}
+
+/// MD5 fed with a body's STRINGA and nothing after it: the part of the signature that
+/// does not depend on the key. A verifier computes it once and signs from a copy of it
+/// with each key of the sid, instead of producing STRINGA again per key.
+#[derive(Clone)]
+pub(crate) struct StringADigest(Md5);
+
+impl StringADigest {
+    /// Streams the body's STRINGA into MD5 (never materialized).
+    pub(crate) fn of_body(body: &[u8]) -> Result<Self, Error> {
+        let mut sink = Md5Sink::for_body(body.len());
+        canonical::write_body(body, &mut sink)?;
+        Ok(StringADigest(sink.finish()))
+    }
+
+    /// The signature with `key` (its bytes, non-empty) at `timestamp`.
+    pub(crate) fn sign(&self, key: &[u8], timestamp: &Timestamp) -> Result<Signature, Error> {
+        finish(self.0.clone(), key, timestamp).map(|(_, sign)| sign)
+    }
 }
 
 /// Checks a received `sign` against the body, key and timestamp, in constant time.

@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::canonical;
-use crate::{Error, SecretKey, Signature, Timestamp, sign_string_a};
+use crate::signature::StringADigest;
+use crate::{Error, SecretKey, Signature, Timestamp};
 
 /// The default allowed distance between a timestamp and the verifier's clock.
 pub const DEFAULT_MAX_SKEW_SECONDS: u64 = 300;
@@ -72,31 +72,66 @@ pub struct Verified {
 }
 
 /// Accepted triples, ordered by timestamp so the expired ones are dropped first.
+///
+/// It never forgets a triple that could still pass the skew check: when full of unexpired
+/// triples it refuses (fail closed), and the point below which triples were forgotten only
+/// moves forward, with every timestamp below it refused, so a wall clock that steps back
+/// cannot bring a forgotten triple back into the window.
 struct ReplayCache {
     capacity: usize,
     seen: BTreeMap<(i64, String, [u8; 32]), ()>,
+    /// Triples with a timestamp below this were (or may have been) forgotten.
+    forgotten_below: i64,
+}
+
+/// Why the replay cache refused a triple.
+#[derive(Debug, PartialEq, Eq)]
+enum Refused {
+    /// Accepted before.
+    Replayed,
+    /// Older than what the cache still remembers: below this horizon.
+    Forgotten(i64),
+    /// Full of triples still inside the window.
+    Full,
 }
 
 impl ReplayCache {
-    /// Records the triple; false if it was already there.
-    fn insert(&mut self, oldest_valid: i64, sid: &str, timestamp: i64, sign: &Signature) -> bool {
+    fn new(capacity: usize) -> Self {
+        ReplayCache {
+            capacity: capacity.max(1),
+            seen: BTreeMap::new(),
+            forgotten_below: i64::MIN,
+        }
+    }
+
+    /// Records the triple, or says why not.
+    fn insert(
+        &mut self,
+        oldest_valid: i64,
+        sid: &str,
+        timestamp: i64,
+        sign: &Signature,
+    ) -> Result<(), Refused> {
         // Drop what has left the window: it can no longer pass the skew check.
+        self.forgotten_below = self.forgotten_below.max(oldest_valid);
         while let Some(entry) = self.seen.first_entry() {
-            if entry.key().0 >= oldest_valid {
+            if entry.key().0 >= self.forgotten_below {
                 break;
             }
             entry.remove();
         }
+        if timestamp < self.forgotten_below {
+            return Err(Refused::Forgotten(self.forgotten_below));
+        }
         let key = (timestamp, sid.to_string(), *sign.as_bytes());
         if self.seen.contains_key(&key) {
-            return false;
+            return Err(Refused::Replayed);
         }
-        // Memory stays bounded: beyond capacity, forget the oldest accepted triple.
-        while self.seen.len() >= self.capacity.max(1) {
-            self.seen.pop_first();
+        if self.seen.len() >= self.capacity {
+            return Err(Refused::Full);
         }
         self.seen.insert(key, ());
-        true
+        Ok(())
     }
 }
 
@@ -154,7 +189,9 @@ impl VerifierBuilder {
     }
 
     /// Refuses replays, remembering up to `capacity` accepted triples (size it for the
-    /// request rate times the window, 2 × skew).
+    /// request rate times the window, 2 × skew). When that many are inside the window,
+    /// further requests are refused with [`Error::ReplayCacheFull`] until some expire:
+    /// forgetting one could let it be replayed.
     pub fn replay_cache(mut self, capacity: usize) -> Self {
         self.replay_capacity = Some(capacity);
         self
@@ -177,12 +214,9 @@ impl VerifierBuilder {
             keys: self.keys,
             max_skew_seconds: self.max_skew_seconds,
             clock,
-            replay: self.replay_capacity.map(|capacity| {
-                Mutex::new(ReplayCache {
-                    capacity,
-                    seen: BTreeMap::new(),
-                })
-            }),
+            replay: self
+                .replay_capacity
+                .map(|capacity| Mutex::new(ReplayCache::new(capacity))),
         })
     }
 }
@@ -230,11 +264,12 @@ impl Verifier {
             });
         }
         let received = Signature::parse(sign)?;
-        let string_a = canonical::canonicalize(body)?;
+        // STRINGA is hashed once; each key signs from a copy of that MD5 state.
+        let string_a = StringADigest::of_body(body)?;
         // Check every key, whichever matches, so timing does not tell which one did.
         let mut matched = None;
         for (index, key) in keys.iter().enumerate() {
-            let expected = sign_string_a(&string_a, key, &timestamp)?;
+            let expected = string_a.sign(key.bytes()?, &timestamp)?;
             if expected.ct_eq(&received) && matched.is_none() {
                 matched = Some(index);
             }
@@ -245,8 +280,24 @@ impl Verifier {
             let mut cache = replay
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if !cache.insert(oldest_valid, sid, timestamp.unix_seconds(), &received) {
-                return Err(Error::Replayed);
+            match cache.insert(oldest_valid, sid, timestamp.unix_seconds(), &received) {
+                Ok(()) => {}
+                Err(Refused::Replayed) => return Err(Error::Replayed),
+                Err(Refused::Forgotten(horizon)) => {
+                    // The clock stepped back: measured from the latest "now" the cache
+                    // has seen, the timestamp is outside the window.
+                    let latest_now = horizon.saturating_add_unsigned(self.max_skew_seconds);
+                    return Err(Error::TimestampOutOfWindow {
+                        timestamp: timestamp.to_string(),
+                        skew_seconds: timestamp.unix_seconds().saturating_sub(latest_now),
+                        max_skew_seconds: self.max_skew_seconds,
+                    });
+                }
+                Err(Refused::Full) => {
+                    return Err(Error::ReplayCacheFull {
+                        capacity: cache.capacity,
+                    });
+                }
             }
         }
         Ok(Verified {
@@ -363,13 +414,54 @@ mod tests {
             v.verify("sid-1", ts, &wrong, BODY),
             Err(Error::SignatureMismatch)
         );
-        // Fill beyond capacity 4 with distinct timestamps: the oldest is forgotten.
-        for s in 7..12 {
+        // Capacity 4: three more fit; the fifth is refused, and nothing is forgotten.
+        for s in 7..10 {
             let ts = format!("202104071552{s:02}");
             assert!(v.verify("sid-1", &ts, &signed(&ts), BODY).is_ok());
         }
+        let ts = "20210407155210";
+        assert_eq!(
+            v.verify("sid-1", ts, &signed(ts), BODY),
+            Err(Error::ReplayCacheFull { capacity: 4 })
+        );
+        assert_eq!(
+            v.verify("sid-1", "20210407155206", &signed("20210407155206"), BODY),
+            Err(Error::Replayed),
+            "the oldest entry is still remembered"
+        );
+        assert_eq!(v.replay.as_ref().unwrap().lock().unwrap().seen.len(), 4);
+        // Once the first entries leave the window, room is made by dropping them alone.
+        clock.set(start + 302);
+        assert!(v.verify("sid-1", ts, &signed(ts), BODY).is_ok());
         let cache = v.replay.as_ref().unwrap().lock().unwrap();
-        assert_eq!(cache.seen.len(), 4);
+        assert_eq!(
+            cache.seen.len(),
+            3,
+            "06 and 07 expired, 08, 09 and 10 remain"
+        );
+    }
+
+    #[test]
+    fn a_clock_stepping_back_cannot_revive_a_forgotten_triple() {
+        let start = Timestamp::parse("20210407155206").unwrap().unix_seconds();
+        let clock = Arc::new(ManualClock::new(start));
+        let v = verifier(clock.clone(), true);
+        let ts = "20210407155206";
+        assert!(v.verify("sid-1", ts, &signed(ts), BODY).is_ok());
+        // The clock jumps an hour ahead: the triple is dropped from the cache ...
+        clock.set(start + 3600);
+        let later = Timestamp::from_unix_seconds(start + 3600)
+            .unwrap()
+            .to_string();
+        assert!(v.verify("sid-1", &later, &signed(&later), BODY).is_ok());
+        // ... and when the clock steps back, replaying it is still refused.
+        clock.set(start);
+        let replay = v.verify("sid-1", ts, &signed(ts), BODY).unwrap_err();
+        assert_eq!(replay.code(), "timestamp_out_of_window");
+        assert!(matches!(
+            replay,
+            Error::TimestampOutOfWindow { skew_seconds, .. } if skew_seconds == -3600
+        ));
     }
 
     #[test]

@@ -26,6 +26,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 MAX_DEPTH = 64
 MAX_NUMBER_LEN = 512
+STRINGA_SLOPE = 16
+STRINGA_ALLOWANCE = 65_536
 SPEC_KEY = "4fd6b8105f894d0da964b1e80b07b136"
 SPEC_TS = "20210407155206"
 SPEC_SIGN = "ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c"
@@ -154,6 +156,12 @@ def string_a(body):
         if k == "sign":
             continue
         leaves(v, k, out)
+    # Rule 2.4: STRINGA's length, decided before it is produced (and before collisions).
+    produced = [(n, v) for n, v in out if v is not None and v != ""]
+    length = sum(len(n.encode("utf-8")) + 1 + len(text_of(v).encode("utf-8")) for n, v in produced)
+    length += max(len(produced) - 1, 0)
+    if length > STRINGA_SLOPE * len(body) + STRINGA_ALLOWANCE:
+        raise Rejected("stringa_too_long")
     names = [n for n, _ in out]
     if len(set(names)) != len(names):
         raise Rejected("name_collision")
@@ -161,17 +169,20 @@ def string_a(body):
     for name, value in out:
         if value is None or value == "":
             continue
-        if value is True:
-            text = "true"
-        elif value is False:
-            text = "false"
-        elif isinstance(value, Num):
-            text = value.canonical
-        else:
-            text = value
-        pairs.append((name.encode("utf-8"), name + "=" + text))
+        pairs.append((name.encode("utf-8"), name + "=" + text_of(value)))
     pairs.sort(key=lambda p: p[0])
     return "&".join(p for _, p in pairs)
+
+
+def text_of(value):
+    """A scalar's text in STRINGA."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, Num):
+        return value.canonical
+    return value
 
 
 def check_timestamp(ts):
@@ -290,6 +301,17 @@ SPEC_STRING_A = (
 
 K = "k3y-for-vectors"
 TS = "20240229235959"
+
+
+def repeated_name(key_len, elements, spaces):
+    """{"k…k":[0,0,…]} + trailing spaces: every element repeats the long name."""
+    return '{"%s":[%s]}%s' % ("k" * key_len, ",".join(["0"] * elements), " " * spaces)
+
+
+def repeated_name_string_a(key_len, elements):
+    """By hand: the names k…k[i] sort as byte strings (k[10] before k[1]), each value 0."""
+    names = sorted("k" * key_len + "[%d]" % i for i in range(elements))
+    return "&".join(name + "=0" for name in names)
 
 
 def deep(levels, leaf='"x"'):
@@ -452,6 +474,11 @@ SIGNING = [
          description="29 February of a leap year is a real date."),
     dict(name="timestamp-year-end", body='{"a":"1"}', timestamp="99991231235959", string_a="a=1",
          description="The last valid timestamp."),
+    dict(name="stringa-at-the-limit", body=repeated_name(501, 155, 11), string_a=repeated_name_string_a(501, 155),
+         description="Rule 2.4, just under: a key of 501 'k's over 155 zeros and 11 trailing spaces. STRINGA is "
+                     "155 pairs k…k[i]=0 of 501 + 4 + digits(i) bytes (10 × 506 + 90 × 507 + 55 × 508 = 78,630) "
+                     "and 154 '&': 78,784 bytes. The body is 2 + 501 + 3 + 309 + 2 + 11 = 828 bytes, so the "
+                     "limit is 16 × 828 + 65,536 = 78,784: exactly at the limit, which is allowed."),
 ]
 
 SIGNING_ERRORS = [
@@ -504,6 +531,13 @@ SIGNING_ERRORS = [
          description="1e-511 is 513 characters written out."),
     dict(name="number-out-of-range-huge-exponent", body='{"n":1e999999999999999999999}', error="number_out_of_range",
          description="An exponent too large for any integer type must still be refused, not overflow."),
+    dict(name="stringa-too-long-by-one", body=repeated_name(504, 154, 7), error="stringa_too_long",
+         description="Rule 2.4, just over: a key of 504 'k's over 154 zeros and 7 trailing spaces. STRINGA would "
+                     "be 10 × 509 + 90 × 510 + 54 × 511 = 78,584 bytes of pairs and 153 '&': 78,737. The body is "
+                     "2 + 504 + 3 + 307 + 2 + 7 = 825 bytes: the limit is 16 × 825 + 65,536 = 78,736, one less."),
+    dict(name="stringa-too-long-quadratic", body=repeated_name(16_000, 2_000, 0), error="stringa_too_long",
+         description="The hostile shape of rule 2.4: a 16,000-byte key over 2,000 zeros, a 20 KB body whose "
+                     "STRINGA would be 32 MB (2,000 × 16,000 + …), far over 16 × 20,008 + 65,536."),
     dict(name="invalid-timestamp-short", body="{}", timestamp="2021040715520", error="invalid_timestamp",
          description="13 digits."),
     dict(name="invalid-timestamp-formatted", body="{}", timestamp="2021-04-07 15:52", error="invalid_timestamp",
@@ -568,6 +602,10 @@ VERIFICATION = [
     verify_case("replayed", "The same sid, timestamp and sign presented twice with a replay cache: the second "
                 "presentation is refused.", replay=True, presentations=2, error="replayed"),
     verify_case("unknown-sid", "No key is configured for this sid.", sid="sid-9", error="unknown_sid"),
+    verify_case("stringa-too-long", "A body whose STRINGA would be over its limit (the body of the signing "
+                "vector stringa-too-long-by-one) is refused for the body, with any well-formed sign, before a "
+                "signature is computed.", body=repeated_name(504, 154, 7), sign_text="0" * 64,
+                error="stringa_too_long"),
 ]
 
 

@@ -34,6 +34,10 @@ enum Why {
     DuplicateKey,
     /// Valid JSON whose top level is not an object (what it is instead).
     NotAnObject(&'static str),
+    /// The canonical numbers alone already make STRINGA longer than its limit.
+    StringATooLong,
+    /// The decoded text outgrew what a `u32` span addresses.
+    ArenaTooLarge,
 }
 
 type Parsed<T> = Result<T, Fail>;
@@ -155,6 +159,11 @@ impl<'a> Document<'a> {
         })
     }
 
+    /// The length of the body this document was parsed from.
+    pub fn input_len(&self) -> usize {
+        self.input.len()
+    }
+
     /// The decoded key of an object member.
     pub fn key(&self, node: &Node) -> &[u8] {
         key_of(self.input, &self.arena, node)
@@ -216,6 +225,15 @@ struct Parser<'a> {
     keyed: Vec<(u64, u32)>,
     /// Scratch: the order in which a closing container's children are moved.
     order: Vec<u32>,
+    /// Parsing the value of the top-level `sign` member (left out of STRINGA).
+    in_top_level_sign: bool,
+    /// Bytes of canonical numbers written to the arena outside the top-level `sign`.
+    /// Each is also in STRINGA, so past STRINGA's limit the body is refused at once,
+    /// before a short body (`1e511` is 5 bytes, its decimal 512) can fill the arena.
+    number_bytes: u64,
+    number_budget: u64,
+    /// Spans are `u32`: the arena must stay addressable by them.
+    arena_limit: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -234,6 +252,10 @@ impl<'a> Parser<'a> {
             verbatim_numbers,
             keyed: Vec::with_capacity(64),
             order: Vec::with_capacity(64),
+            in_top_level_sign: false,
+            number_bytes: 0,
+            number_budget: super::max_string_a_len(input.len()),
+            arena_limit: u32::MAX as usize,
         }
     }
 
@@ -304,6 +326,15 @@ impl<'a> Parser<'a> {
             Ok(Canonical::Written { len }) => {
                 self.pos += len;
                 let written = self.arena.len() - arena_start;
+                if !self.in_top_level_sign {
+                    self.number_bytes += written as u64;
+                    if self.number_bytes > self.number_budget {
+                        return Err(Fail::at(start, Why::StringATooLong));
+                    }
+                }
+                if self.arena.len() > self.arena_limit {
+                    return Err(Fail::at(start, Why::ArenaTooLarge));
+                }
                 Ok((Kind::Number, span(arena_start, written), VALUE_IN_ARENA))
             }
             Err(NumberError::Syntax(at, reason)) => Err(Fail::at(start + at, Why::Syntax(reason))),
@@ -369,6 +400,9 @@ impl<'a> Parser<'a> {
                     if seen.non_ascii {
                         std::str::from_utf8(&self.arena[arena_start..])
                             .map_err(|_| Fail::at(start, Why::Utf8(Reason::InvalidUtf8)))?;
+                    }
+                    if self.arena.len() > self.arena_limit {
+                        return Err(Fail::at(start, Why::ArenaTooLarge));
                     }
                     self.pos += 1;
                     let len = self.arena.len() - arena_start;
@@ -497,7 +531,12 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             self.skip_whitespace();
-            let (kind, value, value_flags) = self.parse_value(depth + 1)?;
+            let top_level_sign =
+                depth == 1 && bytes(self.input, &self.arena, key, key_in_arena) == b"sign";
+            self.in_top_level_sign |= top_level_sign;
+            let parsed = self.parse_value(depth + 1);
+            self.in_top_level_sign &= !top_level_sign;
+            let (kind, value, value_flags) = parsed?;
             self.stack.push(Node {
                 key,
                 value,
@@ -816,6 +855,11 @@ impl Fail {
                 limit: MAX_DEPTH,
             },
             Why::NotAnObject(found) => Error::NotAnObject { found },
+            Why::StringATooLong => Error::StringATooLong {
+                body_len: input.len(),
+                limit: super::max_string_a_len(input.len()),
+            },
+            Why::ArenaTooLarge => Error::BodyTooLarge { len: input.len() },
             Why::NumberTooLong => Error::NumberOutOfRange {
                 offset,
                 limit: MAX_NUMBER_LEN,
@@ -873,6 +917,33 @@ fn compare_effective(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decoded text past what a `u32` span addresses is refused as `body_too_large`
+    /// before a span could wrap. 4 GiB cannot be allocated in a test, so the limit is
+    /// lowered: `1e100` decodes to 101 bytes, twenty of them to 2,020 bytes.
+    #[test]
+    fn decoded_text_beyond_the_span_range_is_refused() {
+        let body = format!(r#"{{"a":[{}]}}"#, vec!["1e100"; 20].join(","));
+        let parse = |arena_limit: usize| {
+            let mut parser = Parser::new(body.as_bytes(), false);
+            parser.arena_limit = arena_limit;
+            parser
+                .parse_value(1)
+                .map(|_| parser.arena.len())
+                .map_err(|fail| fail.into_error(body.as_bytes()))
+        };
+        assert_eq!(parse(u32::MAX as usize), Ok(2_020));
+        assert_eq!(parse(2_000), Err(Error::BodyTooLarge { len: body.len() }));
+        // Escaped strings are decoded into the same arena.
+        let escaped = format!(r#"{{"a":"{}"}}"#, "\\n".repeat(100));
+        let mut parser = Parser::new(escaped.as_bytes(), false);
+        parser.arena_limit = 50;
+        let error = parser
+            .parse_value(1)
+            .map(|_| ())
+            .map_err(|f| f.into_error(escaped.as_bytes()));
+        assert_eq!(error, Err(Error::BodyTooLarge { len: escaped.len() }));
+    }
 
     #[test]
     fn index_order_matches_string_order() {

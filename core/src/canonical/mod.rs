@@ -118,6 +118,85 @@ pub fn canonicalize(body: &[u8]) -> Result<String, Error> {
     })
 }
 
+/// The longest STRINGA a body of `body_len` bytes may have: 16 × `body_len` + 65,536
+/// (canonical-form.md section 2 rule 4). Every element of an array repeats its array's
+/// name, so without a limit STRINGA grows with the square of the body.
+pub fn max_string_a_len(body_len: usize) -> u64 {
+    (body_len as u64).saturating_mul(16).saturating_add(65_536)
+}
+
+/// Refuses a document whose STRINGA, as `departure` writes it, would be longer than
+/// [`max_string_a_len`]. Computed from the index (every name's length is known there)
+/// before a byte of STRINGA is produced, and stops counting as soon as it is over.
+fn check_string_a_len(document: &Document<'_>, departure: Departure) -> Result<(), Error> {
+    let limit = max_string_a_len(document.input_len());
+    let mut counter = LengthCounter {
+        document,
+        keep_empty: departure.keep_empty,
+        // Each pair is counted with one `&`; STRINGA has one fewer than it has pairs.
+        budget: limit.saturating_add(1),
+        total: 0,
+    };
+    let mut within = true;
+    for member in document.children(&document.root) {
+        let key = document.key(member);
+        if key == b"sign" && !departure.keep_sign {
+            continue;
+        }
+        within = counter.add(member, key.len() as u64);
+        if !within {
+            break;
+        }
+    }
+    if within {
+        Ok(())
+    } else {
+        Err(Error::StringATooLong {
+            body_len: document.input_len(),
+            limit,
+        })
+    }
+}
+
+/// Adds up the length of STRINGA's pairs below a node, without writing any.
+struct LengthCounter<'d, 'a> {
+    document: &'d Document<'a>,
+    keep_empty: bool,
+    budget: u64,
+    total: u64,
+}
+
+impl LengthCounter<'_, '_> {
+    /// Adds the pairs of `node`, whose name is `name_len` bytes long; false once the
+    /// total is over the budget.
+    fn add(&mut self, node: &Node, name_len: u64) -> bool {
+        let document = self.document;
+        match node.kind {
+            Kind::Object => document.children(node).iter().all(|member| {
+                let key_len = document.key(member).len() as u64;
+                self.add(member, name_len + 1 + key_len)
+            }),
+            Kind::Array => document
+                .children(node)
+                .iter()
+                .all(|element| self.add(element, name_len + 2 + decimal_len(element.key.start))),
+            Kind::Null | Kind::False | Kind::True | Kind::Number | Kind::String => {
+                let value = document.value(node);
+                if !value.is_empty() || self.keep_empty {
+                    // `&name=value`
+                    self.total += name_len + value.len() as u64 + 2;
+                }
+                self.total <= self.budget
+            }
+        }
+    }
+}
+
+/// The number of decimal digits of `n`.
+fn decimal_len(n: u32) -> u64 {
+    u64::from(n.checked_ilog10().unwrap_or(0)) + 1
+}
+
 /// Parses `body` and writes its STRINGA to `sink`. Nothing is written on error.
 pub(crate) fn write_body(body: &[u8], sink: &mut impl Sink) -> Result<(), Error> {
     let document = Document::parse(body)?;
@@ -138,12 +217,14 @@ pub(crate) struct Departure {
 /// STRINGA computed with a [`Departure`] from the rules, for diagnosis only.
 pub(crate) fn canonicalize_departing(body: &[u8], departure: Departure) -> Result<String, Error> {
     let document = Document::parse_with(body, departure.verbatim_numbers)?;
+    check_string_a_len(&document, departure)?;
     let mut out = Vec::new();
     write_globally_sorted(&document, &mut out, departure)?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn write_string_a(document: &Document<'_>, sink: &mut impl Sink) -> Result<(), Error> {
+    check_string_a_len(document, Departure::default())?;
     if document.needs_global_order {
         return write_globally_sorted(document, sink, Departure::default());
     }
@@ -289,6 +370,7 @@ fn push_index(path: &mut Vec<u8>, index: u32) {
 #[doc(hidden)]
 pub fn canonicalize_globally_sorted(body: &[u8]) -> Result<String, Error> {
     let document = Document::parse(body)?;
+    check_string_a_len(&document, Departure::default())?;
     let mut out = Vec::new();
     write_globally_sorted(&document, &mut out, Departure::default())?;
     String::from_utf8(out).map_err(|_| Error::InvalidUtf8 {

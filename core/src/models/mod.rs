@@ -56,7 +56,7 @@ fn redact(message: &str) -> String {
         out.push_str(before);
         let quote = if from.starts_with('"') { '"' } else { '`' };
         let is_value = quote == '"' || VALUE_KINDS.iter().any(|kind| out.ends_with(kind));
-        let Some(len) = from[1..].find(quote) else {
+        let Some(len) = closing_quote(&from[1..], quote) else {
             // An unterminated quote: drop the rest rather than risk echoing a value.
             out.push(quote);
             out.push_str("***");
@@ -73,6 +73,21 @@ fn redact(message: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The position of the quote that closes a quoted part, skipping quotes escaped with a
+/// backslash (serde writes string values with Rust's `Debug` escapes: `"a\"b"`).
+fn closing_quote(quoted: &str, quote: char) -> Option<usize> {
+    let mut escaped = false;
+    for (at, c) in quoted.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            c if c == quote => return Some(at),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `store/all` request: records with `dataID` greater than this one.
@@ -448,6 +463,19 @@ mod tests {
             cancel_time: None,
         };
         assert!(!format!("{record:#?}").contains("张小凡"));
+    }
+
+    #[test]
+    fn redaction_does_not_stop_at_an_escaped_quote() {
+        // serde quotes the string as "11\"0105…": a scan for the next `"` would stop at
+        // the escaped one and echo the rest of the number.
+        let err = from_json::<RosterRecord>(
+            br#"{"certType":"0","certNo":"x","certName":"x","gloryType":"1","gloryID":"11\"010519491231002X","dataID":1}"#,
+        )
+        .unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("string \"***\""), "{message}");
+        assert!(!message.contains("0105194912"), "{message}");
     }
 
     #[test]
