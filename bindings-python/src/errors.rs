@@ -195,6 +195,13 @@ mod tests {
             ),
             (Error::BodyTooLarge { len: 1 << 32 }, Class::InvalidBody),
             (
+                Error::StringATooLong {
+                    body_len: 1,
+                    limit: 65_552,
+                },
+                Class::InvalidBody,
+            ),
+            (
                 Error::InvalidTimestamp { reason: text() },
                 Class::InvalidTimestamp,
             ),
@@ -212,6 +219,7 @@ mod tests {
                 Class::InvalidTimestamp,
             ),
             (Error::Replayed, Class::Signature),
+            (Error::ReplayCacheFull { capacity: 1 }, Class::Signature),
             (Error::UnknownSid { sid: text() }, Class::Signature),
             (Error::MissingHeader { name: "sign" }, Class::Signature),
             (Error::DuplicateHeader { name: "sign" }, Class::Signature),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
-use glorycard_client::institution::{InstitutionEndpoint, router};
+use glorycard_client::institution::{InstitutionEndpoint, Server, router};
 use glorycard_client::{
     DrainOptions, DrainReport, MatchKind, Outbox, OutboxEntry, Replica, SyncProgress,
 };
@@ -124,18 +124,54 @@ pub(crate) fn roster_sync(connection: ConnectionArgs, db: PathBuf) -> Result<Str
     ))
 }
 
-/// `glorycard roster lookup`: one JSON line per match; status 1 when nobody matches.
-pub(crate) fn roster_lookup(
-    db: PathBuf,
-    cert_type: String,
+/// Whom `roster lookup` looks for. It arrives as JSON in a file or on standard input, so
+/// that the number and the name stay out of the process list and shell history.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LookupQuery {
+    #[serde(rename = "certType", default = "resident_id")]
+    cert_type: CertType,
+    #[serde(rename = "certNo")]
     cert_no: String,
-    name: Option<String>,
-) -> Result<String, Failure> {
+    #[serde(rename = "certName", default)]
+    cert_name: Option<String>,
+}
+
+fn resident_id() -> CertType {
+    CertType::ResidentId
+}
+
+impl LookupQuery {
+    /// Reads the query from `file` (`-`: standard input). Errors name the problem, never
+    /// a value: the core's parser redacts them.
+    pub(crate) fn read(file: &std::path::Path) -> Result<Self, Failure> {
+        let body = read_body(&Some(file.to_path_buf()))?;
+        models::from_json(&body).map_err(|e| {
+            let failure = Failure::from(e);
+            fail(format!("the lookup query: {}", failure.message))
+        })
+    }
+
+    /// The query of `--cert-type`, `--cert-no` and `--name`.
+    pub(crate) fn from_flags(
+        cert_type: Option<&str>,
+        cert_no: String,
+        name: Option<String>,
+    ) -> Self {
+        Self {
+            cert_type: cert_type.map_or(CertType::ResidentId, CertType::from_code),
+            cert_no,
+            cert_name: name,
+        }
+    }
+}
+
+/// `glorycard roster lookup`: one JSON line per match; status 1 when nobody matches.
+pub(crate) fn roster_lookup(db: PathBuf, query: LookupQuery) -> Result<String, Failure> {
     existing(&db, "run glorycard roster sync --db first")?;
     let replica = Replica::open(&db).map_err(client_failure)?;
-    let cert_type = CertType::from_code(&cert_type);
     let matches = replica
-        .lookup(&cert_type, &cert_no, name.as_deref())
+        .lookup(&query.cert_type, &query.cert_no, query.cert_name.as_deref())
         .map_err(client_failure)?;
     if matches.is_empty() {
         return Err(Failure {
@@ -411,6 +447,8 @@ pub(crate) struct ServeArgs {
     /// Allowed clock skew of the platform's calls, in seconds.
     #[arg(long, default_value_t = glorycard_core::DEFAULT_MAX_SKEW_SECONDS)]
     max_skew: u64,
+    #[command(flatten)]
+    limits: crate::limits::ServerLimitArgs,
 }
 
 pub(crate) fn institution(command: InstitutionCommand) -> Result<String, Failure> {
@@ -429,6 +467,7 @@ pub(crate) fn institution(command: InstitutionCommand) -> Result<String, Failure
             ));
         }
     };
+    let limits = args.limits.limits()?;
     existing(&args.db, "glorycard outbox add --db creates it")?;
     let key = args.key.load()?;
     let outbox = Outbox::open(&args.db).map_err(client_failure)?;
@@ -444,8 +483,9 @@ pub(crate) fn institution(command: InstitutionCommand) -> Result<String, Failure
         Arc::new(outbox),
     )
     .map_err(client_failure)?;
-    let app = router(endpoint);
+    let server = Server::new(router(endpoint), tls, limits).map_err(client_failure)?;
     let runtime = runtime()?;
+    crate::limits::init_server_log();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
@@ -453,16 +493,15 @@ pub(crate) fn institution(command: InstitutionCommand) -> Result<String, Failure
         let address = listener
             .local_addr()
             .map_err(|e| fail(format!("listener: {e}")))?;
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        eprintln!(
+        let scheme = if args.http { "http" } else { "https" };
+        crate::say(format_args!(
             "glorycard institution: serving /deductCheck on {scheme}://{address} from {}",
             args.db.display()
-        );
-        tokio::select! {
-            () = serve(listener, app, tls) => {}
-            () = crate::net::wait_for_shutdown() => {}
-        }
-        eprintln!("glorycard institution: stopped");
+        ));
+        server
+            .serve_with_shutdown(listener, crate::net::wait_for_shutdown())
+            .await;
+        crate::say(format_args!("glorycard institution: stopped"));
         Ok(String::new())
     })
 }
@@ -494,33 +533,4 @@ fn tls_acceptor(
         })
         .map_err(|e| fail(format!("config: TLS: {e}")))?;
     Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
-}
-
-/// Accepts connections until the task is dropped; each served over HTTP/1.1, in TLS when
-/// an acceptor is given.
-async fn serve(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    tls: Option<tokio_rustls::TlsAcceptor>,
-) {
-    use hyper_util::rt::TokioIo;
-    use hyper_util::service::TowerToHyperService;
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
-        };
-        let service = TowerToHyperService::new(app.clone());
-        let tls = tls.clone();
-        tokio::spawn(async move {
-            let http = hyper::server::conn::http1::Builder::new();
-            let _ = match tls {
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(stream) => http.serve_connection(TokioIo::new(stream), service).await,
-                    Err(_) => return,
-                },
-                None => http.serve_connection(TokioIo::new(stream), service).await,
-            };
-        });
-    }
 }

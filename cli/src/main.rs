@@ -2,6 +2,7 @@
 
 mod bench;
 mod durable;
+mod limits;
 mod net;
 
 use std::io::{Read, Write};
@@ -165,6 +166,12 @@ impl From<Error> for Failure {
             },
         }
     }
+}
+
+/// Writes one line to standard error. Unlike `eprintln!`, it does not panic when standard
+/// error is closed (a server started with `2>&-`, or its log pipe gone at shutdown).
+fn say(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn fail(message: impl Into<String>) -> Failure {

@@ -33,11 +33,17 @@ pub(crate) struct ConnectionArgs {
     #[arg(long, value_name = "PEM", env = "GLORYCARD_CA_CERT")]
     ca_cert: Option<PathBuf>,
     /// Allow plain http:// for a loopback base URL (local testing only).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "require_https")]
     allow_http: bool,
-    /// Accept responses without signature headers (the document requires signed ones).
+    /// Refuse plain http:// even if the settings file allows it.
     #[arg(long)]
+    require_https: bool,
+    /// Accept responses without signature headers (the document requires signed ones).
+    #[arg(long, conflicts_with = "verify_responses")]
     accept_unsigned_responses: bool,
+    /// Require signed responses even if the settings file accepts unsigned ones.
+    #[arg(long)]
+    verify_responses: bool,
     /// Settings file (default: ./glorycard.toml when it exists).
     #[arg(long, value_name = "PATH", env = "GLORYCARD_CONFIG")]
     config: Option<PathBuf>,
@@ -48,6 +54,9 @@ pub(crate) struct ConnectionArgs {
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileSettings {
+    /// The file these settings came from (none when there is no file).
+    #[serde(skip)]
+    source: Option<PathBuf>,
     base_url: Option<String>,
     sid: Option<String>,
     org_code: Option<String>,
@@ -86,7 +95,18 @@ fn load_settings(explicit: Option<&Path>) -> Result<FileSettings, Failure> {
             *file = base.join(&*file);
         }
     }
+    settings.source = Some(path);
     Ok(settings)
+}
+
+/// A setting that weakens a check, switched on by the settings file alone: said on stderr,
+/// because a `glorycard.toml` found in the current directory may not be the user's own.
+fn warn_weakened(source: Option<&Path>, setting: &str, effect: &str, flag: &str) {
+    let source = source.unwrap_or(Path::new("glorycard.toml"));
+    crate::say(format_args!(
+        "glorycard: warning: {} sets {setting} = true: {effect} (pass {flag} to refuse)",
+        source.display()
+    ));
 }
 
 impl ConnectionArgs {
@@ -117,14 +137,33 @@ impl ConnectionArgs {
             .load()?,
             _ => self.key.load()?,
         };
+        // The flags that restore a check win over the file; a file that weakens one is
+        // named on stderr.
+        let allow_http = !self.require_https && (self.allow_http || file.allow_http);
+        if allow_http && !self.allow_http {
+            warn_weakened(
+                file.source.as_deref(),
+                "allow_http",
+                "plain http:// is allowed for a loopback base URL",
+                "--require-https",
+            );
+        }
+        let accept_unsigned = !self.verify_responses
+            && (self.accept_unsigned_responses || file.accept_unsigned_responses);
+        if accept_unsigned && !self.accept_unsigned_responses {
+            warn_weakened(
+                file.source.as_deref(),
+                "accept_unsigned_responses",
+                "answers without a signature are trusted",
+                "--verify-responses",
+            );
+        }
         let mut builder = Client::builder(base_url)
             .sid(sid)
             .key(key)
             .org_code(org_code)
-            .allow_http_for_loopback(self.allow_http || file.allow_http)
-            .accept_unsigned_responses(
-                self.accept_unsigned_responses || file.accept_unsigned_responses,
-            );
+            .allow_http_for_loopback(allow_http)
+            .accept_unsigned_responses(accept_unsigned);
         if let Some(path) = self.ca_cert.as_ref().or(file.ca_cert.as_ref()) {
             let pem = std::fs::read(path)
                 .map_err(|e| fail(format!("config: cannot read {}: {e}", path.display())))?;
@@ -174,19 +213,32 @@ pub(crate) enum RosterCommand {
     },
     /// Look a holder up in the local replica, without the network. Prints one JSON line
     /// per match with "match": "exact" or "partial" (the platform sent the number masked);
-    /// exit 1 when nobody matches.
+    /// exit 1 when nobody matches. Pass the query with --query (a file, or - for standard
+    /// input): --cert-no and --name put personal data on the command line.
     Lookup {
         /// The replica database.
         #[arg(long, value_name = "FILE")]
         db: PathBuf,
-        /// The certType code (0 resident ID card, ... 6 passport).
-        #[arg(long, default_value = "0")]
-        cert_type: String,
-        /// The identity document number.
+        /// The query as JSON, {"certType":"0","certNo":"...","certName":"..."} (certType
+        /// defaults to "0", certName is optional), read from FILE, or from standard input
+        /// with -.
+        #[arg(
+            long,
+            value_name = "FILE",
+            required_unless_present = "cert_no",
+            conflicts_with_all = ["cert_type", "cert_no", "name"]
+        )]
+        query: Option<PathBuf>,
+        /// The certType code (0 resident ID card, ... 6 passport; default 0).
         #[arg(long)]
-        cert_no: String,
-        /// The holder's name: needed to match a number the platform sent masked.
+        cert_type: Option<String>,
+        /// The identity document number. Visible to other users (ps, /proc) and kept in
+        /// shell history: prefer --query.
         #[arg(long)]
+        cert_no: Option<String>,
+        /// The holder's name, needed to match a number the platform sent masked. Visible
+        /// to other users (ps, /proc) and kept in shell history: prefer --query.
+        #[arg(long, requires = "cert_no")]
         name: Option<String>,
     },
 }
@@ -208,10 +260,22 @@ pub(crate) fn roster(command: RosterCommand) -> Result<String, Failure> {
         RosterCommand::Sync { connection, db } => crate::durable::roster_sync(connection, db),
         RosterCommand::Lookup {
             db,
+            query,
             cert_type,
             cert_no,
             name,
-        } => crate::durable::roster_lookup(db, cert_type, cert_no, name),
+        } => {
+            let query = match (query, cert_no) {
+                (Some(file), _) => crate::durable::LookupQuery::read(&file)?,
+                (None, Some(cert_no)) => {
+                    crate::durable::LookupQuery::from_flags(cert_type.as_deref(), cert_no, name)
+                }
+                (None, None) => {
+                    return Err(fail("usage: pass --query FILE (or - for standard input)"));
+                }
+            };
+            crate::durable::roster_lookup(db, query)
+        }
     }
 }
 
@@ -269,7 +333,7 @@ pub(crate) struct SandboxArgs {
     /// Serve every N-th holder's certNo masked (331166*****777X), as the platform may.
     #[arg(long, value_name = "N", default_value_t = 0)]
     masked_every: u32,
-    /// Serve plain HTTP instead of HTTPS.
+    /// Serve plain HTTP instead of HTTPS (loopback addresses only).
     #[arg(long, conflicts_with = "cert_out")]
     http: bool,
     /// Write the PEM certificate clients must trust to this file (HTTPS).
@@ -299,6 +363,8 @@ pub(crate) struct SandboxArgs {
     /// A PEM certificate to trust when calling the institution over HTTPS.
     #[arg(long, value_name = "PEM", requires = "institution_url")]
     institution_ca: Option<PathBuf>,
+    #[command(flatten)]
+    limits: crate::limits::ServerLimitArgs,
 }
 
 pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
@@ -332,7 +398,9 @@ pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
         );
     }
     config.org_code = args.org_code;
+    config.limits = args.limits.limits()?;
     let runtime = crate::durable::runtime()?;
+    crate::limits::init_server_log();
     runtime.block_on(async move {
         let sandbox = Sandbox::start(config)
             .await
@@ -342,9 +410,13 @@ pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
             None if args.http => String::new(),
             None => " (pass --cert-out PEM to write the certificate clients must trust)".into(),
         };
-        eprintln!("glorycard sandbox: listening on {}{trust}", sandbox.url());
+        crate::say(format_args!(
+            "glorycard sandbox: listening on {}{trust}",
+            sandbox.url()
+        ));
         wait_for_shutdown().await;
-        eprintln!("glorycard sandbox: stopped");
+        sandbox.shutdown().await;
+        crate::say(format_args!("glorycard sandbox: stopped"));
         Ok(String::new())
     })
 }

@@ -424,3 +424,111 @@ fn tempdir() -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A platform on loopback that answers every request with an empty, unsigned roster page
+/// over plain HTTP.
+fn unsigned_platform() -> String {
+    use std::io::Read as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // The head, then as much body as it declares.
+            let complete = |request: &[u8]| {
+                let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    return false;
+                };
+                let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|line| line.strip_prefix("content-length:"))
+                    .and_then(|value| value.trim().parse().ok())
+                    .unwrap_or(0);
+                request.len() >= end + 4 + length
+            };
+            while !complete(&request) {
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let body = r#"{"responseFlag":"1","responseMessage":"ok","data":[]}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// A `glorycard.toml` in the current directory that switches a check off is named on
+/// stderr, one line per setting; `--verify-responses` and `--require-https` win over it.
+#[test]
+fn weakening_settings_from_a_file_are_stated_and_flags_restore_the_checks() {
+    let url = unsigned_platform();
+    let dir = tempdir();
+    std::fs::write(
+        dir.join("glorycard.toml"),
+        format!(
+            "base_url = \"{url}\"\nsid = \"S1\"\norg_code = \"106607\"\nallow_http = true\naccept_unsigned_responses = true\n"
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_glorycard"))
+            .current_dir(&dir)
+            .args(["roster", "page"])
+            .args(extra)
+            .env("GLORYCARD_KEY", SPEC_KEY)
+            .env_remove("GLORYCARD_CONFIG")
+            .env_remove("GLORYCARD_BASE_URL")
+            .env_remove("GLORYCARD_SID")
+            .env_remove("GLORYCARD_ORG_CODE")
+            .env_remove("GLORYCARD_CA_CERT")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let warns = |err: &str, setting: &str| {
+        err.lines().any(|line| {
+            line.starts_with("glorycard: warning: glorycard.toml sets")
+                && line.contains(&format!("{setting} = true"))
+        })
+    };
+
+    // From the file alone the unsigned answer is accepted, and each setting is stated.
+    let out = run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(warns(&err, "allow_http"), "{err}");
+    assert!(warns(&err, "accept_unsigned_responses"), "{err}");
+
+    // --verify-responses wins: the same answer is refused as unsigned.
+    let out = run(&["--verify-responses"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("unsigned_response"), "{err}");
+    assert!(!warns(&err, "accept_unsigned_responses"), "{err}");
+    assert!(warns(&err, "allow_http"), "{err}");
+
+    // --require-https wins: the http:// base URL is refused (and with both flags the file
+    // weakens nothing, so only the error is printed).
+    let out = run(&["--require-https", "--verify-responses"]);
+    assert_failure(&out, 2, "must be https://");
+
+    // Weakening flags given on the command line are the user's own choice: nothing said.
+    let out = run(&["--allow-http", "--accept-unsigned-responses"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+
+    // A flag and its opposite together are a usage error.
+    let out = run(&["--verify-responses", "--accept-unsigned-responses"]);
+    assert_failure(&out, 2, "usage");
+    let _ = std::fs::remove_dir_all(&dir);
+}

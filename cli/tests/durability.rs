@@ -110,8 +110,12 @@ fn random_points(rng: &mut SplitMix64, count: usize, low: i64, high: i64) -> Vec
 }
 
 /// Reads one number from a SQLite file another process is writing (WAL: never blocked).
+/// Never creates the file: one created here, before the process under test does, would
+/// have the default mode, and the process refuses a store open to other users.
 fn read_number(db: &Path, sql: &str) -> i64 {
-    rusqlite::Connection::open(db)
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    rusqlite::Connection::open_with_flags(db, flags)
         .and_then(|c| c.query_row(sql, [], |row| row.get(0)))
         .unwrap_or(0)
 }

@@ -29,7 +29,12 @@ pub struct ClientBuilder {
     allow_http: bool,
     accept_unsigned_responses: bool,
     max_skew_seconds: u64,
+    max_response_bytes: usize,
 }
+
+/// The default of [`ClientBuilder::max_response_bytes`]: 8 MiB. A full roster page (500
+/// records) is about 150 KB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
 impl ClientBuilder {
     /// The account id (`sid`) the platform issued.
@@ -94,6 +99,15 @@ impl ClientBuilder {
     /// The skew window for response timestamps, in seconds. Default 300.
     pub fn max_skew_seconds(mut self, seconds: u64) -> Self {
         self.max_skew_seconds = seconds;
+        self
+    }
+
+    /// The largest response body read, in bytes. Default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`] (8 MiB). Reading stops at the cap and the call ends
+    /// with [`ClientError::InvalidResponse`], so a hostile or broken answer cannot make the
+    /// client hold more than this in memory.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -168,6 +182,7 @@ impl ClientBuilder {
                 org_code,
                 retry: self.retry,
                 accept_unsigned_responses: self.accept_unsigned_responses,
+                max_response_bytes: self.max_response_bytes,
                 sent: SentThisSecond::default(),
             }),
         })
@@ -208,6 +223,7 @@ struct Inner {
     org_code: String,
     retry: RetryPolicy,
     accept_unsigned_responses: bool,
+    max_response_bytes: usize,
     sent: SentThisSecond,
 }
 
@@ -267,6 +283,7 @@ impl Client {
             allow_http: false,
             accept_unsigned_responses: false,
             max_skew_seconds: glorycard_core::DEFAULT_MAX_SKEW_SECONDS,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -458,7 +475,7 @@ impl Client {
         }
         // Reading the body consumes the response: keep its headers.
         let response_headers = response.headers().clone();
-        let response_body = response.bytes().await.map_err(transport_error)?.to_vec();
+        let response_body = read_capped(response, inner.max_response_bytes).await?;
         self.verify_response(&response_headers, &response_body)?;
         Ok(response_body)
     }
@@ -504,9 +521,31 @@ impl Client {
                 unverified_message: serde_json::from_slice::<Envelope>(body)
                     .ok()
                     .map(|envelope| envelope.response_message)
-                    .filter(|message| !message.is_empty()),
+                    .filter(|message| !message.is_empty())
+                    .map(shortened),
             })
     }
+}
+
+/// Reads a response body of at most `cap` bytes: a declared length over the cap is refused
+/// before reading, and an undeclared one is read chunk by chunk and abandoned at the cap.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, ClientError> {
+    let too_large = || ClientError::InvalidResponse {
+        reason: format!("response body larger than {cap} bytes (max_response_bytes)"),
+    };
+    let declared = response.content_length();
+    if declared.is_some_and(|length| length > cap as u64) {
+        return Err(too_large());
+    }
+    // The declared length is within the cap here, so reserving it is bounded.
+    let mut body = Vec::with_capacity(declared.map_or(0, |length| length as usize));
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if chunk.len() > cap - body.len() {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Waits for the start of the next wall-clock second (and 2 ms more). A request's signature
@@ -586,6 +625,16 @@ fn judge(path: &str, flag: &ResponseFlag, message: &str) -> Result<(), ClientErr
     }
 }
 
+/// An untrusted message as shown in an error: its first 200 characters, so that an
+/// answer up to the body cap cannot become a megabyte-long error line.
+fn shortened(message: String) -> String {
+    const SHOWN: usize = 200;
+    match message.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &message[..end]),
+        None => message,
+    }
+}
+
 /// serde_json's messages can quote input; keep only the position.
 fn redact(error: &serde_json::Error) -> String {
     format!("line {} column {}", error.line(), error.column())
@@ -625,5 +674,19 @@ impl RosterUpdates {
     /// The largest `dataID` received so far: where a later sync resumes.
     pub fn checkpoint(&self) -> i64 {
         self.checkpoint
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_untrusted_message_is_shortened_on_a_character_boundary() {
+        assert_eq!(shortened("签名错误".to_owned()), "签名错误");
+        let long = "签".repeat(10_000);
+        let shown = shortened(long);
+        assert_eq!(shown.chars().count(), 201);
+        assert!(shown.ends_with("签…"));
     }
 }

@@ -10,7 +10,7 @@ pub mod blocking;
 #[cfg(feature = "institution")]
 pub mod institution;
 
-pub use client::{Client, ClientBuilder, RosterUpdates};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, RosterUpdates};
 #[cfg(feature = "durable")]
 pub use durable::outbox::{
     DrainOptions, DrainReport, Enqueued, Outbox, OutboxEntry, OutboxStatus, RejectedItem,

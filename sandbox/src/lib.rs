@@ -14,6 +14,7 @@ use std::sync::atomic::AtomicU64;
 use glorycard_core::{SecretKey, Signer, Verifier};
 
 pub use faults::Faults;
+pub use glorycard_client::institution::{ServerLimits, ServerStats};
 pub use reconcile::{Difference, Reconciliation};
 pub use store::StoredDeduction;
 
@@ -65,7 +66,7 @@ pub fn served_record(
 /// How the sandbox listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
-    /// Plain HTTP (loopback tests).
+    /// Plain HTTP, on a loopback address only (tests on one machine).
     Http,
     /// HTTPS with a certificate made at start; its CA is written to `ca_out` if given.
     Https {
@@ -104,6 +105,8 @@ pub struct SandboxConfig {
     pub institution_ca_pem: Option<Vec<u8>>,
     /// The institution's org code, the default for reconciliation.
     pub org_code: Option<String>,
+    /// Timeouts, connection cap and request size limits of the server.
+    pub limits: ServerLimits,
 }
 
 impl SandboxConfig {
@@ -124,6 +127,7 @@ impl SandboxConfig {
             institution_url: None,
             institution_ca_pem: None,
             org_code: None,
+            limits: ServerLimits::default(),
         }
     }
 }
@@ -133,16 +137,30 @@ impl SandboxConfig {
 pub struct Sandbox {
     url: String,
     ca_pem: Option<String>,
+    stats: Arc<ServerStats>,
+    /// Asks the server to stop accepting and finish the requests in progress.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Sandbox {
     /// Binds, makes the TLS identity, opens the store, and starts serving in the current
-    /// tokio runtime. When this returns, the sandbox accepts connections.
+    /// tokio runtime. When this returns, the sandbox accepts connections. Plain HTTP is
+    /// refused on an address other than loopback: requests carry ID numbers and names.
     pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
         if config.key.is_empty() {
             return Err(SandboxError::Config("the key is empty".into()));
         }
+        if config.transport == Transport::Http && !config.listen.ip().is_loopback() {
+            return Err(SandboxError::Config(format!(
+                "plain HTTP is served only on a loopback address, not {}: use HTTPS (the default)",
+                config.listen.ip()
+            )));
+        }
+        config
+            .limits
+            .validate()
+            .map_err(|e| SandboxError::Config(e.to_string()))?;
         for (name, rate) in [
             ("fail-rate", config.faults.fail_rate),
             ("drop-rate", config.faults.drop_rate),
@@ -177,6 +195,7 @@ impl Sandbox {
                 )
             }
         };
+        let server_stats = Arc::new(ServerStats::default());
         let platform = Arc::new(platform::Platform {
             verifier,
             signer: Signer::new(config.sid.clone(), config.key.clone()),
@@ -193,6 +212,7 @@ impl Sandbox {
             org_code: config.org_code.clone(),
             requests: AtomicU64::new(0),
             refused_signatures: AtomicU64::new(0),
+            server: Arc::clone(&server_stats),
         });
         let (scheme, tls, ca_pem) = match &config.transport {
             Transport::Http => ("http", None, None),
@@ -207,8 +227,24 @@ impl Sandbox {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let address = listener.local_addr()?;
         let url = format!("{scheme}://{address}");
-        let task = tokio::spawn(server::serve(listener, platform::router(platform), tls));
-        Ok(Sandbox { url, ca_pem, task })
+        let server = glorycard_client::institution::Server::new(
+            platform::router(platform),
+            tls,
+            config.limits.clone(),
+        )
+        .map_err(|e| SandboxError::Config(e.to_string()))?
+        .with_stats(Arc::clone(&server_stats));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.serve_with_shutdown(listener, async move {
+            let _ = stopped.await;
+        }));
+        Ok(Sandbox {
+            url,
+            ca_pem,
+            stats: server_stats,
+            stop: Some(stop),
+            task,
+        })
     }
 
     /// The base URL, e.g. `https://127.0.0.1:40123`.
@@ -221,8 +257,22 @@ impl Sandbox {
         self.ca_pem.as_deref()
     }
 
-    /// Stops accepting connections.
+    /// The server's counters: connections, and each limit that fired.
+    pub fn server_stats(&self) -> &ServerStats {
+        &self.stats
+    }
+
+    /// Stops accepting connections and closes those open at once (as dropping it does).
     pub fn stop(self) {}
+
+    /// Stops accepting connections, lets the requests in progress finish (for up to
+    /// [`ServerLimits::shutdown_grace`]), then closes the connections left.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
 }
 
 impl Drop for Sandbox {

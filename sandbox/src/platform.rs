@@ -1,17 +1,21 @@
 //! The platform's three endpoints and the admin endpoints.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use glorycard_client::institution::{Refusal, signed_json, verify_request};
+use axum::{Extension, Json};
+use glorycard_client::institution::{
+    DropConnection, Refusal, SIGNATURE_REFUSAL, signed_json, verify_request,
+};
 use glorycard_core::models::{
     Cancellation, DeductCheckRequest, Deduction, PATH_DEDUCT, PATH_DEDUCT_CANCEL, PATH_ROSTER,
-    PlatformResponse, ROSTER_PAGE_LIMIT, RosterPageRequest, RosterRecord, Validate,
+    PlatformResponse, ROSTER_PAGE_LIMIT, RosterPageRequest, RosterRecord, Validate, mask_cert_name,
+    mask_cert_no,
 };
 use glorycard_core::{Signer, Verifier};
 use serde::Deserialize;
@@ -20,9 +24,8 @@ use crate::faults::{Fate, Injector};
 use crate::reconcile::{self, Reconciliation};
 use crate::store::{Store, Stored};
 
-/// Marks a response that the server must not send: it closes the connection instead.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct DropConnection;
+/// The peer's address, as the server recorded it.
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
 
 pub(crate) struct Platform {
     pub(crate) verifier: Verifier,
@@ -38,6 +41,8 @@ pub(crate) struct Platform {
     pub(crate) org_code: Option<String>,
     pub(crate) requests: AtomicU64,
     pub(crate) refused_signatures: AtomicU64,
+    /// The accept loop's counters, shown at `/admin/stats`.
+    pub(crate) server: Arc<glorycard_client::institution::ServerStats>,
 }
 
 pub(crate) fn router(platform: Arc<Platform>) -> axum::Router {
@@ -54,14 +59,16 @@ pub(crate) fn router(platform: Arc<Platform>) -> axum::Router {
 
 /// Runs one platform call: faults, signature, parsing and validation, then `apply`.
 async fn handle<Request, Data>(
-    platform: &Platform,
-    headers: &HeaderMap,
-    body: &[u8],
-    apply: impl FnOnce(&Platform, Request) -> Result<PlatformResponse<Data>, String>,
+    platform: Arc<Platform>,
+    peer: Peer,
+    path: &'static str,
+    headers: HeaderMap,
+    body: Bytes,
+    apply: impl FnOnce(&Platform, Request) -> Result<PlatformResponse<Data>, String> + Send + 'static,
 ) -> Response
 where
-    Request: serde::de::DeserializeOwned + Validate,
-    Data: serde::Serialize,
+    Request: serde::de::DeserializeOwned + Validate + Send + 'static,
+    Data: serde::Serialize + Send + 'static,
 {
     platform.requests.fetch_add(1, Ordering::Relaxed);
     let latency = platform.faults.latency();
@@ -72,34 +79,47 @@ where
     if fate.fail {
         return (StatusCode::SERVICE_UNAVAILABLE, "injected failure").into_response();
     }
-    let answer = match verify_and_parse::<Request>(platform, headers, body) {
-        Ok(request) => match apply(platform, request) {
-            Ok(answer) => answer,
-            Err(internal) => {
-                tracing::error!(%internal, "sandbox failure");
-                return (StatusCode::INTERNAL_SERVER_ERROR, internal).into_response();
-            }
-        },
-        Err(message) => PlatformResponse::failure(message),
+    let body_bytes = body.len();
+    // Verification (and the work of the call) is CPU and SQLite work: on a blocking
+    // thread, so that one large request does not hold up the others.
+    let worker = Arc::clone(&platform);
+    let done = tokio::task::spawn_blocking(move || {
+        verify_request::<Request>(&worker.verifier, &headers, &body)
+            .map(|request| apply(&worker, request))
+    })
+    .await;
+    let answer = match done {
+        Ok(Ok(Ok(answer))) => answer,
+        Ok(Ok(Err(internal))) => {
+            tracing::error!(%internal, "sandbox failure");
+            return (StatusCode::INTERNAL_SERVER_ERROR, internal).into_response();
+        }
+        Ok(Err(Refusal::Signature(error))) => {
+            platform.refused_signatures.fetch_add(1, Ordering::Relaxed);
+            // The code says which check failed; the sid and the body stay out of the log.
+            tracing::warn!(
+                peer = %peer_text(peer),
+                path,
+                code = error.code(),
+                body_bytes,
+                "request refused before authentication"
+            );
+            PlatformResponse::failure(SIGNATURE_REFUSAL)
+        }
+        Ok(Err(Refusal::Invalid(error))) => PlatformResponse::failure(format!("参数错误 {error}")),
+        Err(_) => {
+            tracing::error!(path, "the verification task failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
     };
-    respond(platform, fate, &answer)
+    respond(&platform, fate, &answer)
 }
 
-fn verify_and_parse<Request>(
-    platform: &Platform,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Request, String>
-where
-    Request: serde::de::DeserializeOwned + Validate,
-{
-    verify_request(&platform.verifier, headers, body).map_err(|refusal| match refusal {
-        Refusal::Signature(error) => {
-            platform.refused_signatures.fetch_add(1, Ordering::Relaxed);
-            format!("签名错误 signature rejected ({}): {error}", error.code())
-        }
-        Refusal::Invalid(error) => format!("参数错误 {error}"),
-    })
+fn peer_text(peer: Peer) -> String {
+    peer.map_or_else(
+        || "unknown".to_owned(),
+        |Extension(ConnectInfo(address))| address.to_string(),
+    )
 }
 
 fn respond<Data: serde::Serialize>(
@@ -120,13 +140,16 @@ fn respond<Data: serde::Serialize>(
 
 async fn roster(
     State(platform): State<Arc<Platform>>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     handle(
-        &platform,
-        &headers,
-        &body,
+        platform,
+        peer,
+        PATH_ROSTER,
+        headers,
+        body,
         |platform, request: RosterPageRequest| {
             let first = request.data_id.max(0).saturating_add(1);
             let last = first
@@ -143,13 +166,16 @@ async fn roster(
 
 async fn deduct(
     State(platform): State<Arc<Platform>>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     handle(
-        &platform,
-        &headers,
-        &body,
+        platform,
+        peer,
+        PATH_DEDUCT,
+        headers,
+        body,
         |platform, request: Deduction| stored_answer(platform.store.deduct(&request)),
     )
     .await
@@ -157,13 +183,16 @@ async fn deduct(
 
 async fn cancel(
     State(platform): State<Arc<Platform>>,
+    peer: Peer,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     handle(
-        &platform,
-        &headers,
-        &body,
+        platform,
+        peer,
+        PATH_DEDUCT_CANCEL,
+        headers,
+        body,
         |platform, request: Cancellation| stored_answer(platform.store.cancel(&request)),
     )
     .await
@@ -178,9 +207,28 @@ fn stored_answer(
     }
 }
 
-async fn admin_deductions(State(platform): State<Arc<Platform>>) -> Response {
+#[derive(Debug, Deserialize)]
+struct DeductionsQuery {
+    /// `true` shows certNo and certName in full; they are masked otherwise.
+    #[serde(default)]
+    unmasked: bool,
+}
+
+async fn admin_deductions(
+    State(platform): State<Arc<Platform>>,
+    Query(query): Query<DeductionsQuery>,
+) -> Response {
     match platform.store.list(None) {
-        Ok(list) => Json(list).into_response(),
+        Ok(mut list) => {
+            if !query.unmasked {
+                for stored in &mut list {
+                    let deduction = &mut stored.record.deduction;
+                    deduction.cert_no = mask_cert_no(&deduction.cert_no);
+                    deduction.cert_name = mask_cert_name(&deduction.cert_name);
+                }
+            }
+            Json(list).into_response()
+        }
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
     }
 }
@@ -196,6 +244,15 @@ struct Stats {
     deductions: i64,
     cancelled: i64,
     uploads: i64,
+    connections_accepted: u64,
+    connections_active: u64,
+    connections_peak: u64,
+    connection_cap_reached: u64,
+    header_timeouts: u64,
+    handshake_timeouts: u64,
+    idle_timeouts: u64,
+    bodies_too_large: u64,
+    headers_too_large: u64,
 }
 
 async fn admin_stats(State(platform): State<Arc<Platform>>) -> Response {
@@ -214,6 +271,15 @@ async fn admin_stats(State(platform): State<Arc<Platform>>) -> Response {
         deductions,
         cancelled,
         uploads,
+        connections_accepted: platform.server.accepted(),
+        connections_active: platform.server.active(),
+        connections_peak: platform.server.peak(),
+        connection_cap_reached: platform.server.cap_reached(),
+        header_timeouts: platform.server.header_timeouts(),
+        handshake_timeouts: platform.server.handshake_timeouts(),
+        idle_timeouts: platform.server.idle_timeouts(),
+        bodies_too_large: platform.server.bodies_too_large(),
+        headers_too_large: platform.server.headers_too_large(),
     })
     .into_response()
 }

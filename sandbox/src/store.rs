@@ -4,7 +4,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use glorycard_core::models::{Cancellation, DeductCheckRecord, Deduction, DeductionStatus};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::SandboxError;
 
@@ -44,11 +44,63 @@ const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS deductions_by_time ON deductions (org_code, deduction_time);
 ";
 
+/// Creates the store's file readable and writable by its owner only (SQLite gives its
+/// `-wal` and `-shm` files the same mode), and tightens an existing one, or its `-wal` or
+/// `-shm`, that others may read, saying so: deductions hold ID numbers and names.
+fn create_private(path: &Path) -> Result<(), SandboxError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        options.open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            let mode = match std::fs::metadata(&file) {
+                Ok(metadata) => metadata.permissions().mode() & 0o777,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+                tracing::warn!(
+                    path = %file.display(),
+                    mode = format!("{mode:o}"),
+                    "the sandbox database was open to other users: its mode is now 600"
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    options.open(path)?;
+    Ok(())
+}
+
+/// `path` as SQLite must be given it to open exactly that file: the bundled SQLite reads
+/// a name starting with `file:` as a URI even without `SQLITE_OPEN_URI`, so a relative
+/// path is prefixed with `./`.
+fn literal(path: &Path) -> std::path::PathBuf {
+    if path.is_relative() {
+        Path::new(".").join(path)
+    } else {
+        path.to_path_buf()
+    }
+}
+
 impl Store {
     pub(crate) fn open(path: Option<&Path>) -> Result<Self, SandboxError> {
         let connection = match path {
             Some(path) => {
-                let connection = Connection::open(path)?;
+                create_private(path)?;
+                // Without SQLITE_OPEN_URI, and by a name that cannot start with `file:`:
+                // `file:x.db` is a file of that name, never a URI with options.
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let connection = Connection::open_with_flags(literal(path), flags)?;
                 connection.pragma_update(None, "journal_mode", "WAL")?;
                 connection.pragma_update(None, "synchronous", "NORMAL")?;
                 connection

@@ -11,6 +11,13 @@ pub struct Server {
     pub url: String,
 }
 
+impl Server {
+    /// The server's process id (to read its memory use from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

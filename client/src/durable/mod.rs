@@ -8,7 +8,7 @@ pub(crate) mod replica;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 use crate::ClientError;
 
@@ -77,13 +77,15 @@ pub(crate) fn storage(error: rusqlite::Error) -> ClientError {
 impl Database {
     /// Opens (creating if needed) the store at `path`, checks that it is a store of `kind`
     /// before changing anything in the file, and creates the schema in one transaction
-    /// when the file is new.
+    /// when the file is new. `path` is a file name, never an SQLite URI; a store that
+    /// other users may read or write is refused.
     pub(crate) fn open(
         path: &Path,
         kind: Kind,
         durability: Durability,
         schema: &str,
     ) -> Result<Self, ClientError> {
+        refuse_shared(path)?;
         create_private(path)?;
         let mut writer = connect(path)?;
         // Read-only first: a file of another kind is refused untouched (not even switched
@@ -172,9 +174,16 @@ impl Database {
 
 /// A connection with the settings every use shares.
 fn connect(path: &Path) -> Result<Connection, ClientError> {
-    let connection = Connection::open(path).map_err(|e| ClientError::Storage {
-        reason: format!("cannot open {}: {e}", path.display()),
-    })?;
+    // No SQLITE_OPEN_URI, and a name that cannot start with `file:`: the bundled SQLite is
+    // built with URIs on (SQLITE_USE_URI), so `file:x.db?mode=...` would otherwise open
+    // another file than the one created private, with the options the name carries.
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let connection =
+        Connection::open_with_flags(literal(path), flags).map_err(|e| ClientError::Storage {
+            reason: format!("cannot open {}: {e}", path.display()),
+        })?;
     // Another process (a drain, the institution endpoint, the HIS enqueuing) may hold the
     // write lock for a moment: wait for it rather than fail.
     connection
@@ -241,6 +250,59 @@ fn not_a_store(path: &Path, kind: Kind, error: rusqlite::Error) -> ClientError {
     }
 }
 
+/// `path` as SQLite must be given it to open exactly that file: a relative path is
+/// prefixed with `./`, so that it never starts with `file:` (which SQLite reads as a URI).
+fn literal(path: &Path) -> PathBuf {
+    if path.is_relative() {
+        Path::new(".").join(path)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// `path` with `suffix` appended to its file name (`x.db` → `x.db-wal`).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The store holds ID numbers and names: an existing store (or its `-wal`/`-shm`) that
+/// group or others may read or write is refused rather than used, so that the operator
+/// learns of the exposure (fail closed) instead of it being silently tightened.
+fn refuse_shared(path: &Path) -> Result<(), ClientError> {
+    #[cfg(unix)]
+    for file in [
+        path.to_path_buf(),
+        with_suffix(path, "-wal"),
+        with_suffix(path, "-shm"),
+    ] {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = match std::fs::metadata(&file) {
+            Ok(metadata) => metadata.permissions().mode() & 0o777,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(ClientError::Storage {
+                    reason: format!("cannot inspect {}: {e}", file.display()),
+                });
+            }
+        };
+        if mode & 0o077 != 0 {
+            return Err(ClientError::Storage {
+                reason: format!(
+                    "{} is open to other users (mode {mode:04o}) and holds ID numbers and names; \
+                     refusing to use it: restrict it with `chmod 600 {}` (and check who may have read it)",
+                    file.display(),
+                    file.display()
+                ),
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// The store holds personal data (ID numbers, names): create it readable by its owner
 /// only. SQLite gives its `-wal` and `-shm` files the same permissions.
 fn create_private(path: &Path) -> Result<(), ClientError> {
@@ -305,6 +367,101 @@ pub(crate) mod testing {
     impl Drop for TempDb {
         fn drop(&mut self) {
             self.remove();
+        }
+    }
+
+    /// Makes a file made by another tool (default permissions) private, as a store must be.
+    pub(crate) fn make_private(path: &std::path::Path) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::testing::{TempDb, make_private};
+    use super::with_suffix;
+    use crate::Outbox;
+
+    fn set_mode(path: &std::path::Path, mode: u32) -> std::io::Result<()> {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+
+    /// A store others may read (0644, 0640) or write is refused, untouched, with the path,
+    /// the mode and the fix; once restricted it opens.
+    #[test]
+    fn an_existing_store_open_to_other_users_is_refused() {
+        let db = TempDb::new("store-shared");
+        drop(Outbox::open(&db.0).unwrap());
+        for mode in [0o644, 0o640, 0o602] {
+            set_mode(&db.0, mode).unwrap();
+            let before = std::fs::read(&db.0).unwrap();
+            let error = Outbox::open(&db.0).unwrap_err();
+            assert_eq!(error.code(), "storage");
+            let message = error.to_string();
+            let path = db.0.display().to_string();
+            assert!(message.contains(&path), "{message}");
+            assert!(message.contains(&format!("mode {mode:04o}")), "{message}");
+            assert!(message.contains(&format!("chmod 600 {path}")), "{message}");
+            assert_eq!(std::fs::read(&db.0).unwrap(), before);
+            assert_eq!(
+                std::fs::metadata(&db.0).unwrap().permissions().mode() & 0o777,
+                mode,
+                "the mode was changed"
+            );
+        }
+        make_private(&db.0).unwrap();
+        Outbox::open(&db.0).unwrap();
+    }
+
+    /// A `-wal` or `-shm` file left open to others is refused too: it holds recent writes.
+    #[test]
+    fn a_companion_file_open_to_other_users_is_refused() {
+        let db = TempDb::new("store-shared-wal");
+        drop(Outbox::open(&db.0).unwrap());
+        for suffix in ["-wal", "-shm"] {
+            let companion = with_suffix(&db.0, suffix);
+            std::fs::write(&companion, b"").unwrap();
+            set_mode(&companion, 0o644).unwrap();
+            let message = Outbox::open(&db.0).unwrap_err().to_string();
+            assert!(
+                message.contains(&format!(
+                    "{} is open to other users (mode 0644)",
+                    companion.display()
+                )),
+                "{message}"
+            );
+            std::fs::remove_file(&companion).unwrap();
+        }
+        Outbox::open(&db.0).unwrap();
+    }
+
+    /// New stores are private whatever the umask allows.
+    #[test]
+    fn a_new_store_is_created_private() {
+        let db = TempDb::new("store-new");
+        let outbox = Outbox::open(&db.0).unwrap();
+        outbox
+            .enqueue_cancellation(&glorycard_core::models::Cancellation {
+                org_code: "106607".into(),
+                deduction_id: "D1".into(),
+                cancel_time: "2026-11-26 10:00:00".into(),
+            })
+            .unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let file = with_suffix(&db.0, suffix);
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", file.display());
         }
     }
 }

@@ -47,8 +47,9 @@ const SCHEMA: &str = "
 /// [`drain`](Outbox::drain) delivers pending items: items of one `deductionID` strictly in
 /// the order they were enqueued (a cancellation never overtakes its deduction), different
 /// deductions concurrently. Each item is marked acknowledged after the platform accepts
-/// it; a business refusal (`responseFlag` "0") moves it to `rejected` with the platform's
-/// message; transport failures are retried with backoff. A process killed during a drain
+/// it; a business refusal (`responseFlag` "0"), or an HTTP 4xx that concerns the item
+/// alone (400, 409, 413, 422, ...), moves it to `rejected` with the platform's message or
+/// the status; transport failures are retried with backoff. A process killed during a drain
 /// loses nothing: an item not yet marked acknowledged is sent again, and the platform
 /// recognises a repeated upload by its `deductionID`.
 ///
@@ -130,7 +131,8 @@ pub struct OutboxStatus {
     pub pending: u64,
     /// Accepted by the platform.
     pub acknowledged: u64,
-    /// Refused by the platform (`responseFlag` "0"); never retried.
+    /// Refused by the platform (`responseFlag` "0", or an HTTP 4xx about the item
+    /// alone); not retried unless [requeued](Outbox::requeue).
     pub rejected: u64,
     /// When the oldest pending item was enqueued (`yyyy-MM-dd HH:mm:ss`, UTC+8).
     #[serde(rename = "oldestPending")]
@@ -148,7 +150,8 @@ pub struct RejectedItem {
     /// The deduction it concerns.
     #[serde(rename = "deductionID")]
     pub deduction_id: String,
-    /// The platform's `responseMessage`.
+    /// The platform's `responseMessage`; for an HTTP refusal of this item alone, the
+    /// status ("refused by the platform with HTTP 400").
     pub message: String,
     /// When the refusal was recorded.
     #[serde(rename = "rejectedAt")]
@@ -442,10 +445,14 @@ impl Outbox {
     ///
     /// Ends with `Ok` when nothing is pending, or when no item was settled for
     /// `options.patience` (the platform is unreachable: the report counts what is still
-    /// pending). Ends with `Err`, leaving items pending, on a failure that retrying cannot
-    /// mend: a local refusal (an `orgCode` other than the client's), an HTTP status such
-    /// as 401 or 404 (a wrong base URL), a storage error, or another drain of the same
-    /// outbox already running ([`ClientError::Conflict`]).
+    /// pending). An HTTP 4xx answer that concerns one item (400, 409, 413, 422, ...) sets
+    /// that item aside as rejected, with the status in its message, and the others go on.
+    /// Ends with `Err`, leaving items pending, on a failure that every item would share:
+    /// an HTTP status about the endpoint (401, 403, 404, 405, 407, 421, 426: a wrong key,
+    /// account or base URL), a storage error, or another drain of the same outbox
+    /// already running ([`ClientError::Conflict`]). Before it ends so, it waits for the
+    /// calls already in flight and records their outcomes, so nothing the platform
+    /// acknowledged is sent again.
     pub async fn drain_with(
         &self,
         client: &Client,
@@ -591,7 +598,10 @@ struct DrainLock {
 
 impl DrainLock {
     fn acquire(database: &Path) -> Result<Self, ClientError> {
-        let mut path: PathBuf = database.to_path_buf().into_os_string().into();
+        // Keyed on the file, not on how its path is spelled: a symbolic link to the outbox
+        // must find the same lock.
+        let real = std::fs::canonicalize(database).unwrap_or_else(|_| database.to_path_buf());
+        let mut path: PathBuf = real.into_os_string().into();
         path.as_mut_os_string().push(".drain-lock");
         let file = super::open_private(&path).map_err(|e| ClientError::Storage {
             reason: format!("cannot open {}: {e}", path.display()),
@@ -634,10 +644,30 @@ enum Outcome {
     Stop(ClientError),
 }
 
+/// HTTP 4xx statuses that every request to the endpoint would get (authentication, a
+/// wrong URL or method, a proxy, the protocol): they stop the drain. Any other 4xx answers
+/// the one request it refuses.
+fn endpoint_wide(status: u16) -> bool {
+    matches!(status, 401 | 403 | 404 | 405 | 407 | 421 | 426)
+}
+
 fn classify(result: Result<models::AckResponse, ClientError>) -> Outcome {
     match result {
         Ok(ack) => Outcome::Acknowledged(ack.response_message),
         Err(ClientError::PlatformRejected { message }) => Outcome::Rejected(message),
+        // Timeouts and "too early" are about the moment, not the item: try again later.
+        Err(
+            error @ ClientError::HttpStatus {
+                status: 408 | 425, ..
+            },
+        ) => Outcome::Retry(format!("{}: {error}", error.code())),
+        // A 4xx about this request alone (malformed for the platform, a conflict, too
+        // large): set it aside so that it cannot block the items behind it.
+        Err(ClientError::HttpStatus { status, .. })
+            if (400..500).contains(&status) && status != 429 && !endpoint_wide(status) =>
+        {
+            Outcome::Rejected(format!("refused by the platform with HTTP {status}"))
+        }
         // This item alone cannot be sent by this client (its orgCode is not the client's):
         // set it aside, and deliver the others.
         Err(error @ ClientError::Core(_)) => Outcome::Rejected(format!(
@@ -701,6 +731,9 @@ impl Drain {
     }
 
     async fn run(&mut self, progress: &mut impl FnMut(&DrainReport)) -> Result<(), ClientError> {
+        // A failure every item shares: start nothing more, record the calls in flight
+        // (their answers may be acknowledgements), then end with it.
+        let mut stopping: Option<ClientError> = None;
         loop {
             let now = Instant::now();
             while let Some(Reverse((due, seq, id))) = self.waiting.peek().cloned() {
@@ -713,7 +746,7 @@ impl Drain {
             // Out of patience: start nothing more, record the calls still in flight, stop.
             self.report.gave_up = self.last_settled.elapsed() >= self.options.patience;
             let giving_up = self.report.gave_up;
-            if !giving_up {
+            if !giving_up && stopping.is_none() {
                 if self.should_load(now) {
                     self.load().await?;
                 }
@@ -725,6 +758,9 @@ impl Drain {
                 }
             }
             if self.in_flight.is_empty() {
+                if let Some(error) = stopping.take() {
+                    return Err(error);
+                }
                 if giving_up {
                     return Ok(());
                 }
@@ -738,7 +774,7 @@ impl Drain {
             }
             // Wake for a finished call, a backoff that ends, a look for new items, or the
             // end of patience, whichever comes first.
-            let wake = (!giving_up).then(|| {
+            let wake = (!giving_up && stopping.is_none()).then(|| {
                 let next_due = self.waiting.peek().map(|Reverse((due, _, _))| *due);
                 let wake = next_due
                     .unwrap_or(now + RELOAD_INTERVAL)
@@ -761,15 +797,21 @@ impl Drain {
             while let Some(more) = self.in_flight.try_join_next() {
                 outcomes.push(more);
             }
-            let outcomes = outcomes
-                .into_iter()
-                .map(|joined| {
-                    joined.map_err(|e| ClientError::Transport {
-                        reason: format!("a delivery task failed: {e}"),
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            self.record(outcomes).await?;
+            let mut recorded = Vec::with_capacity(outcomes.len());
+            for joined in outcomes {
+                match joined {
+                    Ok(outcome) => recorded.push(outcome),
+                    // Its item stays pending; the others' outcomes are still recorded.
+                    Err(e) => {
+                        stopping.get_or_insert(ClientError::Transport {
+                            reason: format!("a delivery task failed: {e}"),
+                        });
+                    }
+                }
+            }
+            if let Some(error) = self.record(recorded).await? {
+                stopping.get_or_insert(error);
+            }
             progress(&self.report);
         }
     }
@@ -846,8 +888,11 @@ impl Drain {
 
     /// Commits a batch of outcomes in one transaction, then lets the next item of each
     /// settled chain start: a cancellation starts only once its deduction's
-    /// acknowledgement is on disk.
-    async fn record(&mut self, outcomes: Vec<(i64, String, Outcome)>) -> Result<(), ClientError> {
+    /// acknowledgement is on disk. Returns the first outcome that must stop the drain.
+    async fn record(
+        &mut self,
+        outcomes: Vec<(i64, String, Outcome)>,
+    ) -> Result<Option<ClientError>, ClientError> {
         let mut stop = None;
         let mut updates = Vec::with_capacity(outcomes.len());
         for (seq, id, outcome) in outcomes {
@@ -935,10 +980,7 @@ impl Drain {
                 }
             }
         }
-        match stop {
-            Some(error) => Err(error),
-            None => Ok(()),
-        }
+        Ok(stop)
     }
 }
 
@@ -1178,6 +1220,7 @@ mod tests {
                 .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('x');")
                 .unwrap();
         }
+        crate::durable::testing::make_private(&db.0).unwrap();
         let before = std::fs::read(&db.0).unwrap();
         let error = Outbox::open(&db.0).unwrap_err();
         assert!(
@@ -1208,6 +1251,25 @@ mod tests {
             .unwrap();
         // SQLite's codes: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
         assert_eq!((mode.as_str(), synchronous), ("wal", 2));
+    }
+
+    /// Two spellings of one outbox (here a symbolic link) share one drain lock.
+    #[cfg(unix)]
+    #[test]
+    fn the_drain_lock_belongs_to_the_file_not_to_its_spelling() {
+        let db = TempDb::new("outbox-lock");
+        Outbox::open(&db.0).unwrap();
+        let mut alias = db.0.clone().into_os_string();
+        alias.push("-alias");
+        let alias = PathBuf::from(alias);
+        let _ = std::fs::remove_file(&alias);
+        std::os::unix::fs::symlink(&db.0, &alias).unwrap();
+        let held = DrainLock::acquire(&db.0).unwrap();
+        let error = DrainLock::acquire(&alias).err().unwrap();
+        assert_eq!(error.code(), "conflict", "{error}");
+        drop(held);
+        DrainLock::acquire(&alias).unwrap();
+        std::fs::remove_file(&alias).unwrap();
     }
 
     #[test]

@@ -621,7 +621,9 @@ mod tests {
 
         let text = TempDb::new("replica-kind-text");
         std::fs::write(&text.0, "holders: none\n".repeat(100)).unwrap();
-        assert_eq!(Replica::open(&text.0).unwrap_err().code(), "storage");
+        crate::durable::testing::make_private(&text.0).unwrap();
+        let error = Replica::open(&text.0).unwrap_err();
+        assert!(error.to_string().contains("not a database"), "{error}");
         assert_eq!(
             std::fs::read_to_string(&text.0).unwrap(),
             "holders: none\n".repeat(100)

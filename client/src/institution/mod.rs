@@ -3,12 +3,22 @@
 //! The platform calls the institution to reconcile: "every deduction in this time range".
 //! [`router`] verifies the call's signature (sid → keys, skew window, replay check),
 //! validates the window, asks your [`DeductionSource`] for the records, and answers with a
-//! signed response. A call that fails verification or validation gets a signed answer with
-//! `responseFlag` "0" and the reason.
+//! signed response. A call that fails validation gets a signed answer with `responseFlag`
+//! "0" and the reason; a call that fails before it is authenticated (unknown sid, bad
+//! signature, headers missing or repeated, timestamp outside the window, replayed, a body
+//! that cannot be canonicalized) gets the one fixed message [`SIGNATURE_REFUSAL`], which
+//! quotes nothing the caller sent; what was refused is logged in redacted form (the
+//! error's code, the body's length, the peer).
+//!
+//! Serve the router with [`Server`]: one accept loop for HTTP or HTTPS whose
+//! [`ServerLimits`] bound what a caller can make it hold (header-read, handshake and idle
+//! timeouts, connections at once, body and header sizes).
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use glorycard_client::institution::{router, DeductionSource, InstitutionEndpoint, SourceError};
+//! use glorycard_client::institution::{
+//!     router, DeductionSource, InstitutionEndpoint, Server, ServerLimits, SourceError,
+//! };
 //! use glorycard_core::models::DeductCheckRecord;
 //! use glorycard_core::{SecretKey, Signer, Verifier};
 //!
@@ -29,20 +39,44 @@
 //!     Arc::new(Ledger),
 //! )?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8443").await?;
-//! axum::serve(listener, router(endpoint)).await?;
+//! // Plain HTTP behind a TLS-terminating proxy; pass a `tokio_rustls::TlsAcceptor` to
+//! // serve HTTPS.
+//! let server = Server::new(router(endpoint), None, ServerLimits::default())?;
+//! server.serve(listener).await;
 //! # Ok(()) }
 //! ```
 
+mod server;
+
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use glorycard_core::models::{
     self, DeductCheckRecord, DeductCheckRequest, PATH_DEDUCT_CHECK, PlatformResponse, Validate,
 };
 use glorycard_core::{Signer, Verifier};
+
+pub use server::{DropConnection, Server, ServerLimits, ServerStats, serve};
+
+/// The `responseMessage` of every request refused before it was authenticated: the same
+/// for an unknown sid, a wrong signature, a missing, repeated or stale header, a replay
+/// and a body that cannot be canonicalized, and quoting nothing the caller sent (so an
+/// answer signed with our key cannot be made to say what the caller chose, and does not
+/// tell a known sid from an unknown one).
+pub const SIGNATURE_REFUSAL: &str = "签名验证失败 signature verification failed";
+
+/// The peer's address for logs (`unknown` when the server did not record it).
+pub(crate) fn peer_text(peer: Option<Extension<ConnectInfo<SocketAddr>>>) -> String {
+    peer.map_or_else(
+        || "unknown".to_owned(),
+        |Extension(ConnectInfo(address))| address.to_string(),
+    )
+}
 
 /// Why a [`DeductionSource`] could not answer (a message for the platform; no personal data).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -118,33 +152,60 @@ pub fn router(endpoint: InstitutionEndpoint) -> axum::Router {
 
 async fn deduct_check(
     State(endpoint): State<Arc<InstitutionEndpoint>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let answer = match answer(&endpoint, &headers, &body).await {
+    let body_bytes = body.len();
+    let answer = match answer(&endpoint, headers, body).await {
         Ok(records) => PlatformResponse::success("成功", Some(records)),
-        Err(reason) => {
-            tracing::warn!(%reason, "deductCheck refused");
+        Err(Refused::Unauthenticated(code)) => {
+            // The code says which check failed; the sid and the body stay out of the log.
+            tracing::warn!(
+                peer = %peer_text(peer),
+                code,
+                body_bytes,
+                "deductCheck refused before authentication"
+            );
+            PlatformResponse::failure(SIGNATURE_REFUSAL)
+        }
+        Err(Refused::Described(reason)) => {
+            tracing::warn!(peer = %peer_text(peer), %reason, "deductCheck refused");
             PlatformResponse::failure(reason)
         }
     };
     signed_json(&endpoint.signer, &answer)
 }
 
+/// Why `/deductCheck` was refused.
+enum Refused {
+    /// Before authentication, with the error's code (for the log only).
+    Unauthenticated(&'static str),
+    /// After it: a reason the platform may read (never personal data).
+    Described(String),
+}
+
 async fn answer(
     endpoint: &Arc<InstitutionEndpoint>,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Vec<DeductCheckRecord>, String> {
-    let request: DeductCheckRequest =
-        verify_request(&endpoint.verifier, headers, body).map_err(|refusal| match refusal {
-            Refusal::Signature(e) => {
-                format!("signature verification failed ({}): {e}", e.code())
-            }
-            Refusal::Invalid(e) => format!("invalid request: {e}"),
-        })?;
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Vec<DeductCheckRecord>, Refused> {
+    // Verification is CPU work in proportion to the body: on a blocking thread, so that
+    // one large request does not hold up the others.
+    let verifying = Arc::clone(endpoint);
+    let verified = tokio::task::spawn_blocking(move || {
+        verify_request::<DeductCheckRequest>(&verifying.verifier, &headers, &body)
+    })
+    .await
+    .map_err(|_| Refused::Unauthenticated("verification_failed"))?;
+    let request = verified.map_err(|refusal| match refusal {
+        Refusal::Signature(e) => Refused::Unauthenticated(e.code()),
+        Refusal::Invalid(e) => Refused::Described(format!("invalid request: {e}")),
+    })?;
     if request.org_code != endpoint.org_code {
-        return Err("invalid request: orgCode is not this institution's".into());
+        return Err(Refused::Described(
+            "invalid request: orgCode is not this institution's".into(),
+        ));
     }
     let source = Arc::clone(&endpoint.source);
     tokio::task::spawn_blocking(move || {
@@ -155,8 +216,8 @@ async fn answer(
         )
     })
     .await
-    .map_err(|_| "the deduction source failed".to_owned())?
-    .map_err(|e| format!("the deduction source failed: {e}"))
+    .map_err(|_| Refused::Described("the deduction source failed".to_owned()))?
+    .map_err(|e| Refused::Described(format!("the deduction source failed: {e}")))
 }
 
 /// Why [`verify_request`] refused a request.
@@ -171,7 +232,8 @@ pub enum Refusal {
 
 /// The first steps of serving any signed call of this protocol, in the document's order:
 /// verify the signature headers against the exact body, then parse and validate it.
-/// Public for other servers of the protocol (the sandbox platform).
+/// Public for other servers of the protocol (the sandbox platform). CPU work in
+/// proportion to the body: call it from a blocking thread (`spawn_blocking`) in a server.
 pub fn verify_request<Request>(
     verifier: &Verifier,
     headers: &HeaderMap,
