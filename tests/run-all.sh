@@ -23,6 +23,19 @@ fi
 cargo --version
 python3 --version
 
+step "spec/ holds the specification the code cites: equal to ../shared/spec/ when that is beside the clone"
+if [ -d ../shared/spec ]; then
+    for file in canonical-form.md README.md platform-api.zh.md; do
+        if ! cmp -s "spec/$file" "../shared/spec/$file"; then
+            echo "spec/$file differs from ../shared/spec/$file: copy the new one in (cp ../shared/spec/$file spec/)" >&2
+            exit 1
+        fi
+    done
+    echo "spec/: canonical-form.md, README.md, platform-api.zh.md equal ../shared/spec/"
+else
+    echo "../shared/spec is not beside this clone: spec/ was not compared (it is the copy to read)"
+fi
+
 step "conformance vectors: the independent Python reference reproduces every committed vector"
 python3 tests/vectors/reference.py --check
 

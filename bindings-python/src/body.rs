@@ -1,5 +1,5 @@
 //! Bodies from Python values: `bytes` and `str` are signed as they are; a `dict` or
-//! `list` is written as JSON text by the core's [`JsonWriter`] (canonical-form.md
+//! `list` is written as JSON text by the core's [`JsonWriter`] (spec/canonical-form.md
 //! section 3), which owns escaping, number spelling, the nesting limit and error paths.
 
 use glorycard_core::JsonWriter;

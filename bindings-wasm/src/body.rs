@@ -2,7 +2,7 @@
 //!
 //! A string is signed from its exact text (UTF-8), a `Uint8Array` from its exact bytes,
 //! and a plain object or array is written as JSON text by the core's [`JsonWriter`]
-//! (canonical-form.md section 3), walking the value with `js_sys`. Every read of the
+//! (spec/canonical-form.md section 3), walking the value with `js_sys`. Every read of the
 //! caller's value goes through a catching import (see [`crate::js`]): a getter or a Proxy
 //! trap that throws is an `invalid_value` error naming the path.
 
@@ -152,7 +152,7 @@ fn write_value(writer: &mut JsonWriter, value: &JsValue) -> Result<(), Error> {
 }
 
 /// A finite JavaScript number as JavaScript writes it, `String(n)`: the shortest decimal
-/// that reads back as the same double (canonical-form.md section 3), in JSON number
+/// that reads back as the same double (spec/canonical-form.md section 3), in JSON number
 /// syntax (`0.1`, `10.5`, `1e+21`, `-0` as `0`), which the core then canonicalizes.
 ///
 /// The same digits as Rust's `Display` for `f64` (what `JsonWriter::float` writes), but

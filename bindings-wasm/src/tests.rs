@@ -1,6 +1,6 @@
 //! wasm-bindgen tests, run under Node by `cargo test -p glorycard-wasm --target
 //! wasm32-unknown-unknown` (runner: wasm-bindgen-test-runner, see `.cargo/config.toml`).
-//! Expected values come from the conformance vectors and canonical-form.md.
+//! Expected values come from the conformance vectors and spec/canonical-form.md.
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Function, JSON, Object, Reflect, Uint8Array};
@@ -97,7 +97,7 @@ fn explain_gives_every_stage_with_the_key_masked() {
 
 #[wasm_bindgen_test]
 fn objects_follow_section_3() {
-    // Expected canonical decimals: canonical-form.md section 3 and JavaScript's String(x).
+    // Expected canonical decimals: spec/canonical-form.md section 3 and JavaScript's String(x).
     let value =
         parse(r#"{"a":0.1,"b":10.5,"c":1e21,"d":-0,"e":10.00,"n":{"x":[1,{"y":"z"}],"s":""}}"#);
     assert_eq!(

@@ -1,4 +1,4 @@
-//! From STRINGA to the signature (canonical-form.md section 4), and the explained view.
+//! From STRINGA to the signature (spec/canonical-form.md section 4), and the explained view.
 
 use std::fmt;
 use std::str::FromStr;

@@ -2,7 +2,7 @@
 //! Kotlin map), written as JSON text that [`canonicalize`](crate::canonicalize) and
 //! [`sign_body`](crate::sign_body) then treat like any received body.
 //!
-//! canonical-form.md section 3: a binary float is written as its shortest round-trip
+//! spec/canonical-form.md section 3: a binary float is written as its shortest round-trip
 //! decimal; an exact decimal (Python `Decimal`, Java `BigDecimal`, a big integer) from
 //! its exact text. Bindings walk their native tree and call this writer; the writer owns
 //! escaping, number spelling, the nesting limit and the path named in errors, so every

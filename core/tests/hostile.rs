@@ -1,5 +1,5 @@
 //! Hostile bodies: whatever a caller sends, canonicalizing, signing and verifying it
-//! allocate memory in proportion to the body, not to its square (canonical-form.md
+//! allocate memory in proportion to the body, not to its square (spec/canonical-form.md
 //! section 2 rule 4). Peak heap use is measured with a counting global allocator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Independent reference for the conformance vectors.
 
-Written from ../shared/spec/canonical-form.md with the Python standard library only
+Written from spec/canonical-form.md (a copy of ../shared/spec/canonical-form.md) with the Python standard library only
 (json, decimal, hashlib, hmac, datetime): it shares no code with the Rust core. It
 computes the expected STRINGA, MD5 and sign of every case below and writes
 signing.json and verification.json; `--check` recomputes them and fails if the
 committed files differ (CI runs that).
 
 Three sources of truth meet here, and must agree or the script stops:
-  * the platform's worked example (canonical-form.md section 1), whose sign is given;
+  * the platform's worked example (spec/canonical-form.md section 1), whose sign is given;
   * STRINGA written by hand in a case's `string_a` (derivation in its description);
   * this independent computation.
 Error cases name their expected code by hand; the reference must reach the same code.
@@ -60,7 +60,7 @@ class Obj:
 
 
 def canonical_decimal(text):
-    """canonical-form.md section 3: the text's digits and exponent as Python integers
+    """spec/canonical-form.md section 3: the text's digits and exponent as Python integers
     (unbounded, so 1e999999999999999999999 is measured, not overflowed), then written out."""
     m = re.fullmatch(r"(-?)([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?", text)
     sign = 1 if m.group(1) else 0
@@ -208,7 +208,7 @@ def sign(body, key, ts):
 
 
 def verify_headers(body, v):
-    """Headers by name, compared case-insensitively (canonical-form.md section 5)."""
+    """Headers by name, compared case-insensitively (spec/canonical-form.md section 5)."""
     found = {}
     for name, value in v["headers"].items():
         if name.lower() in found and name.lower() in ("sid", "timestamp", "sign"):
@@ -222,7 +222,7 @@ def verify_headers(body, v):
 
 
 def verify(body, ts, v):
-    """The verifier of canonical-form.md section 5, checked in the core's documented order."""
+    """The verifier of spec/canonical-form.md section 5, checked in the core's documented order."""
     keys = v["keys"].get(v["sid"])
     if keys is None:
         raise Rejected("unknown_sid")
@@ -287,7 +287,7 @@ SPEC_BODY = """{
 }
 """
 
-# The document's printed STRINGA with its two known typos fixed as canonical-form.md
+# The document's printed STRINGA with its two known typos fixed as spec/canonical-form.md
 # section 1 says: orderNum ...112913 (not 112912) and 10.00 written as 10.
 SPEC_STRING_A = (
     "areaCode=331001&billCode=31201&billNum=9999999&cardNum=B123456&cardType=1&checker=王五"
@@ -899,7 +899,7 @@ def build_signing():
         description="Signing conformance vectors: body (exact text, or bodyHex for bytes that are not UTF-8), "
                     "key and timestamp in; STRINGA, upper-case MD5 hex and sign out, or the stable error code. "
                     "Expected values computed by tests/vectors/reference.py (Python standard library, written "
-                    "from canonical-form.md) and checked against hand-derived STRINGA; vector 1 is the "
+                    "from spec/canonical-form.md) and checked against hand-derived STRINGA; vector 1 is the "
                     "platform's worked example with the sign the document prints.",
         vectors=vectors,
     )

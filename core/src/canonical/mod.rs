@@ -1,4 +1,4 @@
-//! From body bytes to STRINGA (canonical-form.md sections 2 and 3).
+//! From body bytes to STRINGA (spec/canonical-form.md sections 2 and 3).
 
 mod index;
 mod number;
@@ -100,7 +100,7 @@ impl Sink for Vec<u8> {
 /// Pairs `name=value` for every non-empty scalar, names built from the path (`a.b`,
 /// `a[0]`), sorted by name as UTF-8 bytes, joined with `&`; numbers as canonical
 /// decimals; the top-level `sign` member left out. Anything the rules cannot decide
-/// without guessing is an error (see `canonical-form.md` section 2.4).
+/// without guessing is an error (see `spec/canonical-form.md` section 2.4).
 ///
 /// ```
 /// let stringa = glorycard_core::canonicalize(br#"{"b":"2","a":{"x":10.50,"y":""}}"#)?;
@@ -119,7 +119,7 @@ pub fn canonicalize(body: &[u8]) -> Result<String, Error> {
 }
 
 /// The longest STRINGA a body of `body_len` bytes may have: 16 × `body_len` + 65,536
-/// (canonical-form.md section 2 rule 4). Every element of an array repeats its array's
+/// (spec/canonical-form.md section 2 rule 4). Every element of an array repeats its array's
 /// name, so without a limit STRINGA grows with the square of the body.
 pub fn max_string_a_len(body_len: usize) -> u64 {
     (body_len as u64).saturating_mul(16).saturating_add(65_536)

@@ -1,4 +1,4 @@
-//! Canonical decimal of a JSON number (canonical-form.md section 3), from its text.
+//! Canonical decimal of a JSON number (spec/canonical-form.md section 3), from its text.
 
 use super::Reason;
 
@@ -203,7 +203,7 @@ mod tests {
         }
     }
 
-    // Expected values are the examples written in canonical-form.md section 3, and
+    // Expected values are the examples written in spec/canonical-form.md section 3, and
     // Java's BigDecimal(text).stripTrailingZeros().toPlainString() worked by hand.
     #[test]
     fn spec_examples() {
