@@ -6,7 +6,7 @@ mod models;
 mod signing;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::types::PyString;
 
 /// Python's `repr` of a string (quotes and escapes as Python writes them).
 pub(crate) fn py_repr(py: Python<'_>, text: &str) -> PyResult<String> {
@@ -17,10 +17,6 @@ pub(crate) fn py_repr(py: Python<'_>, text: &str) -> PyResult<String> {
 #[pymodule(name = "_native")]
 fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    module.add(
-        "ERROR_CODES",
-        PyTuple::new(module.py(), glorycard_core::ERROR_CODES)?,
-    )?;
     errors::register(module)?;
     signing::register(module)?;
     models::register(module)?;

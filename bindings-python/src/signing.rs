@@ -183,6 +183,7 @@ fn diagnose(
     body.with_bytes(py, |bytes| {
         core::diagnose_mismatch(bytes, key, &timestamp, &received)
     })
+    .map(core::Diagnosis::into_option)
     .py_err(py)
 }
 

@@ -79,6 +79,8 @@ def test_every_core_code_is_covered() -> None:
     assert isinstance(glorycard.ERROR_CODES, tuple)
     assert set(glorycard.ERROR_CODES) == set(TRIGGERS) | UNREACHABLE
     assert set(glorycard.ERROR_CODES) == set(CODE_CLASS)
+    with pytest.raises(ValueError):
+        glorycard.error_class("no_such_code")
 
 
 @pytest.mark.parametrize("code", sorted(TRIGGERS))

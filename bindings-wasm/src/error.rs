@@ -1,17 +1,84 @@
 //! Core errors as JavaScript `Error` objects with a stable `.code`.
 
-use glorycard_core::Error;
+use glorycard_core::{Error, ErrorCode};
 use wasm_bindgen::JsValue;
 
 /// The `code` of a JavaScript argument of the wrong type (what TypeScript would catch).
 pub(crate) const INVALID_ARGUMENT: &str = "invalid_argument";
 /// The `code` of an unexpected panic inside the module (a bug).
 pub(crate) const INTERNAL: &str = "internal";
+/// The codes this package adds to the core's [`ErrorCode::ALL`].
+pub(crate) const OWN_CODES: [&str; 2] = [INVALID_ARGUMENT, INTERNAL];
+
+/// The TypeScript `ErrorCode` union, read by the `typescript_custom_section` in `lib.rs`.
+/// rustc does not count that use (the section is evaluated into a custom section the
+/// compiler never sees read), hence the `allow`; the native test below reads it.
+#[allow(dead_code)]
+pub(crate) mod typescript {
+    use super::{ErrorCode, OWN_CODES};
+
+    /// The TypeScript `ErrorCode` union, built at compile time from [`ErrorCode::ALL`] and
+    /// [`OWN_CODES`], so that no list of codes is written by hand.
+    pub(crate) const ERROR_CODE_TYPE: &str = match std::str::from_utf8(&ERROR_CODE_TYPE_BYTES) {
+        Ok(text) => text,
+        Err(_) => panic!("the ErrorCode union is not UTF-8"),
+    };
+
+    const ERROR_CODE_DOC: &str = concat!(
+        "\n/** The stable code of every error this package throws: the core's codes, plus\n",
+        " * `invalid_argument` (a JavaScript argument of the wrong type, a `TypeError`) and\n",
+        " * `internal` (an unexpected panic inside the module, a bug: from then on every call\n",
+        " * throws `internal` until the module is reloaded). */\n",
+        "export type ErrorCode =",
+    );
+    const MEMBER_START: &str = "\n  | \"";
+    const MEMBER_END: &str = "\"";
+    const UNION_END: &str = ";\n";
+
+    /// Writes `text` into `out` at `at`; the position after it.
+    const fn put(out: &mut [u8], mut at: usize, text: &str) -> usize {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            out[at] = bytes[i];
+            at += 1;
+            i += 1;
+        }
+        at
+    }
+
+    /// Writes the union into `out` (when it is long enough); its length.
+    const fn write_union(out: &mut [u8]) -> usize {
+        let mut at = put(out, 0, ERROR_CODE_DOC);
+        let mut i = 0;
+        while i < ErrorCode::ALL.len() + OWN_CODES.len() {
+            let code = if i < ErrorCode::ALL.len() {
+                ErrorCode::ALL[i].as_str()
+            } else {
+                OWN_CODES[i - ErrorCode::ALL.len()]
+            };
+            at = put(out, at, MEMBER_START);
+            at = put(out, at, code);
+            at = put(out, at, MEMBER_END);
+            i += 1;
+        }
+        put(out, at, UNION_END)
+    }
+
+    /// The union's length, measured by writing it into a buffer large enough for it.
+    const ERROR_CODE_TYPE_LEN: usize = write_union(&mut [0; 4096]);
+
+    const ERROR_CODE_TYPE_BYTES: [u8; ERROR_CODE_TYPE_LEN] = {
+        let mut out = [0; ERROR_CODE_TYPE_LEN];
+        write_union(&mut out);
+        out
+    };
+}
 
 /// A `GlorycardError`: a real `Error` whose `code` is the core's stable code, with
 /// `offset` (byte offset into the body) and `field` when the core names them.
 pub(crate) fn to_js(error: &Error) -> JsValue {
-    let js = new_error(&error.to_string(), error.code(), false);
+    let js = new_error(&error.to_string(), error.code().as_str(), false);
     if let Some(offset) = error.offset() {
         set(&js, "offset", &JsValue::from_f64(offset as f64));
     }
@@ -62,4 +129,34 @@ impl<T> IntoJs<T> for Result<T, Error> {
 #[inline(never)]
 fn from_core(error: Error) -> JsValue {
     to_js(&error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typescript::ERROR_CODE_TYPE;
+    use super::*;
+
+    /// The generated union lists the core's codes in order, then this package's own, and
+    /// is the section the README and `package.test.mjs` describe.
+    #[test]
+    fn error_code_union_is_all_codes_then_own_codes() {
+        let members: Vec<&str> = ERROR_CODE_TYPE
+            .split("export type ErrorCode =")
+            .nth(1)
+            .unwrap()
+            .trim_end()
+            .trim_end_matches(';')
+            .split('|')
+            .map(|member| member.trim().trim_matches('"'))
+            .filter(|member| !member.is_empty())
+            .collect();
+        let expected: Vec<&str> = ErrorCode::ALL
+            .iter()
+            .map(|code| code.as_str())
+            .chain(OWN_CODES)
+            .collect();
+        assert_eq!(members, expected);
+        assert!(ERROR_CODE_TYPE.starts_with("\n/** The stable code"));
+        assert!(ERROR_CODE_TYPE.ends_with("  | \"internal\";\n"));
+    }
 }

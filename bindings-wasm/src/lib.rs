@@ -18,6 +18,10 @@ use crate::error::IntoJs;
 use crate::result::{Member, object};
 pub use crate::verifier::Verifier;
 
+/// The `ErrorCode` union, generated from the core's codes (see [`error::typescript`]).
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_CODE_TYPE: &str = error::typescript::ERROR_CODE_TYPE;
+
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
 /** Any value a JSON body can hold, as a plain JavaScript value. A `number` is signed as
@@ -34,36 +38,6 @@ export interface JsonObject {
  * (for example a Node `Buffer` as received), or a plain object or array (written as JSON
  * per canonical-form.md section 3; the top level must be an object). */
 export type Body = string | Uint8Array | JsonObject | readonly JsonValue[];
-
-/** The stable code of every error this package throws: the core's codes, plus
- * `invalid_argument` (a JavaScript argument of the wrong type, a `TypeError`) and
- * `internal` (an unexpected panic inside the module, a bug: from then on every call
- * throws `internal` until the module is reloaded). */
-export type ErrorCode =
-  | "invalid_json"
-  | "invalid_utf8"
-  | "not_an_object"
-  | "duplicate_key"
-  | "name_collision"
-  | "too_deep"
-  | "number_out_of_range"
-  | "invalid_value"
-  | "body_too_large"
-  | "stringa_too_long"
-  | "invalid_timestamp"
-  | "invalid_signature_format"
-  | "signature_mismatch"
-  | "timestamp_out_of_window"
-  | "replayed"
-  | "replay_cache_full"
-  | "unknown_sid"
-  | "missing_header"
-  | "duplicate_header"
-  | "empty_key"
-  | "invalid_field"
-  | "serialization"
-  | "invalid_argument"
-  | "internal";
 
 /** What every function of this package throws: a real `Error` (a `TypeError` for
  * `invalid_argument`) with a stable `code`. Messages never contain the key. */
@@ -291,9 +265,9 @@ pub fn diagnose(
     let received = Signature::parse(&string_arg(sign, "sign")?).js()?;
     let body = body_arg(body)?;
     let found = glorycard_core::diagnose_mismatch(&body, &key, &timestamp, &received).js()?;
-    let found_match = found.as_deref() == Some("");
+    let found_match = found == glorycard_core::Diagnosis::Match;
     let departure = match found {
-        Some(text) if !text.is_empty() => Member::Text(text),
+        glorycard_core::Diagnosis::Departure(text) => Member::Text(text),
         _ => Member::Null,
     };
     object(&[
@@ -323,9 +297,9 @@ pub fn timestamp_now() -> Result<String, JsValue> {
 #[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "ErrorCode[]")]
 pub fn error_codes() -> Result<js_sys::Array, JsValue> {
     live()?;
-    Ok(glorycard_core::ERROR_CODES
+    Ok(glorycard_core::ErrorCode::ALL
         .iter()
-        .map(|code| JsValue::from_str(code))
+        .map(|code| JsValue::from_str(code.as_str()))
         .collect())
 }
 
@@ -344,9 +318,8 @@ pub fn is_glorycard_error(
         .and_then(|code| code.as_string());
     Ok(match code {
         Some(code) => {
-            glorycard_core::ERROR_CODES.contains(&code.as_str())
-                || code == error::INVALID_ARGUMENT
-                || code == error::INTERNAL
+            code.parse::<glorycard_core::ErrorCode>().is_ok()
+                || error::OWN_CODES.contains(&code.as_str())
         }
         None => false,
     })

@@ -9,6 +9,7 @@ use std::process::{Command, Output, Stdio};
 mod common;
 
 use common::text;
+use glorycard_core::synthetic::repeated_name_body;
 
 const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
 const TS: &str = "20210407155206";
@@ -33,22 +34,6 @@ fn limited(args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// `{"<key_len × k>":[0,0,…]}`: every element repeats the long name in STRINGA.
-fn quadratic(key_len: usize, elements: usize) -> Vec<u8> {
-    let mut body = Vec::with_capacity(key_len + 2 * elements + 8);
-    body.extend_from_slice(b"{\"");
-    body.extend(std::iter::repeat_n(b'k', key_len));
-    body.extend_from_slice(b"\":[");
-    for i in 0..elements {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.push(b'0');
-    }
-    body.extend_from_slice(b"]}");
-    body
-}
-
 fn scratch_file(name: &str, contents: &[u8]) -> PathBuf {
     let path = std::env::temp_dir().join(format!(
         "glorycard-hostile-{name}-{}.json",
@@ -67,7 +52,7 @@ fn spec_body() -> PathBuf {
 /// `stringa_too_long`, status 2 and one line, inside 128 MiB of address space.
 #[test]
 fn the_quadratic_body_is_refused_by_every_command_in_bounded_memory() {
-    let body = quadratic(16_000, 32_000);
+    let body = repeated_name_body(16_000, 32_000);
     assert!(body.len() < 81_000);
     let file = scratch_file("quadratic", &body);
     let file = file.to_str().unwrap();

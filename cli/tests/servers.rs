@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use glorycard_core::synthetic::repeated_name_body;
 use glorycard_core::{SecretKey, Signer, Timestamp};
 use serde_json::Value;
 
@@ -204,13 +205,6 @@ fn peak_rss(pid: u32) -> u64 {
     kib * 1024
 }
 
-/// `{"kk…k":[0,0,…,0]}`: a name of `n` characters and an array of `n` zeros, whose
-/// STRINGA repeats the name for every element (n² bytes).
-fn quadratic_body(n: usize) -> Vec<u8> {
-    let zeros = vec!["0"; n].join(",");
-    format!(r#"{{"{}":[{zeros}]}}"#, "k".repeat(n)).into_bytes()
-}
-
 #[cfg(target_os = "linux")]
 #[test]
 fn a_quadratic_body_leaves_institution_serve_in_bounded_memory() {
@@ -223,7 +217,7 @@ fn a_quadratic_body_leaves_institution_serve_in_bounded_memory() {
     // 16,000 (48 KB, within the default body limit; STRINGA 256 MB) and 27,000 (81 KB;
     // STRINGA 729 MB), with the right sid and a sign that is well-formed but wrong.
     for n in [16_000, 27_000] {
-        let body = quadratic_body(n);
+        let body = repeated_name_body(n, n);
         let (_, timestamp, _) = signed(SID, KEY, b"{}");
         let message = deduct_check_refusal(&address, SID, &timestamp, WRONG_SIGN, &body);
         let peak = peak_rss(server.pid());

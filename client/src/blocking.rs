@@ -26,7 +26,7 @@ impl Client {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| ClientError::config(format!("tokio runtime: {e}")))?;
+            .map_err(|e| ClientError::config_from("tokio runtime", e))?;
         // reqwest's client registers with the runtime it is built in.
         let inner = drive(&runtime, async { builder.build() })?;
         Ok(Self {
@@ -101,6 +101,7 @@ fn drive<T: Send>(
             .unwrap_or_else(|_| {
                 Err(ClientError::Transport {
                     reason: "the thread driving a blocking call panicked".into(),
+                    source: None,
                 })
             })
     })

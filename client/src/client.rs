@@ -113,8 +113,9 @@ impl ClientBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, ClientError> {
-        let base = reqwest::Url::parse(&self.base_url)
-            .map_err(|e| ClientError::config(format!("base URL {:?}: {e}", self.base_url)))?;
+        let base = reqwest::Url::parse(&self.base_url).map_err(|e| {
+            ClientError::config_from(format_args!("base URL {:?}", self.base_url), e)
+        })?;
         match base.scheme() {
             "https" => {}
             "http" if self.allow_http && is_loopback(&base) => {}
@@ -161,7 +162,7 @@ impl ClientBuilder {
             .user_agent(concat!("glorycard-client/", env!("CARGO_PKG_VERSION")));
         for pem in &self.root_certificates_pem {
             let certificates = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| ClientError::config(format!("root certificate PEM: {e}")))?;
+                .map_err(|e| ClientError::config_from("root certificate PEM", e))?;
             if certificates.is_empty() {
                 return Err(ClientError::config(
                     "root certificate PEM holds no certificate",
@@ -171,7 +172,7 @@ impl ClientBuilder {
         }
         let http = http
             .build()
-            .map_err(|e| ClientError::config(format!("HTTP client: {e}")))?;
+            .map_err(|e| ClientError::config_from("HTTP client", e))?;
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         Ok(Client {
             inner: Arc::new(Inner {
@@ -554,7 +555,7 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<
 /// second as replayed. The client waits here before repeating headers it sent; a replica
 /// sync or an outbox drain waits here before its first request, because a process killed
 /// a moment ago may have sent that very request in the current second.
-pub(crate) async fn sleep_until_next_second() {
+pub async fn sleep_until_next_second() {
     let into_second = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_millis())
@@ -584,9 +585,13 @@ fn transport_error(error: reqwest::Error) -> ClientError {
         ClientError::Connect {
             attempts: 1,
             reason,
+            source: Some(Box::new(error)),
         }
     } else {
-        ClientError::Transport { reason }
+        ClientError::Transport {
+            reason,
+            source: Some(Box::new(error)),
+        }
     }
 }
 
@@ -605,7 +610,11 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 fn with_attempts(error: ClientError, attempts: u32, elapsed: Duration) -> ClientError {
     match error {
         ClientError::Timeout { .. } => ClientError::Timeout { attempts, elapsed },
-        ClientError::Connect { reason, .. } => ClientError::Connect { attempts, reason },
+        ClientError::Connect { reason, source, .. } => ClientError::Connect {
+            attempts,
+            reason,
+            source,
+        },
         ClientError::HttpStatus { status, .. } => ClientError::HttpStatus { status, attempts },
         other => other,
     }

@@ -1,13 +1,17 @@
 //! The client's error: the core's errors plus what HTTP and the platform add.
 
+use std::fmt;
 use std::time::Duration;
+
+/// An underlying error kept as a [`ClientError`]'s source.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything a call to the platform (or an institution) can end with, other than success.
 ///
 /// [`code`](ClientError::code) is stable: the core's codes for signing, verification and
 /// validation, plus `timeout`, `connect`, `http_status`, `platform_rejected`,
-/// `unsigned_response`, `invalid_response`, `config`, `transport`, and for the durable
-/// replica and outbox `storage` and `conflict`. Messages never contain
+/// `unsigned_response`, `invalid_response`, `config` and `transport` (the durable stores'
+/// own `storage` and `conflict` are in `glorycard-durable`). Messages never contain
 /// the key, a `certNo` or a `certName`.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -39,8 +43,11 @@ pub enum ClientError {
     Connect {
         /// Attempts made.
         attempts: u32,
-        /// The last transport error.
+        /// The last transport error, with its causes, on one line.
         reason: String,
+        /// The last transport error itself (a `reqwest::Error`).
+        #[source]
+        source: Option<BoxError>,
     },
     /// The platform answered with an HTTP status other than 200.
     #[error("HTTP status {status} after {attempts} attempt(s)")]
@@ -78,36 +85,37 @@ pub enum ClientError {
     Config {
         /// What is wrong.
         reason: String,
+        /// The error it comes from, where there is one (a URL or PEM that does not parse,
+        /// an HTTP client or runtime that cannot be built).
+        #[source]
+        source: Option<BoxError>,
     },
     /// Any other transport failure (reading the body, decoding).
     #[error("transport error: {reason}")]
     Transport {
-        /// The underlying error.
+        /// The underlying error, with its causes, on one line.
         reason: String,
-    },
-    /// The local database of a replica or an outbox failed (I/O, a file that is not
-    /// this kind of database, a newer schema). Nothing was half-written: every change is
-    /// one SQLite transaction.
-    #[error("storage: {reason}")]
-    Storage {
-        /// What failed (SQLite's message; never a stored value).
-        reason: String,
-    },
-    /// The request contradicts what is already stored: another record under a
-    /// `deductionID` the outbox holds, or a second drain of the same outbox.
-    #[error("conflict: {reason}")]
-    Conflict {
-        /// What conflicts (ids only, no personal data).
-        reason: String,
+        /// The underlying error itself, where there is one (a `reqwest::Error`, a task's
+        /// `JoinError`).
+        #[source]
+        source: Option<BoxError>,
     },
 }
 
 impl ClientError {
+    /// A [`ClientError::Transport`] for `source`, its message as the reason.
+    pub fn transport(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ClientError::Transport {
+            reason: source.to_string(),
+            source: Some(Box::new(source)),
+        }
+    }
+
     /// The stable, machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            ClientError::Core(error) => error.code(),
-            ClientError::ResponseSignature { source, .. } => source.code(),
+            ClientError::Core(error) => error.code().as_str(),
+            ClientError::ResponseSignature { source, .. } => source.code().as_str(),
             ClientError::Timeout { .. } => "timeout",
             ClientError::Connect { .. } => "connect",
             ClientError::HttpStatus { .. } => "http_status",
@@ -116,8 +124,6 @@ impl ClientError {
             ClientError::InvalidResponse { .. } => "invalid_response",
             ClientError::Config { .. } => "config",
             ClientError::Transport { .. } => "transport",
-            ClientError::Storage { .. } => "storage",
-            ClientError::Conflict { .. } => "conflict",
         }
     }
 
@@ -138,15 +144,26 @@ impl ClientError {
             ClientError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
             ClientError::Core(_)
             | ClientError::PlatformRejected { .. }
-            | ClientError::Config { .. }
-            | ClientError::Storage { .. }
-            | ClientError::Conflict { .. } => false,
+            | ClientError::Config { .. } => false,
         }
     }
 
     pub(crate) fn config(reason: impl Into<String>) -> Self {
         ClientError::Config {
             reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// `config` with the error it comes from: `reason` is what was being configured, and
+    /// the message is `reason: source` as before.
+    pub(crate) fn config_from(
+        reason: impl fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        ClientError::Config {
+            reason: format!("{reason}: {source}"),
+            source: Some(Box::new(source)),
         }
     }
 }
@@ -157,5 +174,26 @@ fn unverified_hint(message: &Option<String>) -> String {
             "; the unverified response says {message:?} (a wrong key or sid on this side is the usual cause)"
         ),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn config_keeps_the_parse_error_as_its_source() {
+        let error = crate::Client::builder("not a url")
+            .build()
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(error.code(), "config");
+        let source = error.source().expect("the URL's parse error");
+        assert_eq!(
+            error.to_string(),
+            format!("invalid configuration: base URL \"not a url\": {source}")
+        );
+        assert!(ClientError::config("sid is required").source().is_none());
     }
 }

@@ -1,8 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 mod client;
-#[cfg(feature = "durable")]
-mod durable;
 mod error;
 mod retry;
 
@@ -10,12 +8,8 @@ pub mod blocking;
 #[cfg(feature = "institution")]
 pub mod institution;
 
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, RosterUpdates};
-#[cfg(feature = "durable")]
-pub use durable::outbox::{
-    DrainOptions, DrainReport, Enqueued, Outbox, OutboxEntry, OutboxStatus, RejectedItem,
+pub use client::{
+    Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, RosterUpdates, sleep_until_next_second,
 };
-#[cfg(feature = "durable")]
-pub use durable::replica::{HolderMatch, MatchKind, Replica, SyncProgress};
 pub use error::ClientError;
 pub use retry::RetryPolicy;

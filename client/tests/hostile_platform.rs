@@ -5,6 +5,7 @@
 mod common;
 
 use common::{Answer, SID, client, platform};
+use glorycard_core::synthetic::repeated_name_body;
 use peak_alloc::PeakAlloc;
 
 #[global_allocator]
@@ -91,29 +92,13 @@ async fn the_response_cap_is_configurable() {
     );
 }
 
-/// `{"<key_len × k>":[0,0,…]}`: every element repeats the long name in STRINGA.
-fn quadratic(key_len: usize, elements: usize) -> Vec<u8> {
-    let mut body = Vec::with_capacity(key_len + 2 * elements + 8);
-    body.extend_from_slice(b"{\"");
-    body.extend(std::iter::repeat_n(b'k', key_len));
-    body.extend_from_slice(b"\":[");
-    for i in 0..elements {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.push(b'0');
-    }
-    body.extend_from_slice(b"]}");
-    body
-}
-
 /// A 160 KB answer whose STRINGA would be over a gigabyte, with signature headers for the
 /// client's sid and a current timestamp (any sign: whoever sends it need not know the
 /// key). The client refuses it as `stringa_too_long` without producing STRINGA.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_quadratic_answer_is_refused_in_bounded_memory() {
     let _one = MEASURING.lock().await;
-    let body = quadratic(16_000, 72_000);
+    let body = repeated_name_body(16_000, 72_000);
     assert!(body.len() < 161_000, "{}", body.len());
     let length = body.len();
     let platform = platform(move |_| {

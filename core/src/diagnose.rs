@@ -110,9 +110,37 @@ fn sign_departing(
     }
 }
 
+/// What [`diagnose_mismatch`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Diagnosis {
+    /// The received sign matches the rules: there is no mismatch.
+    Match,
+    /// The received sign is what this departure from the rules produces, e.g. "numbers
+    /// signed as written (10.00) instead of canonical decimals (10)" (departures joined
+    /// with "; ").
+    Departure(String),
+    /// None of the common departures produces it: the key, the timestamp or the bytes
+    /// differ.
+    Unexplained,
+}
+
+impl Diagnosis {
+    /// The old shape of the answer, kept for bindings: `None` when unexplained,
+    /// `Some("")` when the sign matches, `Some(departure)` otherwise.
+    pub fn into_option(self) -> Option<String> {
+        match self {
+            Diagnosis::Match => Some(String::new()),
+            Diagnosis::Departure(departure) => Some(departure),
+            Diagnosis::Unexplained => None,
+        }
+    }
+}
+
 /// Looks for a common departure from the rules that turns `body` into `received` with
-/// this key and timestamp. `Ok(None)`: none of them does (the key, the timestamp or
-/// the bytes differ); `Ok(Some(""))` means the sign matches the rules.
+/// this key and timestamp: [`Diagnosis::Match`] when the sign follows the rules,
+/// [`Diagnosis::Departure`] naming what the counterpart did, or
+/// [`Diagnosis::Unexplained`] when none of them does (the key, the timestamp or the bytes
+/// differ).
 ///
 /// Tried: numbers as written, empty values kept, the top-level `sign` kept; MD5 in lower
 /// case, HMAC key and message swapped, timestamp before key, no timestamp, no MD5 step;
@@ -122,7 +150,7 @@ pub fn diagnose_mismatch(
     key: &SecretKey,
     timestamp: &Timestamp,
     received: &Signature,
-) -> Result<Option<String>, Error> {
+) -> Result<Diagnosis, Error> {
     let key_bytes = key.bytes()?;
     for (departure, string_a_note) in STRING_A_DEPARTURES {
         let string_a = match canonicalize_departing(body, *departure) {
@@ -138,11 +166,14 @@ pub fn diagnose_mismatch(
                     .into_iter()
                     .filter(|n| !n.is_empty())
                     .collect();
-                return Ok(Some(notes.join("; ")));
+                if notes.is_empty() {
+                    return Ok(Diagnosis::Match);
+                }
+                return Ok(Diagnosis::Departure(notes.join("; ")));
             }
         }
     }
-    Ok(None)
+    Ok(Diagnosis::Unexplained)
 }
 
 #[cfg(test)]
@@ -170,12 +201,12 @@ mod tests {
             KEY.as_bytes(),
             hex::encode_upper(Md5::digest(temp.as_bytes())).as_bytes(),
         );
-        let found = diagnose_mismatch(body, &key, &ts, &verbatim)
-            .unwrap()
-            .unwrap();
+        let found = diagnose_mismatch(body, &key, &ts, &verbatim).unwrap();
         assert_eq!(
             found,
-            "numbers signed as written (10.00) instead of canonical decimals (10)"
+            Diagnosis::Departure(
+                "numbers signed as written (10.00) instead of canonical decimals (10)".into()
+            )
         );
 
         let temp = format!("amount=10&id=7&key={KEY}&timestamp=20210407155206");
@@ -183,20 +214,23 @@ mod tests {
             KEY.as_bytes(),
             hex::encode(Md5::digest(temp.as_bytes())).as_bytes(),
         );
-        let found = diagnose_mismatch(body, &key, &ts, &lower).unwrap().unwrap();
-        assert_eq!(found, "the MD5 hex in lower case instead of upper case");
+        let found = diagnose_mismatch(body, &key, &ts, &lower).unwrap();
+        assert_eq!(
+            found,
+            Diagnosis::Departure("the MD5 hex in lower case instead of upper case".into())
+        );
 
         let right = crate::sign_body(body, &key, &ts).unwrap();
         assert_eq!(
-            diagnose_mismatch(body, &key, &ts, &right)
-                .unwrap()
-                .as_deref(),
-            Some("")
+            diagnose_mismatch(body, &key, &ts, &right).unwrap(),
+            Diagnosis::Match
         );
+        assert_eq!(Diagnosis::Match.into_option().as_deref(), Some(""));
         let unrelated = Signature::from_bytes([7; 32]);
         assert_eq!(
             diagnose_mismatch(body, &key, &ts, &unrelated).unwrap(),
-            None
+            Diagnosis::Unexplained
         );
+        assert_eq!(Diagnosis::Unexplained.into_option(), None);
     }
 }

@@ -186,62 +186,40 @@ pub enum ErrorFamily {
 }
 
 impl Error {
-    /// The stable, machine-readable code of this error (`invalid_json`, `duplicate_key`, ...).
+    /// The stable, machine-readable code of this error ([`ErrorCode::InvalidJson`], ...);
+    /// [`ErrorCode::as_str`] gives its string (`invalid_json`, `duplicate_key`, ...).
     ///
     /// Codes never change meaning; bindings and tests match on them.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::InvalidJson { .. } => "invalid_json",
-            Error::InvalidUtf8 { .. } => "invalid_utf8",
-            Error::NotAnObject { .. } => "not_an_object",
-            Error::DuplicateKey { .. } => "duplicate_key",
-            Error::NameCollision { .. } => "name_collision",
-            Error::TooDeep { .. } => "too_deep",
-            Error::NumberOutOfRange { .. } => "number_out_of_range",
-            Error::InvalidValue { .. } => "invalid_value",
-            Error::BodyTooLarge { .. } => "body_too_large",
-            Error::StringATooLong { .. } => "stringa_too_long",
-            Error::InvalidTimestamp { .. } => "invalid_timestamp",
-            Error::InvalidSignatureFormat { .. } => "invalid_signature_format",
-            Error::SignatureMismatch => "signature_mismatch",
-            Error::TimestampOutOfWindow { .. } => "timestamp_out_of_window",
-            Error::Replayed => "replayed",
-            Error::ReplayCacheFull { .. } => "replay_cache_full",
-            Error::UnknownSid { .. } => "unknown_sid",
-            Error::MissingHeader { .. } => "missing_header",
-            Error::DuplicateHeader { .. } => "duplicate_header",
-            Error::EmptyKey => "empty_key",
-            Error::InvalidField { .. } => "invalid_field",
-            Error::Serialization { .. } => "serialization",
+            Error::InvalidJson { .. } => ErrorCode::InvalidJson,
+            Error::InvalidUtf8 { .. } => ErrorCode::InvalidUtf8,
+            Error::NotAnObject { .. } => ErrorCode::NotAnObject,
+            Error::DuplicateKey { .. } => ErrorCode::DuplicateKey,
+            Error::NameCollision { .. } => ErrorCode::NameCollision,
+            Error::TooDeep { .. } => ErrorCode::TooDeep,
+            Error::NumberOutOfRange { .. } => ErrorCode::NumberOutOfRange,
+            Error::InvalidValue { .. } => ErrorCode::InvalidValue,
+            Error::BodyTooLarge { .. } => ErrorCode::BodyTooLarge,
+            Error::StringATooLong { .. } => ErrorCode::StringATooLong,
+            Error::InvalidTimestamp { .. } => ErrorCode::InvalidTimestamp,
+            Error::InvalidSignatureFormat { .. } => ErrorCode::InvalidSignatureFormat,
+            Error::SignatureMismatch => ErrorCode::SignatureMismatch,
+            Error::TimestampOutOfWindow { .. } => ErrorCode::TimestampOutOfWindow,
+            Error::Replayed => ErrorCode::Replayed,
+            Error::ReplayCacheFull { .. } => ErrorCode::ReplayCacheFull,
+            Error::UnknownSid { .. } => ErrorCode::UnknownSid,
+            Error::MissingHeader { .. } => ErrorCode::MissingHeader,
+            Error::DuplicateHeader { .. } => ErrorCode::DuplicateHeader,
+            Error::EmptyKey => ErrorCode::EmptyKey,
+            Error::InvalidField { .. } => ErrorCode::InvalidField,
+            Error::Serialization { .. } => ErrorCode::Serialization,
         }
     }
 
-    /// The family this error belongs to.
+    /// The family this error belongs to (the family of its [`code`](Error::code)).
     pub fn family(&self) -> ErrorFamily {
-        match self {
-            Error::InvalidJson { .. }
-            | Error::InvalidUtf8 { .. }
-            | Error::NotAnObject { .. }
-            | Error::DuplicateKey { .. }
-            | Error::NameCollision { .. }
-            | Error::TooDeep { .. }
-            | Error::NumberOutOfRange { .. }
-            | Error::InvalidValue { .. }
-            | Error::BodyTooLarge { .. }
-            | Error::StringATooLong { .. } => ErrorFamily::InvalidBody,
-            Error::InvalidTimestamp { .. } | Error::TimestampOutOfWindow { .. } => {
-                ErrorFamily::InvalidTimestamp
-            }
-            Error::InvalidSignatureFormat { .. }
-            | Error::SignatureMismatch
-            | Error::Replayed
-            | Error::ReplayCacheFull { .. }
-            | Error::UnknownSid { .. }
-            | Error::MissingHeader { .. }
-            | Error::DuplicateHeader { .. } => ErrorFamily::Signature,
-            Error::InvalidField { .. } | Error::Serialization { .. } => ErrorFamily::Validation,
-            Error::EmptyKey => ErrorFamily::Key,
-        }
+        self.code().family()
     }
 
     /// The byte offset into the body, for errors that have one.
@@ -272,28 +250,218 @@ impl Error {
     }
 }
 
-/// Every stable code, in declaration order; bindings test that they map each one.
-pub const ERROR_CODES: &[&str] = &[
-    "invalid_json",
-    "invalid_utf8",
-    "not_an_object",
-    "duplicate_key",
-    "name_collision",
-    "too_deep",
-    "number_out_of_range",
-    "invalid_value",
-    "body_too_large",
-    "stringa_too_long",
-    "invalid_timestamp",
-    "invalid_signature_format",
-    "signature_mismatch",
-    "timestamp_out_of_window",
-    "replayed",
-    "replay_cache_full",
-    "unknown_sid",
-    "missing_header",
-    "duplicate_header",
-    "empty_key",
-    "invalid_field",
-    "serialization",
-];
+/// Declares [`ErrorCode`] with its string and family, and derives [`ErrorCode::ALL`],
+/// [`ErrorCode::as_str`] and [`ErrorCode::family`] from that one table, so that no list
+/// of codes is written twice and `ALL` holds every variant once, in declaration order.
+macro_rules! error_codes {
+    ($($(#[$doc:meta])* $variant:ident = $code:literal, $family:ident;)*) => {
+        /// The stable, machine-readable code of an [`Error`], one per kind of failure.
+        ///
+        /// Bindings expose [`as_str`](ErrorCode::as_str) unchanged (Python `.code`,
+        /// JavaScript `error.code`, Kotlin `code`), and derive their lists of codes and
+        /// their exception classes from [`ALL`](ErrorCode::ALL) and
+        /// [`family`](ErrorCode::family).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order (the order of [`ERROR_CODES`]).
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The code's string, e.g. `invalid_json`. It never changes.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+
+            /// The family the code belongs to, for bindings that map errors to classes.
+            pub const fn family(self) -> ErrorFamily {
+                match self {
+                    $(ErrorCode::$variant => ErrorFamily::$family,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// [`Error::InvalidJson`].
+    InvalidJson = "invalid_json", InvalidBody;
+    /// [`Error::InvalidUtf8`].
+    InvalidUtf8 = "invalid_utf8", InvalidBody;
+    /// [`Error::NotAnObject`].
+    NotAnObject = "not_an_object", InvalidBody;
+    /// [`Error::DuplicateKey`].
+    DuplicateKey = "duplicate_key", InvalidBody;
+    /// [`Error::NameCollision`].
+    NameCollision = "name_collision", InvalidBody;
+    /// [`Error::TooDeep`].
+    TooDeep = "too_deep", InvalidBody;
+    /// [`Error::NumberOutOfRange`].
+    NumberOutOfRange = "number_out_of_range", InvalidBody;
+    /// [`Error::InvalidValue`].
+    InvalidValue = "invalid_value", InvalidBody;
+    /// [`Error::BodyTooLarge`].
+    BodyTooLarge = "body_too_large", InvalidBody;
+    /// [`Error::StringATooLong`].
+    StringATooLong = "stringa_too_long", InvalidBody;
+    /// [`Error::InvalidTimestamp`].
+    InvalidTimestamp = "invalid_timestamp", InvalidTimestamp;
+    /// [`Error::InvalidSignatureFormat`].
+    InvalidSignatureFormat = "invalid_signature_format", Signature;
+    /// [`Error::SignatureMismatch`].
+    SignatureMismatch = "signature_mismatch", Signature;
+    /// [`Error::TimestampOutOfWindow`].
+    TimestampOutOfWindow = "timestamp_out_of_window", InvalidTimestamp;
+    /// [`Error::Replayed`].
+    Replayed = "replayed", Signature;
+    /// [`Error::ReplayCacheFull`].
+    ReplayCacheFull = "replay_cache_full", Signature;
+    /// [`Error::UnknownSid`].
+    UnknownSid = "unknown_sid", Signature;
+    /// [`Error::MissingHeader`].
+    MissingHeader = "missing_header", Signature;
+    /// [`Error::DuplicateHeader`].
+    DuplicateHeader = "duplicate_header", Signature;
+    /// [`Error::EmptyKey`].
+    EmptyKey = "empty_key", Key;
+    /// [`Error::InvalidField`].
+    InvalidField = "invalid_field", Validation;
+    /// [`Error::Serialization`].
+    Serialization = "serialization", Validation;
+}
+
+impl ErrorFamily {
+    /// Every family, in declaration order.
+    pub const ALL: &'static [ErrorFamily] = &[
+        ErrorFamily::InvalidBody,
+        ErrorFamily::InvalidTimestamp,
+        ErrorFamily::Signature,
+        ErrorFamily::Validation,
+        ErrorFamily::Key,
+    ];
+
+    /// The family's stable name: `invalid_body`, `invalid_timestamp`, `signature`,
+    /// `validation` or `key`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorFamily::InvalidBody => "invalid_body",
+            ErrorFamily::InvalidTimestamp => "invalid_timestamp",
+            ErrorFamily::Signature => "signature",
+            ErrorFamily::Validation => "validation",
+            ErrorFamily::Key => "key",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for ErrorFamily {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that is not one of the [`ErrorCode`]s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown error code {0:?}")]
+pub struct UnknownErrorCode(pub String);
+
+impl std::str::FromStr for ErrorCode {
+    type Err = UnknownErrorCode;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|code| code.as_str() == s)
+            .ok_or_else(|| UnknownErrorCode(s.to_owned()))
+    }
+}
+
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<ErrorCode> for &str {
+    fn eq(&self, other: &ErrorCode) -> bool {
+        *self == other.as_str()
+    }
+}
+
+/// Every stable code's string, in declaration order: [`ErrorCode::ALL`] as strings.
+pub const ERROR_CODES: &[&str] = &{
+    let mut codes = [""; ErrorCode::ALL.len()];
+    let mut i = 0;
+    while i < codes.len() {
+        codes[i] = ErrorCode::ALL[i].as_str();
+        i += 1;
+    }
+    codes
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_holds_every_code_once_in_declaration_order() {
+        for (i, code) in ErrorCode::ALL.iter().enumerate() {
+            assert_eq!(*code as usize, i, "{code}");
+            assert_eq!(ERROR_CODES[i], code.as_str());
+            assert_eq!(code.as_str().parse::<ErrorCode>(), Ok(*code));
+            assert_eq!(code.to_string(), code.as_str());
+        }
+        assert_eq!(ERROR_CODES.len(), ErrorCode::ALL.len());
+        let mut strings = ERROR_CODES.to_vec();
+        strings.sort_unstable();
+        strings.dedup();
+        assert_eq!(
+            strings.len(),
+            ERROR_CODES.len(),
+            "a code's string is used twice"
+        );
+        assert!("no_such_code".parse::<ErrorCode>().is_err());
+    }
+
+    #[test]
+    fn today_order_is_kept() {
+        // The order bindings and users already saw; new codes go at the end or where
+        // they belong, but these keep their relative order.
+        assert_eq!(
+            &ERROR_CODES[..3],
+            ["invalid_json", "invalid_utf8", "not_an_object"]
+        );
+        assert_eq!(ERROR_CODES[8..10], ["body_too_large", "stringa_too_long"]);
+        assert_eq!(ERROR_CODES.last(), Some(&"serialization"));
+    }
+
+    #[test]
+    fn every_family_has_a_code_and_a_distinct_name() {
+        for family in ErrorFamily::ALL {
+            assert!(
+                ErrorCode::ALL.iter().any(|c| c.family() == *family),
+                "{family}"
+            );
+        }
+        let mut names: Vec<_> = ErrorFamily::ALL.iter().map(|f| f.as_str()).collect();
+        names.dedup();
+        assert_eq!(names.len(), ErrorFamily::ALL.len());
+    }
+}

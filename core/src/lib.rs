@@ -15,8 +15,8 @@ mod value;
 mod verifier;
 
 pub use canonical::{MAX_DEPTH, MAX_NUMBER_LEN, canonicalize, max_string_a_len};
-pub use diagnose::diagnose_mismatch;
-pub use error::{ERROR_CODES, Error, ErrorFamily};
+pub use diagnose::{Diagnosis, diagnose_mismatch};
+pub use error::{ERROR_CODES, Error, ErrorCode, ErrorFamily, UnknownErrorCode};
 pub use key::SecretKey;
 pub use models::{mask_cert_name, mask_cert_no};
 pub use signature::{Explanation, Signature, explain, sign_body, sign_string_a, verify_body};

@@ -72,6 +72,25 @@ pub fn roster_page_body(seed: u64, first: i64, count: usize) -> Vec<u8> {
     crate::models::to_json(&page).unwrap_or_default()
 }
 
+/// `{"<key_len × k>":[0,0,…]}` with `elements` zeros: the hostile shape of
+/// spec/canonical-form.md section 2 rule 4. Every element repeats the long name, so its
+/// STRINGA would be about `elements × key_len` bytes from a body of about
+/// `key_len + 2 × elements` bytes.
+pub fn repeated_name_body(key_len: usize, elements: usize) -> Vec<u8> {
+    let mut body = Vec::with_capacity(key_len + 2 * elements + 8);
+    body.extend_from_slice(b"{\"");
+    body.extend(std::iter::repeat_n(b'k', key_len));
+    body.extend_from_slice(b"\":[");
+    for i in 0..elements {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.push(b'0');
+    }
+    body.extend_from_slice(b"]}");
+    body
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

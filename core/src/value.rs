@@ -340,7 +340,7 @@ mod tests {
             let err = w.decimal(bad).err();
             assert_eq!(
                 err.as_ref().map(Error::code),
-                Some("invalid_value"),
+                Some(crate::ErrorCode::InvalidValue),
                 "{bad}"
             );
         }
@@ -389,7 +389,7 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(result.err().map(|e| e.code()), Some("too_deep"));
+        assert_eq!(result.err().map(|e| e.code().as_str()), Some("too_deep"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use glorycard_core::synthetic::repeated_name_body;
 use glorycard_core::{
     ManualClock, SecretKey, Signature, Timestamp, Verifier, canonicalize, diagnose_mismatch,
     explain, sign_body, verify_body,
@@ -31,26 +32,8 @@ fn peak_of<T>(work: impl FnOnce() -> T) -> (T, usize) {
 const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
 const TS: &str = "20210407155206";
 
-/// `{"<key_len × k>":[0,0,…]}` with `elements` zeros: every element repeats the long
-/// name, so its STRINGA is about `elements × key_len` bytes from a body of about
-/// `key_len + 2 × elements` bytes.
-fn quadratic(key_len: usize, elements: usize) -> Vec<u8> {
-    let mut body = Vec::with_capacity(key_len + 2 * elements + 8);
-    body.extend_from_slice(b"{\"");
-    body.extend(std::iter::repeat_n(b'k', key_len));
-    body.extend_from_slice(b"\":[");
-    for i in 0..elements {
-        if i > 0 {
-            body.push(b',');
-        }
-        body.push(b'0');
-    }
-    body.extend_from_slice(b"]}");
-    body
-}
-
 fn code<T: std::fmt::Debug>(result: Result<T, glorycard_core::Error>) -> &'static str {
-    result.unwrap_err().code()
+    result.unwrap_err().code().as_str()
 }
 
 /// The 80 KB body of the issue (16,000-byte key, 32,000 elements; STRINGA would be
@@ -58,7 +41,7 @@ fn code<T: std::fmt::Debug>(result: Result<T, glorycard_core::Error>) -> &'stati
 /// index of 32,000 values, never STRINGA.
 #[test]
 fn the_quadratic_body_is_refused_in_bounded_memory_everywhere() {
-    let body = quadratic(16_000, 32_000);
+    let body = repeated_name_body(16_000, 32_000);
     assert!(body.len() < 81_000);
     let key = SecretKey::new(KEY);
     let ts = Timestamp::parse(TS).unwrap();

@@ -218,7 +218,7 @@ fn spell(value: &Json, seed: u64) -> String {
 }
 
 fn outcome(result: Result<String, glorycard_core::Error>) -> Result<String, &'static str> {
-    result.map_err(|e| e.code())
+    result.map_err(|e| e.code().as_str())
 }
 
 proptest! {
@@ -269,9 +269,9 @@ proptest! {
         Style(seed).object(members.iter().map(|(k, v)| (*k, v)), &mut body);
         let result = canonicalize(body.as_bytes());
         if has_duplicate {
-            prop_assert_eq!(result.map_err(|e| e.code()), Err("duplicate_key"), "{}", body);
+            prop_assert_eq!(result.map_err(|e| e.code().as_str()), Err("duplicate_key"), "{}", body);
         } else {
-            prop_assert!(result.map_err(|e| e.code()) != Err("duplicate_key"), "{}", body);
+            prop_assert!(result.map_err(|e| e.code().as_str()) != Err("duplicate_key"), "{}", body);
         }
     }
 }

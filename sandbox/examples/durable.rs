@@ -21,12 +21,13 @@
 
 use std::time::{Duration, Instant};
 
-use glorycard_client::{Client, DrainOptions, Outbox, OutboxEntry, Replica, RetryPolicy};
+use glorycard_client::{Client, RetryPolicy};
 use glorycard_core::SecretKey;
 use glorycard_core::models::{
     CertType, Deduction, DeductionType, GloryType, RosterRecord, resident_id_check_char,
 };
 use glorycard_core::synthetic::{self, SplitMix64};
+use glorycard_durable::{DrainOptions, Outbox, OutboxEntry, Replica};
 use glorycard_sandbox::{Sandbox, SandboxConfig};
 
 const SID: &str = "47258258201708031835123456";

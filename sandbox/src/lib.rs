@@ -34,6 +34,10 @@ pub enum SandboxError {
     /// The configuration is unusable.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A reconciliation could not be made (no institution configured, or its
+    /// `/deductCheck` call failed).
+    #[error("reconciliation: {0}")]
+    Reconcile(String),
 }
 
 impl From<rusqlite::Error> for SandboxError {
@@ -133,11 +137,11 @@ impl SandboxConfig {
 }
 
 /// A running sandbox. Dropping it stops it.
-#[derive(Debug)]
 pub struct Sandbox {
     url: String,
     ca_pem: Option<String>,
     stats: Arc<ServerStats>,
+    platform: Arc<platform::Platform>,
     /// Asks the server to stop accepting and finish the requests in progress.
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -228,7 +232,7 @@ impl Sandbox {
         let address = listener.local_addr()?;
         let url = format!("{scheme}://{address}");
         let server = glorycard_client::institution::Server::new(
-            platform::router(platform),
+            platform::router(Arc::clone(&platform)),
             tls,
             config.limits.clone(),
         )
@@ -242,6 +246,7 @@ impl Sandbox {
             url,
             ca_pem,
             stats: server_stats,
+            platform,
             stop: Some(stop),
             task,
         })
@@ -262,6 +267,25 @@ impl Sandbox {
         &self.stats
     }
 
+    /// What `GET /admin/reconcile` answers, without the HTTP round trip: the institution's
+    /// `/deductCheck` answer for `org_code` (default: the configured one) in the window
+    /// (default: all time), compared with the platform's records.
+    pub async fn reconcile(
+        &self,
+        org_code: Option<&str>,
+        start: Option<&str>,
+        end: Option<&str>,
+    ) -> Result<Reconciliation, SandboxError> {
+        platform::reconcile(
+            &self.platform,
+            org_code.map(str::to_owned),
+            start.map(str::to_owned),
+            end.map(str::to_owned),
+        )
+        .await
+        .map_err(|(_, reason)| SandboxError::Reconcile(reason))
+    }
+
     /// Stops accepting connections and closes those open at once (as dropping it does).
     pub fn stop(self) {}
 
@@ -272,6 +296,16 @@ impl Sandbox {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("url", &self.url)
+            .field("ca_pem", &self.ca_pem)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
     }
 }
 

@@ -100,7 +100,7 @@ where
             tracing::warn!(
                 peer = %peer_text(peer),
                 path,
-                code = error.code(),
+                code = error.code().as_str(),
                 body_bytes,
                 "request refused before authentication"
             );
@@ -296,24 +296,44 @@ async fn admin_reconcile(
     State(platform): State<Arc<Platform>>,
     Query(query): Query<ReconcileQuery>,
 ) -> Response {
+    match reconcile(&platform, query.org_code, query.start, query.end).await {
+        Ok(report) => Json(report).into_response(),
+        Err((status, error)) => {
+            let mut response = (status, error).into_response();
+            response.headers_mut().insert(
+                "content-type",
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            response
+        }
+    }
+}
+
+/// Asks the institution for its records of `org_code` (the configured one by default) in
+/// the window (all time by default) and compares them with the platform's. An error
+/// carries the status `GET /admin/reconcile` answers with.
+pub(crate) async fn reconcile(
+    platform: &Platform,
+    org_code: Option<String>,
+    start: Option<String>,
+    end: Option<String>,
+) -> Result<Reconciliation, (StatusCode, String)> {
     let Some(institution) = platform.institution.clone() else {
-        return (
+        return Err((
             StatusCode::CONFLICT,
-            "start the sandbox with --institution-url to reconcile",
-        )
-            .into_response();
+            "start the sandbox with --institution-url to reconcile".into(),
+        ));
     };
-    let Some(org_code) = query.org_code.or_else(|| platform.org_code.clone()) else {
-        return (
+    let Some(org_code) = org_code.or_else(|| platform.org_code.clone()) else {
+        return Err((
             StatusCode::BAD_REQUEST,
-            "orgCode is required (query or --org-code)",
-        )
-            .into_response();
+            "orgCode is required (query or --org-code)".into(),
+        ));
     };
     let request = DeductCheckRequest {
         org_code,
-        deduct_time_start: query.start.unwrap_or_else(|| "2000-01-01 00:00:00".into()),
-        deduction_time_end: query.end.unwrap_or_else(|| "2099-12-31 23:59:59".into()),
+        deduct_time_start: start.unwrap_or_else(|| "2000-01-01 00:00:00".into()),
+        deduction_time_end: end.unwrap_or_else(|| "2099-12-31 23:59:59".into()),
     };
     let result: Result<Reconciliation, String> = async {
         let ours = platform
@@ -335,15 +355,5 @@ async fn admin_reconcile(
         ))
     }
     .await;
-    match result {
-        Ok(report) => Json(report).into_response(),
-        Err(error) => {
-            let mut response = (StatusCode::BAD_GATEWAY, error).into_response();
-            response.headers_mut().insert(
-                "content-type",
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            );
-            response
-        }
-    }
+    result.map_err(|error| (StatusCode::BAD_GATEWAY, error))
 }

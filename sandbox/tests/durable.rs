@@ -7,11 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::time::Duration;
 
-use glorycard_client::{
-    Client, DrainOptions, MatchKind, Outbox, OutboxEntry, Replica, RetryPolicy,
-};
+use glorycard_client::{Client, RetryPolicy};
 use glorycard_core::models::{Cancellation, CertType, RosterRecord};
 use glorycard_core::synthetic;
+use glorycard_durable::{DrainOptions, MatchKind, Outbox, OutboxEntry, Replica};
 use glorycard_sandbox::{Faults, served_record};
 
 mod common;

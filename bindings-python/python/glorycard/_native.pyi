@@ -1,6 +1,6 @@
 """Type stubs of the native module ``glorycard._native`` (re-exported by ``glorycard``)."""
 
-from typing import Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
+from typing import Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, final
 
 _Body = Union[str, bytes, bytearray, Mapping[str, object], Sequence[object]]
 _Key = Union[str, "SecretKey"]
@@ -39,6 +39,7 @@ __all__ = [
     "__version__",
     "canonicalize",
     "diagnose",
+    "error_class",
     "explain",
     "sign",
     "timestamp_now",
@@ -63,6 +64,7 @@ def verify(body: _Body, key: _Key, timestamp: str, sign: str) -> bool: ...
 def explain(body: _Body, key: _Key, timestamp: str) -> Explanation: ...
 def diagnose(body: _Body, key: _Key, timestamp: str, received: str) -> Optional[str]: ...
 def timestamp_now() -> str: ...
+def error_class(code: str) -> Type[GlorycardError]: ...
 
 @final
 class SecretKey:

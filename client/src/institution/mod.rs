@@ -47,6 +47,7 @@
 //! ```
 
 mod server;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -62,6 +63,7 @@ use glorycard_core::models::{
 use glorycard_core::{Signer, Verifier};
 
 pub use server::{DropConnection, Server, ServerLimits, ServerStats, serve};
+pub use tls::tls_acceptor_from_pem;
 
 /// The `responseMessage` of every request refused before it was authenticated: the same
 /// for an unknown sid, a wrong signature, a missing, repeated or stale header, a replay
@@ -199,7 +201,7 @@ async fn answer(
     .await
     .map_err(|_| Refused::Unauthenticated("verification_failed"))?;
     let request = verified.map_err(|refusal| match refusal {
-        Refusal::Signature(e) => Refused::Unauthenticated(e.code()),
+        Refusal::Signature(e) => Refused::Unauthenticated(e.code().as_str()),
         Refusal::Invalid(e) => Refused::Described(format!("invalid request: {e}")),
     })?;
     if request.org_code != endpoint.org_code {

@@ -1054,7 +1054,7 @@ mod tests {
         ] {
             let err = Document::parse(body).unwrap_err();
             assert_eq!(
-                (err.code(), err.offset()),
+                (err.code().as_str(), err.offset()),
                 ("invalid_utf8", Some(offset)),
                 "{body:?}"
             );

@@ -523,7 +523,10 @@ mod tests {
             let mut d = deduction();
             break_it(&mut d);
             let err = d.validate().unwrap_err();
-            assert_eq!((err.code(), err.field()), ("invalid_field", Some(field)));
+            assert_eq!(
+                (err.code().as_str(), err.field()),
+                ("invalid_field", Some(field))
+            );
         }
         // Passports are not resident IDs: any non-empty number is accepted.
         let mut passport = deduction();

@@ -29,15 +29,20 @@ open class GlorycardException internal constructor(
     internal companion object {
         private const val serialVersionUID = 1L
 
-        /** The facade's exception for a core error, by the core's error family. */
-        fun of(code: String, family: String, message: String, offset: Long?, field: String?): GlorycardException =
-            when (family) {
-                "invalid_body" -> InvalidBodyException(code, message, offset)
-                "invalid_timestamp" -> InvalidTimestampException(code, message)
-                "signature" -> SignatureException(code, message)
-                "validation" -> ValidationException(code, message, field)
-                "key" -> KeyException(code, message)
-                else -> GlorycardException(code, message, offset, field)
+        /**
+         * The facade's exception for a native error: uniffi generates one subclass of the
+         * sealed `NativeException` per core error family, and this `when` is exhaustive over
+         * them (no `else`), so a family added to the native library does not compile here
+         * until it has a class.
+         */
+        fun of(e: NativeException): GlorycardException =
+            when (e) {
+                is NativeException.InvalidBody -> InvalidBodyException(e.code, e.detail, e.offset?.toLong())
+                is NativeException.InvalidTimestamp -> InvalidTimestampException(e.code, e.detail)
+                is NativeException.Signature -> SignatureException(e.code, e.detail)
+                is NativeException.Validation -> ValidationException(e.code, e.detail, e.field)
+                is NativeException.Key -> KeyException(e.code, e.detail)
+                is NativeException.Other -> GlorycardException(e.code, e.detail, e.offset?.toLong(), e.field)
             }
     }
 }
@@ -86,8 +91,8 @@ class KeyException internal constructor(code: String, message: String) :
 internal inline fun <T> native(call: () -> T): T =
     try {
         call()
-    } catch (e: NativeException.Failure) {
-        throw GlorycardException.of(e.code, e.family, e.detail, e.offset?.toLong(), e.field)
+    } catch (e: NativeException) {
+        throw GlorycardException.of(e)
     } catch (e: CharacterCodingException) {
         throw InvalidBodyException(
             "invalid_utf8",

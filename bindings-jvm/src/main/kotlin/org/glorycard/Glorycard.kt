@@ -8,6 +8,7 @@ import org.glorycard.ffi.SignInput
 import org.glorycard.ffi.canonicalize as nativeCanonicalize
 import org.glorycard.ffi.diagnoseMismatch as nativeDiagnose
 import org.glorycard.ffi.errorCodes as nativeErrorCodes
+import org.glorycard.ffi.errorOfCode as nativeErrorOfCode
 import org.glorycard.ffi.explain as nativeExplain
 import org.glorycard.ffi.jsonFromTokens
 import org.glorycard.ffi.maskCertName as nativeMaskCertName
@@ -145,6 +146,22 @@ object Glorycard {
     /** Every stable error code of the core. */
     @JvmStatic
     fun errorCodes(): List<String> = nativeErrorCodes()
+
+    /**
+     * The exception class an error of [code] (one of [errorCodes]) is thrown as: the class
+     * of its family ([InvalidBodyException], [SignatureException], ...), or `null` for a
+     * string that is not a code.
+     */
+    @JvmStatic
+    fun errorClass(code: String): Class<out GlorycardException>? {
+        if (loneSurrogate(code) >= 0) return null
+        return try {
+            native { nativeErrorOfCode(code) }
+            null
+        } catch (e: GlorycardException) {
+            e.javaClass
+        }
+    }
 
     /**
      * The JSON text of a body built from Java values, to send and to sign: a `Map` with

@@ -2,15 +2,12 @@
 //! marked with the kind of store it is, and used from async code without blocking the
 //! runtime.
 
-pub(crate) mod outbox;
-pub(crate) mod replica;
-
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::ClientError;
+use crate::DurableError;
 
 /// The two kinds of store, told apart by SQLite's `application_id`, so that opening an
 /// outbox as a replica (or any other SQLite file) is refused instead of altered.
@@ -68,8 +65,8 @@ impl std::fmt::Debug for Database {
     }
 }
 
-pub(crate) fn storage(error: rusqlite::Error) -> ClientError {
-    ClientError::Storage {
+pub(crate) fn storage(error: rusqlite::Error) -> DurableError {
+    DurableError::Storage {
         reason: error.to_string(),
     }
 }
@@ -84,7 +81,7 @@ impl Database {
         kind: Kind,
         durability: Durability,
         schema: &str,
-    ) -> Result<Self, ClientError> {
+    ) -> Result<Self, DurableError> {
         refuse_shared(path)?;
         create_private(path)?;
         let mut writer = connect(path)?;
@@ -99,7 +96,7 @@ impl Database {
             .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
             .map_err(|e| not_a_store(path, kind, e))?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(ClientError::Storage {
+            return Err(DurableError::Storage {
                 reason: format!(
                     "{}: SQLite refused WAL mode (journal_mode is {mode})",
                     path.display()
@@ -145,12 +142,12 @@ impl Database {
     }
 
     /// The writing connection, for a short synchronous use.
-    pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Connection>, ClientError> {
+    pub(crate) fn lock(&self) -> Result<MutexGuard<'_, Connection>, DurableError> {
         self.connection.lock().map_err(|_| poisoned())
     }
 
     /// The reading connection: never waits for a write in progress.
-    pub(crate) fn read(&self) -> Result<MutexGuard<'_, Connection>, ClientError> {
+    pub(crate) fn read(&self) -> Result<MutexGuard<'_, Connection>, DurableError> {
         self.reader.lock().map_err(|_| poisoned())
     }
 
@@ -158,22 +155,22 @@ impl Database {
     /// do not stall their runtime.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<T, ClientError> + Send + 'static,
-    ) -> Result<T, ClientError> {
+        work: impl FnOnce(&mut Connection) -> Result<T, DurableError> + Send + 'static,
+    ) -> Result<T, DurableError> {
         let connection = Arc::clone(&self.connection);
         tokio::task::spawn_blocking(move || {
             let mut guard = connection.lock().map_err(|_| poisoned())?;
             work(&mut guard)
         })
         .await
-        .map_err(|e| ClientError::Storage {
+        .map_err(|e| DurableError::Storage {
             reason: format!("the storage task failed: {e}"),
         })?
     }
 }
 
 /// A connection with the settings every use shares.
-fn connect(path: &Path) -> Result<Connection, ClientError> {
+fn connect(path: &Path) -> Result<Connection, DurableError> {
     // No SQLITE_OPEN_URI, and a name that cannot start with `file:`: the bundled SQLite is
     // built with URIs on (SQLITE_USE_URI), so `file:x.db?mode=...` would otherwise open
     // another file than the one created private, with the options the name carries.
@@ -181,7 +178,7 @@ fn connect(path: &Path) -> Result<Connection, ClientError> {
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let connection =
-        Connection::open_with_flags(literal(path), flags).map_err(|e| ClientError::Storage {
+        Connection::open_with_flags(literal(path), flags).map_err(|e| DurableError::Storage {
             reason: format!("cannot open {}: {e}", path.display()),
         })?;
     // Another process (a drain, the institution endpoint, the HIS enqueuing) may hold the
@@ -202,8 +199,8 @@ fn connect(path: &Path) -> Result<Connection, ClientError> {
 
 /// True when the file is empty (a new store); an error unless it is a store of `kind`
 /// with a schema this build knows.
-fn identify(connection: &Connection, path: &Path, kind: Kind) -> Result<bool, ClientError> {
-    let read = |sql: &str| -> Result<i64, ClientError> {
+fn identify(connection: &Connection, path: &Path, kind: Kind) -> Result<bool, DurableError> {
+    let read = |sql: &str| -> Result<i64, DurableError> {
         connection
             .query_row(sql, [], |row| row.get(0))
             .map_err(|e| not_a_store(path, kind, e))
@@ -215,7 +212,7 @@ fn identify(connection: &Connection, path: &Path, kind: Kind) -> Result<bool, Cl
         return Ok(true);
     }
     if application_id != i64::from(kind.application_id()) {
-        return Err(ClientError::Storage {
+        return Err(DurableError::Storage {
             reason: format!(
                 "{} is not a glorycard {} (another kind of SQLite file)",
                 path.display(),
@@ -224,7 +221,7 @@ fn identify(connection: &Connection, path: &Path, kind: Kind) -> Result<bool, Cl
         });
     }
     if version > i64::from(SCHEMA_VERSION) {
-        return Err(ClientError::Storage {
+        return Err(DurableError::Storage {
             reason: format!(
                 "{} has schema version {version}, newer than this build's {SCHEMA_VERSION}",
                 path.display()
@@ -234,14 +231,14 @@ fn identify(connection: &Connection, path: &Path, kind: Kind) -> Result<bool, Cl
     Ok(false)
 }
 
-fn poisoned() -> ClientError {
-    ClientError::Storage {
+fn poisoned() -> DurableError {
+    DurableError::Storage {
         reason: "a previous use of this store panicked".into(),
     }
 }
 
-fn not_a_store(path: &Path, kind: Kind, error: rusqlite::Error) -> ClientError {
-    ClientError::Storage {
+fn not_a_store(path: &Path, kind: Kind, error: rusqlite::Error) -> DurableError {
+    DurableError::Storage {
         reason: format!(
             "{} cannot be used as a glorycard {}: {error}",
             path.display(),
@@ -270,7 +267,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 /// The store holds ID numbers and names: an existing store (or its `-wal`/`-shm`) that
 /// group or others may read or write is refused rather than used, so that the operator
 /// learns of the exposure (fail closed) instead of it being silently tightened.
-fn refuse_shared(path: &Path) -> Result<(), ClientError> {
+fn refuse_shared(path: &Path) -> Result<(), DurableError> {
     #[cfg(unix)]
     for file in [
         path.to_path_buf(),
@@ -282,13 +279,13 @@ fn refuse_shared(path: &Path) -> Result<(), ClientError> {
             Ok(metadata) => metadata.permissions().mode() & 0o777,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => {
-                return Err(ClientError::Storage {
+                return Err(DurableError::Storage {
                     reason: format!("cannot inspect {}: {e}", file.display()),
                 });
             }
         };
         if mode & 0o077 != 0 {
-            return Err(ClientError::Storage {
+            return Err(DurableError::Storage {
                 reason: format!(
                     "{} is open to other users (mode {mode:04o}) and holds ID numbers and names; \
                      refusing to use it: restrict it with `chmod 600 {}` (and check who may have read it)",
@@ -305,10 +302,10 @@ fn refuse_shared(path: &Path) -> Result<(), ClientError> {
 
 /// The store holds personal data (ID numbers, names): create it readable by its owner
 /// only. SQLite gives its `-wal` and `-shm` files the same permissions.
-fn create_private(path: &Path) -> Result<(), ClientError> {
+fn create_private(path: &Path) -> Result<(), DurableError> {
     open_private(path)
         .map(drop)
-        .map_err(|e| ClientError::Storage {
+        .map_err(|e| DurableError::Storage {
             reason: format!("cannot create {}: {e}", path.display()),
         })
 }
@@ -347,7 +344,7 @@ pub(crate) mod testing {
             static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
             let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let path = std::env::temp_dir().join(format!(
-                "glorycard-client-{name}-{}-{n}.db",
+                "glorycard-durable-{name}-{}-{n}.db",
                 std::process::id()
             ));
             let db = TempDb(path);

@@ -1,5 +1,6 @@
-//! What the two server commands (`institution serve`, `sandbox`) share: the flags of the
-//! server's limits, and a log on standard error for the limits that fire.
+//! What the server commands (`institution serve`, `sandbox`) share: the flags of the
+//! server's limits (mapped to the library's `ServerLimits`, which enforces them), and a
+//! log on standard error for the limits that fire.
 
 use std::io::IsTerminal as _;
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use clap::Args;
 use glorycard_client::institution::ServerLimits;
 
-use crate::{Failure, fail};
+use super::output::{Failure, fail};
 
 /// The server's timeouts, connection cap and request size limits.
 #[derive(Debug, Args)]

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{Answer, ORG, ack, client, platform};
-use glorycard_client::{DrainOptions, Outbox};
 use glorycard_core::models::{CertType, Deduction, DeductionType, GloryType};
+use glorycard_durable::{DrainOptions, Outbox};
 
 fn deduction(n: u32) -> Deduction {
     Deduction {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use glorycard_core::synthetic::roster_page_body;
 use glorycard_core::{ManualClock, SecretKey, Timestamp, Verifier, sign_body};
 
-const SPEC_BODY: &[u8] = include_bytes!("../../tests/vectors/spec-example.body.json");
+const SPEC_BODY: &[u8] = include_bytes!("../../../tests/vectors/spec-example.body.json");
 const SPEC_KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
 const SPEC_TIMESTAMP: &str = "20210407155206";
 

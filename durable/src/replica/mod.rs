@@ -1,14 +1,18 @@
 //! The roster replica: `store/all` kept in a local SQLite file, looked up without a
-//! network round trip.
+//! network round trip. This file holds the schema and the types; [`sync`] fetches and
+//! applies pages, [`lookup`] answers from the file.
+
+mod lookup;
+mod sync;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use glorycard_core::models::{CertType, GloryType, RosterRecord};
-use rusqlite::{OptionalExtension as _, params};
+use glorycard_core::models::RosterRecord;
+use rusqlite::OptionalExtension as _;
 
-use super::{Database, Durability, Kind, storage};
-use crate::{Client, ClientError};
+use crate::DurableError;
+use crate::database::{Database, Durability, Kind, count, storage};
 
 const SCHEMA: &str = "
     CREATE TABLE holders (
@@ -54,8 +58,8 @@ const SCHEMA: &str = "
 /// names: it is created readable by its owner only.
 ///
 /// ```no_run
-/// # async fn run(client: glorycard_client::Client) -> Result<(), glorycard_client::ClientError> {
-/// use glorycard_client::{MatchKind, Replica};
+/// # async fn run(client: glorycard_client::Client) -> Result<(), glorycard_durable::DurableError> {
+/// use glorycard_durable::{MatchKind, Replica};
 /// use glorycard_core::models::CertType;
 ///
 /// let replica = Replica::open("roster.db")?;
@@ -126,215 +130,37 @@ impl SyncProgress {
     }
 }
 
-/// Visible characters a masked number needs before a lookup may match it partially.
-const MIN_VISIBLE: usize = 4;
-
-/// The ID number as lookups compare it: surrounding spaces ignored, and the check
-/// character of a resident ID compared as upper case (`x` and `X` are the same).
-fn lookup_key(cert_no: &str) -> String {
-    cert_no.trim().to_ascii_uppercase()
-}
-
-/// The visible parts of a masked number, or `None` when the number is not masked.
-fn masked_parts(cert_no: &str) -> Option<(String, String)> {
-    let key = lookup_key(cert_no);
-    let first = key.find('*')?;
-    let last = key.rfind('*')?;
-    Some((key[..first].to_owned(), key[last + 1..].to_owned()))
-}
-
 impl Replica {
     /// Opens the replica at `path`, creating an empty one (checkpoint 0) if the file does
     /// not exist. A file that is not a glorycard roster replica is refused.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, ClientError> {
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, DurableError> {
         let database = Database::open(path.as_ref(), Kind::Replica, Durability::Normal, SCHEMA)?;
         Ok(Self { database })
     }
 
     /// The largest `dataID` applied: where the next sync resumes.
-    pub fn checkpoint(&self) -> Result<i64, ClientError> {
+    pub fn checkpoint(&self) -> Result<i64, DurableError> {
         let connection = self.database.read()?;
         read_checkpoint(&connection)
     }
 
     /// The number of holders in the replica.
-    pub fn len(&self) -> Result<u64, ClientError> {
+    pub fn len(&self) -> Result<u64, DurableError> {
         let connection = self.database.read()?;
         connection
             .query_row("SELECT count(*) FROM holders", [], |row| {
-                Ok(super::count(row.get(0)?))
+                Ok(count(row.get(0)?))
             })
             .map_err(storage)
     }
 
     /// True when the replica holds no holder.
-    pub fn is_empty(&self) -> Result<bool, ClientError> {
+    pub fn is_empty(&self) -> Result<bool, DurableError> {
         Ok(self.len()? == 0)
-    }
-
-    /// Fetches every page after the checkpoint and applies it. See
-    /// [`sync_with_progress`](Replica::sync_with_progress).
-    pub async fn sync(&self, client: &Client) -> Result<SyncProgress, ClientError> {
-        self.sync_with_progress(client, |_| {}).await
-    }
-
-    /// Fetches every page after the checkpoint and applies each one with its checkpoint
-    /// in one transaction, calling `progress` after each. The next page is fetched while
-    /// the current one is written. The first request waits for the next wall-clock second
-    /// (up to one second): a sync killed a moment ago may have asked for the same page in
-    /// this second, and the platform would refuse the identical request as a replay. On an error, every page applied before it stays
-    /// applied, and the next sync resumes after it.
-    pub async fn sync_with_progress(
-        &self,
-        client: &Client,
-        mut progress: impl FnMut(&SyncProgress),
-    ) -> Result<SyncProgress, ClientError> {
-        // A sync killed a moment ago may have asked for this page in this second.
-        crate::client::sleep_until_next_second().await;
-        let started = Instant::now();
-        let mut updates = client.roster_updates(self.checkpoint()?);
-        let mut done = SyncProgress {
-            pages: 0,
-            records: 0,
-            checkpoint: updates.checkpoint(),
-            elapsed: Duration::ZERO,
-        };
-        let mut page = updates.next_page().await?;
-        while let Some(records) = page {
-            let checkpoint = updates.checkpoint();
-            let count = records.len() as u64;
-            let apply = self
-                .database
-                .run(move |connection| apply_page(connection, records, checkpoint));
-            let (next, applied) = tokio::join!(updates.next_page(), apply);
-            applied?;
-            done.pages += 1;
-            done.records += count;
-            done.checkpoint = checkpoint;
-            done.elapsed = started.elapsed();
-            progress(&done);
-            page = next?;
-        }
-        done.elapsed = started.elapsed();
-        Ok(done)
-    }
-
-    /// The holders with this identity document, answered from the file alone.
-    ///
-    /// A holder whose number the platform sent in full matches when the numbers are equal
-    /// ([`MatchKind::Exact`]; spaces around it and the case of a check character `x` are
-    /// ignored). A holder whose number arrived masked (`331166*****777X`) matches when
-    /// `cert_name` is given and equal to the holder's name, and `cert_no` begins with the
-    /// visible characters before the `*`s and ends with those after them, with at least
-    /// one character hidden between ([`MatchKind::Partial`]). Without a name, or when
-    /// fewer than four characters are visible, masked holders are never matched. Exact
-    /// matches come first.
-    ///
-    /// Lookups use their own connection to the file, so a sync in progress never delays
-    /// them. This is a synchronous call (microseconds, no network).
-    pub fn lookup(
-        &self,
-        cert_type: &CertType,
-        cert_no: &str,
-        cert_name: Option<&str>,
-    ) -> Result<Vec<HolderMatch>, ClientError> {
-        let key = lookup_key(cert_no);
-        let connection = self.database.read()?;
-        let mut matches = Vec::new();
-        let mut exact = connection
-            .prepare_cached(
-                "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
-                 FROM holders WHERE cert_type = ?1 AND lookup_key = ?2 AND lookup_key IS NOT NULL
-                 ORDER BY glory_id",
-            )
-            .map_err(storage)?;
-        let rows = exact
-            .query_map(params![cert_type.code(), key], read_record)
-            .map_err(storage)?;
-        for record in rows {
-            matches.push(HolderMatch {
-                record: record.map_err(storage)?,
-                kind: MatchKind::Exact,
-            });
-        }
-        let Some(name) = cert_name else {
-            return Ok(matches);
-        };
-        let mut shapes = connection
-            .prepare_cached("SELECT prefix_length, suffix_length FROM masked_shapes")
-            .map_err(storage)?;
-        let shapes = shapes
-            .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))
-            .map_err(storage)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(storage)?;
-        let mut masked = connection
-            .prepare_cached(
-                "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
-                 FROM holders
-                 WHERE cert_type = ?1 AND masked_prefix = ?2 AND masked_suffix = ?3
-                   AND cert_name = ?4 AND lookup_key IS NULL
-                 ORDER BY glory_id",
-            )
-            .map_err(storage)?;
-        for (prefix_length, suffix_length) in shapes {
-            let (Ok(prefix_length), Ok(suffix_length)) = (
-                usize::try_from(prefix_length),
-                usize::try_from(suffix_length),
-            ) else {
-                continue;
-            };
-            // A number with almost nothing visible would match on the name alone; and at
-            // least one character is hidden between the visible parts.
-            if prefix_length + suffix_length < MIN_VISIBLE
-                || key.len() <= prefix_length + suffix_length
-            {
-                continue;
-            }
-            let (Some(prefix), Some(suffix)) = (
-                key.get(..prefix_length),
-                key.get(key.len() - suffix_length..),
-            ) else {
-                continue;
-            };
-            let rows = masked
-                .query_map(
-                    params![cert_type.code(), prefix, suffix, name.trim()],
-                    read_record,
-                )
-                .map_err(storage)?;
-            for record in rows {
-                matches.push(HolderMatch {
-                    record: record.map_err(storage)?,
-                    kind: MatchKind::Partial,
-                });
-            }
-        }
-        Ok(matches)
-    }
-
-    /// Every holder, in `dataID` order, for checks and exports. Holds the connection
-    /// while `visit` runs.
-    pub fn for_each(
-        &self,
-        mut visit: impl FnMut(RosterRecord) -> Result<(), ClientError>,
-    ) -> Result<(), ClientError> {
-        let connection = self.database.read()?;
-        let mut statement = connection
-            .prepare(
-                "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
-                 FROM holders ORDER BY data_id, glory_id",
-            )
-            .map_err(storage)?;
-        let rows = statement.query_map([], read_record).map_err(storage)?;
-        for record in rows {
-            visit(record.map_err(storage)?)?;
-        }
-        Ok(())
     }
 }
 
-fn read_checkpoint(connection: &rusqlite::Connection) -> Result<i64, ClientError> {
+fn read_checkpoint(connection: &rusqlite::Connection) -> Result<i64, DurableError> {
     connection
         .query_row(
             "SELECT data_id FROM checkpoint WHERE only_row = 1",
@@ -343,97 +169,18 @@ fn read_checkpoint(connection: &rusqlite::Connection) -> Result<i64, ClientError
         )
         .optional()
         .map_err(storage)?
-        .ok_or_else(|| ClientError::Storage {
+        .ok_or_else(|| DurableError::Storage {
             reason: "the replica has no checkpoint row".into(),
         })
 }
 
-fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RosterRecord> {
-    Ok(RosterRecord {
-        cert_type: CertType::from_code(&row.get::<_, String>(0)?),
-        cert_no: row.get(1)?,
-        cert_name: row.get(2)?,
-        glory_type: GloryType::from_code(&row.get::<_, String>(3)?),
-        glory_id: row.get(4)?,
-        data_id: row.get(5)?,
-    })
-}
-
-/// Applies one page and its checkpoint atomically. Within the page, records are applied
-/// in `dataID` order, and a record never replaces one with a larger `dataID`.
-fn apply_page(
-    connection: &mut rusqlite::Connection,
-    mut records: Vec<RosterRecord>,
-    checkpoint: i64,
-) -> Result<(), ClientError> {
-    records.sort_by_key(|record| record.data_id);
-    let transaction = connection
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(storage)?;
-    {
-        let mut upsert = transaction
-            .prepare_cached(
-                "INSERT INTO holders (glory_id, data_id, cert_type, cert_no, cert_name,
-                                      glory_type, lookup_key, masked_prefix, masked_suffix)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (glory_id) DO UPDATE SET
-                     data_id = excluded.data_id, cert_type = excluded.cert_type,
-                     cert_no = excluded.cert_no, cert_name = excluded.cert_name,
-                     glory_type = excluded.glory_type, lookup_key = excluded.lookup_key,
-                     masked_prefix = excluded.masked_prefix,
-                     masked_suffix = excluded.masked_suffix
-                 WHERE excluded.data_id >= holders.data_id",
-            )
-            .map_err(storage)?;
-        let mut shape = transaction
-            .prepare_cached("INSERT OR IGNORE INTO masked_shapes VALUES (?1, ?2)")
-            .map_err(storage)?;
-        for record in &records {
-            let (lookup, prefix, suffix) = match masked_parts(&record.cert_no) {
-                Some((prefix, suffix)) => {
-                    shape
-                        .execute(params![prefix.len() as i64, suffix.len() as i64])
-                        .map_err(storage)?;
-                    (None, Some(prefix), Some(suffix))
-                }
-                None => (Some(lookup_key(&record.cert_no)), None, None),
-            };
-            upsert
-                .execute(params![
-                    record.glory_id,
-                    record.data_id,
-                    record.cert_type.code(),
-                    record.cert_no,
-                    record.cert_name,
-                    record.glory_type.code(),
-                    lookup,
-                    prefix,
-                    suffix,
-                ])
-                .map_err(storage)?;
-        }
-        let previous = read_checkpoint(&transaction)?;
-        if checkpoint < previous {
-            return Err(ClientError::Storage {
-                reason: format!(
-                    "checkpoint would go back from {previous} to {checkpoint}: another sync of this replica ran at the same time"
-                ),
-            });
-        }
-        transaction
-            .execute(
-                "UPDATE checkpoint SET data_id = ?1 WHERE only_row = 1",
-                params![checkpoint],
-            )
-            .map_err(storage)?;
-    }
-    transaction.commit().map_err(storage)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::lookup::masked_parts;
+    use super::sync::apply_page;
     use super::*;
-    use crate::durable::testing::TempDb;
+    use crate::database::testing::TempDb;
+    use glorycard_core::models::{CertType, GloryType};
 
     fn record(glory_id: i64, data_id: i64, cert_no: &str, cert_name: &str) -> RosterRecord {
         RosterRecord {
@@ -621,7 +368,7 @@ mod tests {
 
         let text = TempDb::new("replica-kind-text");
         std::fs::write(&text.0, "holders: none\n".repeat(100)).unwrap();
-        crate::durable::testing::make_private(&text.0).unwrap();
+        crate::database::testing::make_private(&text.0).unwrap();
         let error = Replica::open(&text.0).unwrap_err();
         assert!(error.to_string().contains("not a database"), "{error}");
         assert_eq!(

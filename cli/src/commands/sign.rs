@@ -1,0 +1,137 @@
+//! `glorycard canon`, `sign`, `verify` and `explain`: the signing rules on one body, with
+//! no network.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use glorycard_core::{
+    Diagnosis, ManualClock, Signature, Signer, Timestamp, Verifier, canonicalize,
+    diagnose_mismatch, explain as explain_signing,
+};
+
+use crate::shared::{Failure, KeyArgs, Printed, fail, read_body, timestamp_or_now};
+
+/// `glorycard canon`: STRINGA of the body.
+pub(crate) fn canon(file: Option<PathBuf>) -> Result<Printed, Failure> {
+    let stringa = canonicalize(&read_body(&file)?)?;
+    Ok(Printed::ok(format!("{stringa}\n")))
+}
+
+/// `glorycard sign`: the sign, or with `headers` the three headers as JSON.
+pub(crate) fn sign(
+    key: KeyArgs,
+    timestamp: Option<String>,
+    headers: bool,
+    sid: Option<String>,
+    file: Option<PathBuf>,
+) -> Result<Printed, Failure> {
+    let key = key.load()?;
+    let body = read_body(&file)?;
+    let timestamp = timestamp_or_now(&timestamp)?;
+    if headers {
+        let signer = Signer::new(sid.unwrap_or_default(), key);
+        let headers = signer.sign_at(&body, &timestamp)?;
+        let json = serde_json::to_string(&headers).map_err(|e| fail(e.to_string()))?;
+        Ok(Printed::ok(format!("{json}\n")))
+    } else {
+        let sign = glorycard_core::sign_body(&body, &key, &timestamp)?;
+        Ok(Printed::ok(format!("{sign}\n")))
+    }
+}
+
+/// `glorycard verify`: "valid", or a mismatch (status 1) or another error.
+pub(crate) fn verify(
+    key: KeyArgs,
+    timestamp: String,
+    sign: String,
+    max_skew: Option<u64>,
+    file: Option<PathBuf>,
+) -> Result<Printed, Failure> {
+    let key = key.load()?;
+    let body = read_body(&file)?;
+    // Without --max-skew only the signature is checked: a clock at the timestamp.
+    let clock: Arc<dyn glorycard_core::Clock> = match max_skew {
+        Some(_) => Arc::new(glorycard_core::SystemClock),
+        None => Arc::new(ManualClock::new(
+            Timestamp::parse(&timestamp)?.unix_seconds(),
+        )),
+    };
+    let verifier = Verifier::builder()
+        .key("cli", key)
+        .max_skew_seconds(max_skew.unwrap_or(0))
+        .clock(clock)
+        .build()?;
+    verifier.verify("cli", &timestamp, &sign, &body)?;
+    Ok(Printed::ok("valid\n".to_string()))
+}
+
+/// `glorycard explain`: every stage of signing (key masked), and with `expect` whether the
+/// counterpart's sign matches and, if not, why.
+// `let _ = writeln!(out, ...)` below: formatting into a `String` cannot fail.
+pub(crate) fn explain(
+    key: KeyArgs,
+    timestamp: Option<String>,
+    expect: Option<String>,
+    json: bool,
+    file: Option<PathBuf>,
+) -> Result<Printed, Failure> {
+    let key = key.load()?;
+    let body = read_body(&file)?;
+    let timestamp = timestamp_or_now(&timestamp)?;
+    let expected = expect.as_deref().map(Signature::parse).transpose()?;
+    let explanation = explain_signing(&body, &key, &timestamp)?;
+    let matches = expected.map(|e| e.ct_eq(explanation.sign()));
+    let diagnosis = match (expected, matches) {
+        (Some(expected), Some(false)) => {
+            match diagnose_mismatch(&body, &key, &timestamp, &expected)? {
+                Diagnosis::Departure(departure) => Some(departure),
+                // The rules' own sign differs from the expected one, so `Match` cannot
+                // happen here; like `Unexplained`, it names no departure.
+                Diagnosis::Match | Diagnosis::Unexplained => None,
+            }
+        }
+        _ => None,
+    };
+    let mut out = String::new();
+    if json {
+        let value = serde_json::json!({
+            "stringA": explanation.string_a(),
+            "stringSignTemp": explanation.string_sign_temp_masked(),
+            "md5": explanation.md5_upper(),
+            "timestamp": timestamp.to_string(),
+            "sign": explanation.sign().to_string(),
+            "expected": expected.map(|s| s.to_string()),
+            "matches": matches,
+            "diagnosis": diagnosis,
+        });
+        let _ = writeln!(out, "{value}");
+    } else {
+        let _ = writeln!(out, "{explanation}");
+        if let (Some(expected), Some(matches)) = (expected, matches) {
+            let _ = writeln!(out, "expected:       {expected}");
+            if matches {
+                let _ = writeln!(out, "result:         MATCH");
+            } else {
+                let _ = writeln!(out, "result:         MISMATCH");
+                let why = match &diagnosis {
+                    Some(departure) => {
+                        format!("the expected sign is what you get with {departure}")
+                    }
+                    None => {
+                        "no common departure explains it: compare STRINGA with the counterpart's, \
+                             then the key and the timestamp"
+                            .to_string()
+                    }
+                };
+                let _ = writeln!(out, "diagnosis:      {why}");
+                let _ = writeln!(out, "STRINGA to diff against the counterpart's log:");
+                let _ = writeln!(out, "{}", explanation.string_a());
+            }
+        }
+    }
+    Ok(Printed {
+        text: out,
+        mismatch: matches == Some(false),
+    })
+}

@@ -1,0 +1,58 @@
+//! The stores' error: what storage adds to the client's and the core's errors.
+
+use glorycard_client::ClientError;
+
+/// Everything a replica or an outbox call can end with, other than success.
+///
+/// [`code`](DurableError::code) is stable: `storage` and `conflict` for the stores
+/// themselves, and the client's and the core's codes for a call that failed there (a sync
+/// or a drain that could not reach the platform, a record that does not validate).
+/// Messages never contain the key, a `certNo` or a `certName`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurableError {
+    /// The local database of a replica or an outbox failed (I/O, a file that is not
+    /// this kind of database, a newer schema). Nothing was half-written: every change is
+    /// one SQLite transaction.
+    #[error("storage: {reason}")]
+    Storage {
+        /// What failed (SQLite's message; never a stored value).
+        reason: String,
+    },
+    /// The request contradicts what is already stored: another record under a
+    /// `deductionID` the outbox holds, or a second drain of the same outbox.
+    #[error("conflict: {reason}")]
+    Conflict {
+        /// What conflicts (ids only, no personal data).
+        reason: String,
+    },
+    /// A record failed the core's validation (nothing was stored).
+    #[error(transparent)]
+    Core(#[from] glorycard_core::Error),
+    /// A call to the platform failed (a sync's page, a drain's failure every item shares).
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+impl DurableError {
+    /// The stable, machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DurableError::Storage { .. } => "storage",
+            DurableError::Conflict { .. } => "conflict",
+            DurableError::Core(error) => error.code().as_str(),
+            DurableError::Client(error) => error.code(),
+        }
+    }
+
+    /// True when trying again later may succeed: the client's retryable failures. A
+    /// storage error, a conflict or an invalid record would fail the same way.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            DurableError::Client(error) => error.is_retryable(),
+            DurableError::Storage { .. }
+            | DurableError::Conflict { .. }
+            | DurableError::Core(_) => false,
+        }
+    }
+}

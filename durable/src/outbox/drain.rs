@@ -1,0 +1,491 @@
+//! The drain: a scheduler that delivers pending items, those of one `deductionID` in
+//! enqueue order and different deductions concurrently, and records each outcome.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use glorycard_client::{Client, ClientError, RetryPolicy};
+use glorycard_core::models;
+use rusqlite::params;
+
+use super::{Outbox, OutboxEntry};
+use crate::DurableError;
+use crate::database::{Database, now_datetime, storage};
+use crate::lock::DrainLock;
+
+/// How a drain runs.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrainOptions {
+    /// Calls in flight at once (items of one `deductionID` are never concurrent).
+    pub concurrency: usize,
+    /// Backoff before an item whose call failed is tried again (each call already
+    /// retries under the client's [`RetryPolicy`]); doubled per failure of that item, with
+    /// jitter, up to `max_backoff`.
+    pub initial_backoff: Duration,
+    /// Upper bound of an item's backoff.
+    pub max_backoff: Duration,
+    /// The drain stops, leaving the rest pending, when no item was settled for this long.
+    pub patience: Duration,
+}
+
+impl DrainOptions {
+    /// Sets [`concurrency`](DrainOptions::concurrency).
+    pub fn concurrency(mut self, calls: usize) -> Self {
+        self.concurrency = calls;
+        self
+    }
+
+    /// Sets [`initial_backoff`](DrainOptions::initial_backoff) and
+    /// [`max_backoff`](DrainOptions::max_backoff).
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max;
+        self
+    }
+
+    /// Sets [`patience`](DrainOptions::patience); `Duration::MAX` never gives up.
+    pub fn patience(mut self, patience: Duration) -> Self {
+        self.patience = patience;
+        self
+    }
+}
+
+impl Default for DrainOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(15),
+            patience: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What a drain did.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DrainReport {
+    /// Items the platform accepted during this drain.
+    pub acknowledged: u64,
+    /// Items the platform refused during this drain.
+    pub rejected: u64,
+    /// Calls that failed and were (or will be) tried again.
+    pub failed_calls: u64,
+    /// Items still pending when the drain ended: those it gave up on, and any enqueued
+    /// by another process after its last look.
+    pub pending: u64,
+    /// True when the drain stopped because no item was settled for `patience` (the
+    /// platform looks unreachable), not because nothing was left.
+    pub gave_up: bool,
+    /// The last failure (`code: message`), when a call failed.
+    pub last_failure: Option<String>,
+}
+
+impl Outbox {
+    /// Delivers every pending item with the default [`DrainOptions`]; see
+    /// [`drain_with`](Outbox::drain_with).
+    pub async fn drain(&self, client: &Client) -> Result<DrainReport, DurableError> {
+        self.drain_with(client, &DrainOptions::default(), |_| {})
+            .await
+    }
+
+    /// Delivers pending items until none is left (items enqueued meanwhile, by this or
+    /// another process, included), calling `progress` after each batch of outcomes.
+    ///
+    /// Ends with `Ok` when nothing is pending, or when no item was settled for
+    /// `options.patience` (the platform is unreachable: the report counts what is still
+    /// pending). An HTTP 4xx answer that concerns one item (400, 409, 413, 422, ...) sets
+    /// that item aside as rejected, with the status in its message, and the others go on.
+    /// Ends with `Err`, leaving items pending, on a failure that every item would share:
+    /// an HTTP status about the endpoint (401, 403, 404, 405, 407, 421, 426: a wrong key,
+    /// account or base URL), a storage error, or another drain of the same outbox
+    /// already running ([`DurableError::Conflict`]). Before it ends so, it waits for the
+    /// calls already in flight and records their outcomes, so nothing the platform
+    /// acknowledged is sent again.
+    pub async fn drain_with(
+        &self,
+        client: &Client,
+        options: &DrainOptions,
+        mut progress: impl FnMut(&DrainReport),
+    ) -> Result<DrainReport, DurableError> {
+        let _lock = DrainLock::acquire(self.database.path())?;
+        if self.pending_count().await? == 0 {
+            return Ok(DrainReport::default());
+        }
+        // A drain killed a moment ago may have sent an item in this second (see
+        // `sleep_until_next_second`).
+        glorycard_client::sleep_until_next_second().await;
+        let mut drain = Drain::new(self.database.clone(), client.clone(), options);
+        drain.run(&mut progress).await?;
+        drain.report.pending = self.pending_count().await?;
+        Ok(drain.report)
+    }
+}
+
+async fn sleep_until(wake: Option<Instant>) {
+    if let Some(wake) = wake {
+        tokio::time::sleep_until(wake.into()).await;
+    }
+}
+
+/// A pending item loaded for delivery.
+#[derive(Debug, Clone)]
+struct Item {
+    seq: i64,
+    deduction_id: String,
+    /// The parsed entry, or why the stored body could not be read.
+    entry: Result<OutboxEntry, String>,
+    /// Failed calls of this item during this drain (for its backoff).
+    failures: u32,
+}
+
+/// How one call ended, as the outbox records it.
+#[derive(Debug)]
+enum Outcome {
+    Acknowledged(String),
+    Rejected(String),
+    /// Worth trying again later: the reason, for the item's `message`.
+    Retry(String),
+    /// Retrying cannot mend it: the drain stops.
+    Stop(ClientError),
+}
+
+/// HTTP 4xx statuses that every request to the endpoint would get (authentication, a
+/// wrong URL or method, a proxy, the protocol): they stop the drain. Any other 4xx answers
+/// the one request it refuses.
+fn endpoint_wide(status: u16) -> bool {
+    matches!(status, 401 | 403 | 404 | 405 | 407 | 421 | 426)
+}
+
+fn classify(result: Result<models::AckResponse, ClientError>) -> Outcome {
+    match result {
+        Ok(ack) => Outcome::Acknowledged(ack.response_message),
+        Err(ClientError::PlatformRejected { message }) => Outcome::Rejected(message),
+        // Timeouts and "too early" are about the moment, not the item: try again later.
+        Err(
+            error @ ClientError::HttpStatus {
+                status: 408 | 425, ..
+            },
+        ) => Outcome::Retry(format!("{}: {error}", error.code())),
+        // A 4xx about this request alone (malformed for the platform, a conflict, too
+        // large): set it aside so that it cannot block the items behind it.
+        Err(ClientError::HttpStatus { status, .. })
+            if (400..500).contains(&status) && status != 429 && !endpoint_wide(status) =>
+        {
+            Outcome::Rejected(format!("refused by the platform with HTTP {status}"))
+        }
+        // This item alone cannot be sent by this client (its orgCode is not the client's):
+        // set it aside, and deliver the others.
+        Err(error @ ClientError::Core(_)) => Outcome::Rejected(format!(
+            "refused by this client before sending ({}): {error}",
+            error.code()
+        )),
+        Err(error) if error.is_retryable() => Outcome::Retry(format!("{}: {error}", error.code())),
+        // 401/403/404, configuration, storage: every item would fail the same way.
+        Err(error) => Outcome::Stop(error),
+    }
+}
+
+/// Items loaded from the file at a time.
+const LOAD_BATCH: usize = 2_000;
+/// How often a drain with nothing left to start looks for items enqueued meanwhile.
+const RELOAD_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The scheduler of one drain: per-`deductionID` chains, started in enqueue order.
+struct Drain {
+    database: Database,
+    client: Client,
+    options: DrainOptions,
+    backoff: RetryPolicy,
+    /// Loaded, unsettled items of each deductionID, in enqueue order.
+    chains: HashMap<String, VecDeque<Item>>,
+    /// Heads of chains ready to start (not in flight, not backing off), by seq.
+    runnable: BTreeMap<i64, String>,
+    /// Heads of chains backing off, by when they may start again.
+    waiting: BinaryHeap<Reverse<(Instant, i64, String)>>,
+    in_flight: tokio::task::JoinSet<(i64, String, Outcome)>,
+    loaded_up_to: i64,
+    last_load: Option<(Instant, usize)>,
+    last_settled: Instant,
+    report: DrainReport,
+}
+
+impl Drain {
+    fn new(database: Database, client: Client, options: &DrainOptions) -> Self {
+        Self {
+            database,
+            client,
+            backoff: RetryPolicy {
+                max_attempts: u32::MAX,
+                initial_backoff: options.initial_backoff,
+                max_backoff: options.max_backoff,
+                max_elapsed: Duration::MAX,
+            },
+            options: DrainOptions {
+                concurrency: options.concurrency.max(1),
+                ..options.clone()
+            },
+            chains: HashMap::new(),
+            runnable: BTreeMap::new(),
+            waiting: BinaryHeap::new(),
+            in_flight: tokio::task::JoinSet::new(),
+            loaded_up_to: 0,
+            last_load: None,
+            last_settled: Instant::now(),
+            report: DrainReport::default(),
+        }
+    }
+
+    async fn run(&mut self, progress: &mut impl FnMut(&DrainReport)) -> Result<(), DurableError> {
+        // A failure every item shares: start nothing more, record the calls in flight
+        // (their answers may be acknowledgements), then end with it.
+        let mut stopping: Option<DurableError> = None;
+        loop {
+            let now = Instant::now();
+            while let Some(Reverse((due, seq, id))) = self.waiting.peek().cloned() {
+                if due > now {
+                    break;
+                }
+                self.waiting.pop();
+                self.runnable.insert(seq, id);
+            }
+            // Out of patience: start nothing more, record the calls still in flight, stop.
+            self.report.gave_up = self.last_settled.elapsed() >= self.options.patience;
+            let giving_up = self.report.gave_up;
+            if !giving_up && stopping.is_none() {
+                if self.should_load(now) {
+                    self.load().await?;
+                }
+                while self.in_flight.len() < self.options.concurrency {
+                    let Some((seq, id)) = self.runnable.pop_first() else {
+                        break;
+                    };
+                    self.start(seq, id);
+                }
+            }
+            if self.in_flight.is_empty() {
+                if let Some(error) = stopping.take() {
+                    return Err(error);
+                }
+                if giving_up {
+                    return Ok(());
+                }
+                if self.runnable.is_empty() && self.waiting.is_empty() {
+                    // Nothing loaded is left: finished unless items were enqueued meanwhile.
+                    if self.load().await? == 0 {
+                        return Ok(());
+                    }
+                    continue;
+                }
+            }
+            // Wake for a finished call, a backoff that ends, a look for new items, or the
+            // end of patience, whichever comes first.
+            let wake = (!giving_up && stopping.is_none()).then(|| {
+                let next_due = self.waiting.peek().map(|Reverse((due, _, _))| *due);
+                let wake = next_due
+                    .unwrap_or(now + RELOAD_INTERVAL)
+                    .min(now + RELOAD_INTERVAL);
+                // A patience too long to add ("never give up") has no deadline.
+                match self.last_settled.checked_add(self.options.patience) {
+                    Some(deadline) => wake.min(deadline),
+                    None => wake,
+                }
+            });
+            let finished = tokio::select! {
+                finished = self.in_flight.join_next(), if !self.in_flight.is_empty() => finished,
+                () = sleep_until(wake), if wake.is_some() => None,
+                else => None,
+            };
+            let Some(first) = finished else {
+                continue;
+            };
+            let mut outcomes = vec![first];
+            while let Some(more) = self.in_flight.try_join_next() {
+                outcomes.push(more);
+            }
+            let mut recorded = Vec::with_capacity(outcomes.len());
+            for joined in outcomes {
+                match joined {
+                    Ok(outcome) => recorded.push(outcome),
+                    // Its item stays pending; the others' outcomes are still recorded.
+                    Err(e) => {
+                        stopping.get_or_insert(DurableError::Client(ClientError::transport(e)));
+                    }
+                }
+            }
+            if let Some(error) = self.record(recorded).await? {
+                stopping.get_or_insert(error.into());
+            }
+            progress(&self.report);
+        }
+    }
+
+    fn should_load(&self, now: Instant) -> bool {
+        if self.runnable.len() >= self.options.concurrency {
+            return false;
+        }
+        match self.last_load {
+            None => true,
+            Some((at, loaded)) => loaded == LOAD_BATCH || now.duration_since(at) >= RELOAD_INTERVAL,
+        }
+    }
+
+    /// Loads the next pending items after those already loaded; returns how many.
+    async fn load(&mut self) -> Result<usize, DurableError> {
+        let after = self.loaded_up_to;
+        let items = self
+            .database
+            .run(move |connection| {
+                let mut statement = connection
+                    .prepare_cached(
+                        "SELECT seq, kind, deduction_id, body FROM items
+                         WHERE state = 'pending' AND seq > ?1 ORDER BY seq LIMIT ?2",
+                    )
+                    .map_err(storage)?;
+                let rows = statement
+                    .query_map(params![after, LOAD_BATCH as i64], |row| {
+                        let kind: String = row.get(1)?;
+                        let body: Vec<u8> = row.get(3)?;
+                        Ok(Item {
+                            seq: row.get(0)?,
+                            deduction_id: row.get(2)?,
+                            entry: OutboxEntry::parse(&kind, &body).map_err(|e| e.to_string()),
+                            failures: 0,
+                        })
+                    })
+                    .map_err(storage)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+            })
+            .await?;
+        let count = items.len();
+        self.last_load = Some((Instant::now(), count));
+        for item in items {
+            self.loaded_up_to = self.loaded_up_to.max(item.seq);
+            let chain = self.chains.entry(item.deduction_id.clone()).or_default();
+            if chain.is_empty() {
+                self.runnable.insert(item.seq, item.deduction_id.clone());
+            }
+            chain.push_back(item);
+        }
+        Ok(count)
+    }
+
+    fn start(&mut self, seq: i64, id: String) {
+        let Some(item) = self.chains.get(&id).and_then(|chain| chain.front()) else {
+            return;
+        };
+        let entry = item.entry.clone();
+        let client = self.client.clone();
+        self.in_flight.spawn(async move {
+            let outcome = match entry {
+                Ok(OutboxEntry::Deduction(deduction)) => classify(client.deduct(&deduction).await),
+                Ok(OutboxEntry::Cancellation(cancellation)) => {
+                    classify(client.cancel(&cancellation).await)
+                }
+                Err(reason) => Outcome::Rejected(format!(
+                    "the stored item cannot be read, so it was not sent: {reason}"
+                )),
+            };
+            (seq, id, outcome)
+        });
+    }
+
+    /// Commits a batch of outcomes in one transaction, then lets the next item of each
+    /// settled chain start: a cancellation starts only once its deduction's
+    /// acknowledgement is on disk. Returns the first outcome that must stop the drain.
+    async fn record(
+        &mut self,
+        outcomes: Vec<(i64, String, Outcome)>,
+    ) -> Result<Option<ClientError>, DurableError> {
+        let mut stop = None;
+        let mut updates = Vec::with_capacity(outcomes.len());
+        for (seq, id, outcome) in outcomes {
+            match outcome {
+                Outcome::Acknowledged(message) => updates.push((seq, id, "acknowledged", message)),
+                Outcome::Rejected(message) => updates.push((seq, id, "rejected", message)),
+                Outcome::Retry(reason) => updates.push((seq, id, "pending", reason)),
+                Outcome::Stop(error) => {
+                    // Left pending and untouched; the chain is not resumed.
+                    stop.get_or_insert(error);
+                }
+            }
+        }
+        let rows: Vec<(i64, &'static str, String)> = updates
+            .iter()
+            .map(|(seq, _, state, message)| (*seq, *state, message.clone()))
+            .collect();
+        self.database
+            .run(move |connection| {
+                let transaction = connection
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(storage)?;
+                {
+                    let now = now_datetime();
+                    let mut update = transaction
+                        .prepare_cached(
+                            "UPDATE items SET state = ?2, message = ?3, attempts = attempts + 1,
+                                settled_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?4 END
+                             WHERE seq = ?1 AND state = 'pending'",
+                        )
+                        .map_err(storage)?;
+                    for (seq, state, message) in &rows {
+                        update
+                            .execute(params![seq, state, message, now])
+                            .map_err(storage)?;
+                    }
+                }
+                transaction.commit().map_err(storage)
+            })
+            .await?;
+        for (seq, id, state, message) in updates {
+            // Ids and codes only: a platform's message may quote personal data.
+            match state {
+                "pending" => {
+                    tracing::warn!(seq, deduction_id = %id, outcome = "retry", "outbox item not delivered")
+                }
+                settled => {
+                    tracing::info!(seq, deduction_id = %id, outcome = settled, "outbox item settled")
+                }
+            }
+            match state {
+                "pending" => {
+                    self.report.failed_calls += 1;
+                    self.report.last_failure = Some(message);
+                    let failures = self
+                        .chains
+                        .get_mut(&id)
+                        .and_then(|chain| chain.front_mut())
+                        .map(|item| {
+                            item.failures += 1;
+                            item.failures
+                        })
+                        .unwrap_or(1);
+                    let due = Instant::now() + self.backoff.backoff(failures, fastrand::f64());
+                    self.waiting.push(Reverse((due, seq, id)));
+                }
+                settled => {
+                    if settled == "acknowledged" {
+                        self.report.acknowledged += 1;
+                    } else {
+                        self.report.rejected += 1;
+                    }
+                    self.last_settled = Instant::now();
+                    if let Some(chain) = self.chains.get_mut(&id) {
+                        chain.pop_front();
+                        match chain.front() {
+                            Some(next) => {
+                                self.runnable.insert(next.seq, id);
+                            }
+                            None => {
+                                self.chains.remove(&id);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(stop)
+    }
+}

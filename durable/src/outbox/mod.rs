@@ -1,0 +1,411 @@
+//! The outbox: deductions and cancellations committed locally first, then delivered to
+//! the platform exactly once.
+//!
+//! Its parts, one concern each: [`store`] (the schema and every query), [`drain`] (the
+//! concurrent delivery scheduler), [`entry`] (what an item is, and how an error names
+//! the entry of a batch it concerns); the drain's file lock is [`crate::lock`].
+
+mod drain;
+mod entry;
+mod store;
+
+pub use drain::{DrainOptions, DrainReport};
+pub use entry::OutboxEntry;
+
+use glorycard_core::models;
+
+use crate::database::Database;
+
+/// A durable queue of deductions and cancellations for the platform, in one SQLite file.
+///
+/// [`enqueue_deduction`](Outbox::enqueue_deduction) and
+/// [`enqueue_cancellation`](Outbox::enqueue_cancellation) validate the record, then commit
+/// it (WAL, `synchronous=FULL`: it survives a crash or a power cut) before returning,
+/// whether or not the platform is reachable. Enqueuing the same record again is a no-op,
+/// so an HIS that does not know whether its enqueue committed may simply repeat it.
+///
+/// [`drain`](Outbox::drain) delivers pending items: items of one `deductionID` strictly in
+/// the order they were enqueued (a cancellation never overtakes its deduction), different
+/// deductions concurrently. Each item is marked acknowledged after the platform accepts
+/// it; a business refusal (`responseFlag` "0"), or an HTTP 4xx that concerns the item
+/// alone (400, 409, 413, 422, ...), moves it to `rejected` with the platform's message or
+/// the status; transport failures are retried with backoff. A process killed during a drain
+/// loses nothing: an item not yet marked acknowledged is sent again, and the platform
+/// recognises a repeated upload by its `deductionID`.
+///
+/// Enqueue, status and the other non-`async` methods are synchronous (an enqueue waits
+/// for the disk): from async code, call them in `spawn_blocking`.
+///
+/// The outbox is also a
+/// [`DeductionSource`](glorycard_client::institution::DeductionSource) for the `/deductCheck`
+/// endpoint: every deduction enqueued, with status "0" and `cancelTime` when a
+/// cancellation was enqueued for it.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    database: Database,
+}
+
+/// What an enqueue did.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enqueued {
+    /// The item's sequence number in the outbox.
+    pub seq: i64,
+    /// False when the same item was already in the outbox (nothing was added).
+    pub newly_added: bool,
+}
+
+/// How many items are in each state.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxStatus {
+    /// Not yet acknowledged by the platform.
+    pub pending: u64,
+    /// Accepted by the platform.
+    pub acknowledged: u64,
+    /// Refused by the platform (`responseFlag` "0", or an HTTP 4xx about the item
+    /// alone); not retried unless [requeued](Outbox::requeue).
+    pub rejected: u64,
+    /// When the oldest pending item was enqueued (`yyyy-MM-dd HH:mm:ss`, UTC+8).
+    #[serde(rename = "oldestPending")]
+    pub oldest_pending: Option<String>,
+}
+
+/// An item the platform refused.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RejectedItem {
+    /// Its sequence number.
+    pub seq: i64,
+    /// `"deduction"` or `"cancellation"`.
+    pub kind: String,
+    /// The deduction it concerns.
+    #[serde(rename = "deductionID")]
+    pub deduction_id: String,
+    /// The platform's `responseMessage`; for an HTTP refusal of this item alone, the
+    /// status ("refused by the platform with HTTP 400").
+    pub message: String,
+    /// When the refusal was recorded.
+    #[serde(rename = "rejectedAt")]
+    pub rejected_at: String,
+}
+
+impl glorycard_client::institution::DeductionSource for Outbox {
+    fn deductions_between(
+        &self,
+        org_code: &str,
+        start: &str,
+        end: &str,
+    ) -> Result<Vec<models::DeductCheckRecord>, glorycard_client::institution::SourceError> {
+        Outbox::deductions_between(self, org_code, start, end).map_err(|error| {
+            // The detail (file path, SQLite's text) stays here; the platform gets a reason.
+            tracing::error!(%error, "the outbox cannot answer deductCheck");
+            glorycard_client::institution::SourceError(
+                "the institution's outbox cannot be read".into(),
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::database::testing::TempDb;
+    use crate::lock::DrainLock;
+    use glorycard_core::models::{Cancellation, Deduction};
+    use glorycard_core::models::{CertType, DeductionStatus, DeductionType, GloryType};
+    use std::path::PathBuf;
+
+    fn deduction(id: &str, time: &str) -> Deduction {
+        Deduction {
+            org_code: "106607".into(),
+            cert_type: CertType::ResidentId,
+            cert_no: "11010519491231002X".into(),
+            cert_name: "张小凡".into(),
+            deduction_id: id.into(),
+            total_fee: "10.00".into(),
+            deduction_fee: "10.00".into(),
+            deduction_time: time.into(),
+            glory_type: GloryType::GloryCard,
+            deduction_type: DeductionType::from_code("0"),
+            remarks: None,
+        }
+    }
+
+    fn cancellation(id: &str, time: &str) -> Cancellation {
+        Cancellation {
+            org_code: "106607".into(),
+            deduction_id: id.into(),
+            cancel_time: time.into(),
+        }
+    }
+
+    #[test]
+    fn a_batch_with_one_invalid_entry_commits_nothing_and_names_the_entry() {
+        let db = TempDb::new("outbox-batch");
+        let outbox = Outbox::open(&db.0).unwrap();
+        let mut bad = deduction("D2", "2026-11-26 10:00:00");
+        bad.deduction_fee = "12.00".into(); // more than totalFee
+        let error = outbox
+            .enqueue_all(&[
+                OutboxEntry::Deduction(deduction("D1", "2026-11-26 10:00:00")),
+                OutboxEntry::Deduction(bad.clone()),
+            ])
+            .unwrap_err();
+        assert_eq!(error.code(), "invalid_field");
+        assert!(
+            error.to_string().contains("entries[1].deductionFee"),
+            "{error}"
+        );
+        assert_eq!(outbox.status().unwrap(), OutboxStatus::default());
+        // Alone, the entry's error names the field without an index, and never the
+        // person.
+        let error = outbox.enqueue_deduction(&bad).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("deductionFee") && !message.contains("entries["),
+            "{message}"
+        );
+        assert!(!message.contains("11010519491231002X") && !message.contains("张小凡"));
+        // A cancellation with a malformed time is refused too.
+        let error = outbox
+            .enqueue_cancellation(&cancellation("D1", "2026-11-26T10:00:00"))
+            .unwrap_err();
+        assert!(error.to_string().contains("deductionTime"), "{error}");
+        assert_eq!(outbox.status().unwrap().pending, 0);
+    }
+
+    #[test]
+    fn enqueuing_again_is_idempotent_and_another_record_under_the_same_id_conflicts() {
+        let db = TempDb::new("outbox-idempotent");
+        let outbox = Outbox::open(&db.0).unwrap();
+        let first = outbox
+            .enqueue_deduction(&deduction("D1", "2026-11-26 10:00:00"))
+            .unwrap();
+        assert!(first.newly_added);
+        let again = outbox
+            .enqueue_deduction(&deduction("D1", "2026-11-26 10:00:00"))
+            .unwrap();
+        assert_eq!(
+            again,
+            Enqueued {
+                seq: first.seq,
+                newly_added: false
+            }
+        );
+        let mut other = deduction("D1", "2026-11-26 10:00:00");
+        other.total_fee = "20.00".into();
+        let error = outbox.enqueue_deduction(&other).unwrap_err();
+        assert_eq!(error.code(), "conflict");
+        assert!(error.to_string().contains("\"D1\""), "{error}");
+        let cancel = outbox
+            .enqueue_cancellation(&cancellation("D1", "2026-11-26 11:00:00"))
+            .unwrap();
+        assert!(cancel.newly_added && cancel.seq > first.seq);
+        // A second cancellation of the same deduction is the first one.
+        let cancel_again = outbox
+            .enqueue_cancellation(&cancellation("D1", "2026-11-26 12:00:00"))
+            .unwrap();
+        assert_eq!(
+            cancel_again,
+            Enqueued {
+                seq: cancel.seq,
+                newly_added: false
+            }
+        );
+        assert_eq!(outbox.status().unwrap().pending, 2);
+    }
+
+    #[test]
+    fn items_survive_reopening_and_answer_deduct_check_with_status_and_cancel_time() {
+        let db = TempDb::new("outbox-source");
+        {
+            let outbox = Outbox::open(&db.0).unwrap();
+            outbox
+                .enqueue_all(&[
+                    OutboxEntry::Deduction(deduction("A", "2026-11-26 09:00:00")),
+                    OutboxEntry::Deduction(deduction("B", "2026-11-26 10:00:00")),
+                    OutboxEntry::Deduction(deduction("C", "2026-11-26 11:00:00")),
+                    OutboxEntry::Cancellation(cancellation("B", "2026-11-26 10:30:00")),
+                ])
+                .unwrap();
+        }
+        let outbox = Outbox::open(&db.0).unwrap();
+        let status = outbox.status().unwrap();
+        assert_eq!(
+            (status.pending, status.acknowledged, status.rejected),
+            (4, 0, 0)
+        );
+        assert!(status.oldest_pending.is_some());
+        // The window is inclusive at both ends; C lies outside it.
+        let records = outbox
+            .deductions_between("106607", "2026-11-26 09:00:00", "2026-11-26 10:00:00")
+            .unwrap();
+        let summary: Vec<_> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.deduction.deduction_id.as_str(),
+                    r.status.clone(),
+                    r.cancel_time.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("A", DeductionStatus::Deducted, None),
+                (
+                    "B",
+                    DeductionStatus::Cancelled,
+                    Some("2026-11-26 10:30:00".to_owned())
+                ),
+            ]
+        );
+        assert_eq!(records[0].deduction, deduction("A", "2026-11-26 09:00:00"));
+        for record in &records {
+            glorycard_core::models::Validate::validate(record).unwrap();
+        }
+        assert!(
+            outbox
+                .deductions_between("999999", "2000-01-01 00:00:00", "2099-01-01 00:00:00")
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_deduction_behind_its_own_cancellation_and_another_orgs_cancellation_conflict() {
+        let db = TempDb::new("outbox-order");
+        let outbox = Outbox::open(&db.0).unwrap();
+        // In one batch: nothing is committed, and the error names the deduction's entry.
+        let error = outbox
+            .enqueue_all(&[
+                OutboxEntry::Cancellation(cancellation("E1", "2026-11-26 11:00:00")),
+                OutboxEntry::Deduction(deduction("E1", "2026-11-26 10:00:00")),
+            ])
+            .unwrap_err();
+        assert_eq!(error.code(), "conflict");
+        assert!(
+            error
+                .to_string()
+                .starts_with("conflict: entries[1]: deductionID \"E1\" already has a cancellation"),
+            "{error}"
+        );
+        assert_eq!(outbox.status().unwrap().pending, 0);
+        // A cancellation alone is fine (its deduction may have been sent another way).
+        outbox
+            .enqueue_cancellation(&cancellation("E1", "2026-11-26 11:00:00"))
+            .unwrap();
+        let error = outbox
+            .enqueue_deduction(&deduction("E1", "2026-11-26 10:00:00"))
+            .unwrap_err();
+        assert_eq!(error.code(), "conflict");
+        let mut other_org = cancellation("E1", "2026-11-26 11:00:00");
+        other_org.org_code = "999999".into();
+        assert_eq!(
+            outbox.enqueue_cancellation(&other_org).unwrap_err().code(),
+            "conflict"
+        );
+    }
+
+    #[test]
+    fn only_a_rejected_item_is_requeued() {
+        let db = TempDb::new("outbox-requeue");
+        let outbox = Outbox::open(&db.0).unwrap();
+        let seq = outbox
+            .enqueue_deduction(&deduction("R1", "2026-11-26 10:00:00"))
+            .unwrap()
+            .seq;
+        assert!(
+            !outbox.requeue(seq).unwrap(),
+            "a pending item is not requeued"
+        );
+        outbox
+            .database
+            .lock()
+            .unwrap()
+            .execute(
+                "UPDATE items SET state = 'rejected', message = 'busy', settled_at = 'x' WHERE seq = ?1",
+                [seq],
+            )
+            .unwrap();
+        assert_eq!(outbox.rejected().unwrap().len(), 1);
+        assert!(outbox.requeue(seq).unwrap());
+        let status = outbox.status().unwrap();
+        assert_eq!((status.pending, status.rejected), (1, 0));
+        assert!(!outbox.requeue(seq + 100).unwrap());
+    }
+
+    #[test]
+    fn a_foreign_sqlite_file_is_refused_untouched() {
+        let db = TempDb::new("outbox-foreign");
+        {
+            let other = rusqlite::Connection::open(&db.0).unwrap();
+            other
+                .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('x');")
+                .unwrap();
+        }
+        crate::database::testing::make_private(&db.0).unwrap();
+        let before = std::fs::read(&db.0).unwrap();
+        let error = Outbox::open(&db.0).unwrap_err();
+        assert!(
+            error.to_string().contains("not a glorycard outbox"),
+            "{error}"
+        );
+        assert_eq!(std::fs::read(&db.0).unwrap(), before);
+        let mut wal = db.0.clone().into_os_string();
+        wal.push("-wal");
+        assert!(!std::path::Path::new(&wal).exists(), "switched to WAL");
+        let mode: String = rusqlite::Connection::open(&db.0)
+            .unwrap()
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete");
+    }
+
+    #[test]
+    fn commits_are_durable_wal_with_synchronous_full() {
+        let db = TempDb::new("outbox-pragmas");
+        let outbox = Outbox::open(&db.0).unwrap();
+        let connection = outbox.database.lock().unwrap();
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+            .unwrap();
+        let synchronous: i64 = connection
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .unwrap();
+        // SQLite's codes: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+        assert_eq!((mode.as_str(), synchronous), ("wal", 2));
+    }
+
+    /// Two spellings of one outbox (here a symbolic link) share one drain lock.
+    #[cfg(unix)]
+    #[test]
+    fn the_drain_lock_belongs_to_the_file_not_to_its_spelling() {
+        let db = TempDb::new("outbox-lock");
+        Outbox::open(&db.0).unwrap();
+        let mut alias = db.0.clone().into_os_string();
+        alias.push("-alias");
+        let alias = PathBuf::from(alias);
+        let _ = std::fs::remove_file(&alias);
+        std::os::unix::fs::symlink(&db.0, &alias).unwrap();
+        let held = DrainLock::acquire(&db.0).unwrap();
+        let error = DrainLock::acquire(&alias).err().unwrap();
+        assert_eq!(error.code(), "conflict", "{error}");
+        drop(held);
+        DrainLock::acquire(&alias).unwrap();
+        std::fs::remove_file(&alias).unwrap();
+    }
+
+    #[test]
+    fn only_a_glorycard_outbox_is_opened() {
+        let replica = TempDb::new("outbox-kind");
+        crate::Replica::open(&replica.0).unwrap();
+        let error = Outbox::open(&replica.0).unwrap_err();
+        assert!(
+            error.to_string().contains("not a glorycard outbox"),
+            "{error}"
+        );
+    }
+}

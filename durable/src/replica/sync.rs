@@ -1,0 +1,133 @@
+//! A replica's sync: the pages after its checkpoint, each applied with its new
+//! checkpoint in one transaction.
+
+use std::time::{Duration, Instant};
+
+use glorycard_client::Client;
+use glorycard_core::models::RosterRecord;
+use rusqlite::params;
+
+use super::lookup::{lookup_key, masked_parts};
+use super::{Replica, SyncProgress, read_checkpoint};
+use crate::DurableError;
+use crate::database::storage;
+
+impl Replica {
+    /// Fetches every page after the checkpoint and applies it. See
+    /// [`sync_with_progress`](Replica::sync_with_progress).
+    pub async fn sync(&self, client: &Client) -> Result<SyncProgress, DurableError> {
+        self.sync_with_progress(client, |_| {}).await
+    }
+
+    /// Fetches every page after the checkpoint and applies each one with its checkpoint
+    /// in one transaction, calling `progress` after each. The next page is fetched while
+    /// the current one is written. The first request waits for the next wall-clock second
+    /// (up to one second): a sync killed a moment ago may have asked for the same page in
+    /// this second, and the platform would refuse the identical request as a replay. On an error, every page applied before it stays
+    /// applied, and the next sync resumes after it.
+    pub async fn sync_with_progress(
+        &self,
+        client: &Client,
+        mut progress: impl FnMut(&SyncProgress),
+    ) -> Result<SyncProgress, DurableError> {
+        // A sync killed a moment ago may have asked for this page in this second.
+        glorycard_client::sleep_until_next_second().await;
+        let started = Instant::now();
+        let mut updates = client.roster_updates(self.checkpoint()?);
+        let mut done = SyncProgress {
+            pages: 0,
+            records: 0,
+            checkpoint: updates.checkpoint(),
+            elapsed: Duration::ZERO,
+        };
+        let mut page = updates.next_page().await?;
+        while let Some(records) = page {
+            let checkpoint = updates.checkpoint();
+            let count = records.len() as u64;
+            let apply = self
+                .database
+                .run(move |connection| apply_page(connection, records, checkpoint));
+            let (next, applied) = tokio::join!(updates.next_page(), apply);
+            applied?;
+            done.pages += 1;
+            done.records += count;
+            done.checkpoint = checkpoint;
+            done.elapsed = started.elapsed();
+            progress(&done);
+            page = next?;
+        }
+        done.elapsed = started.elapsed();
+        Ok(done)
+    }
+}
+
+/// Applies one page and its checkpoint atomically. Within the page, records are applied
+/// in `dataID` order, and a record never replaces one with a larger `dataID`.
+pub(super) fn apply_page(
+    connection: &mut rusqlite::Connection,
+    mut records: Vec<RosterRecord>,
+    checkpoint: i64,
+) -> Result<(), DurableError> {
+    records.sort_by_key(|record| record.data_id);
+    let transaction = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(storage)?;
+    {
+        let mut upsert = transaction
+            .prepare_cached(
+                "INSERT INTO holders (glory_id, data_id, cert_type, cert_no, cert_name,
+                                      glory_type, lookup_key, masked_prefix, masked_suffix)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (glory_id) DO UPDATE SET
+                     data_id = excluded.data_id, cert_type = excluded.cert_type,
+                     cert_no = excluded.cert_no, cert_name = excluded.cert_name,
+                     glory_type = excluded.glory_type, lookup_key = excluded.lookup_key,
+                     masked_prefix = excluded.masked_prefix,
+                     masked_suffix = excluded.masked_suffix
+                 WHERE excluded.data_id >= holders.data_id",
+            )
+            .map_err(storage)?;
+        let mut shape = transaction
+            .prepare_cached("INSERT OR IGNORE INTO masked_shapes VALUES (?1, ?2)")
+            .map_err(storage)?;
+        for record in &records {
+            let (lookup, prefix, suffix) = match masked_parts(&record.cert_no) {
+                Some((prefix, suffix)) => {
+                    shape
+                        .execute(params![prefix.len() as i64, suffix.len() as i64])
+                        .map_err(storage)?;
+                    (None, Some(prefix), Some(suffix))
+                }
+                None => (Some(lookup_key(&record.cert_no)), None, None),
+            };
+            upsert
+                .execute(params![
+                    record.glory_id,
+                    record.data_id,
+                    record.cert_type.code(),
+                    record.cert_no,
+                    record.cert_name,
+                    record.glory_type.code(),
+                    lookup,
+                    prefix,
+                    suffix,
+                ])
+                .map_err(storage)?;
+        }
+        let previous = read_checkpoint(&transaction)?;
+        if checkpoint < previous {
+            return Err(DurableError::Storage {
+                reason: format!(
+                    "checkpoint would go back from {previous} to {checkpoint}: another sync of this replica ran at the same time"
+                ),
+            });
+        }
+        transaction
+            .execute(
+                "UPDATE checkpoint SET data_id = ?1 WHERE only_row = 1",
+                params![checkpoint],
+            )
+            .map_err(storage)?;
+    }
+    transaction.commit().map_err(storage)
+}
