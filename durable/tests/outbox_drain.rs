@@ -1,6 +1,8 @@
 //! The outbox's drain against a platform that refuses single items, or every item.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+// The client's scripted platform, shared rather than copied.
+#[path = "../../client/tests/common/mod.rs"]
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};

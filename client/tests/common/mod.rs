@@ -1,4 +1,5 @@
-//! A scripted platform for the client's tests: a minimal HTTP/1.1 server on loopback whose
+//! A scripted platform for the client's tests (and the durable stores', which include this
+//! file): a minimal HTTP/1.1 server on loopback whose
 //! answers a test decides per request (status, signed body, delay, or a body streamed
 //! lazily so that a huge answer is never held by the server).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
