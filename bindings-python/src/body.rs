@@ -11,7 +11,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType,
 };
 
-use crate::errors::CoreResult;
+use crate::error::CoreResult;
 
 /// Bodies at least this long are hashed with the GIL released, so other Python threads
 /// run meanwhile; shorter ones are done before a thread switch would pay for itself.

@@ -14,8 +14,8 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
-use crate::errors::CoreResult;
-use crate::py_repr;
+use crate::error::CoreResult;
+use crate::types::py_repr;
 
 /// Conversion between a Python model and its core model.
 trait Model: Sized {

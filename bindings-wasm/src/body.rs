@@ -10,7 +10,7 @@ use glorycard_core::{Error, JsonWriter};
 use js_sys::{BigInt, JsString, Number, Reflect, RegExp, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::js;
+use crate::types;
 
 /// The `invalid_value` error for a value whose reading threw, at the writer's place.
 #[cold]
@@ -31,7 +31,7 @@ pub(crate) fn body_bytes(body: &JsValue) -> Result<Vec<u8>, Error> {
     if body.dyn_ref::<Uint8Array>().is_some() {
         // Copied first in JavaScript, from the array's internal slots: a `length`
         // getter defined on the caller's array never runs.
-        return js::copy_bytes(body).map_err(|_| threw(&JsonWriter::new()));
+        return types::copy_bytes(body).map_err(|_| threw(&JsonWriter::new()));
     }
     if body.is_object() {
         let mut writer = JsonWriter::new();
@@ -114,11 +114,11 @@ fn write_value(writer: &mut JsonWriter, value: &JsValue) -> Result<(), Error> {
         };
         return writer.decimal(&digits);
     }
-    if js::is_array(value).map_err(|_| threw(writer))? {
-        let length = js::array_length(value).map_err(|_| threw(writer))?;
+    if types::is_array(value).map_err(|_| threw(writer))? {
+        let length = types::array_length(value).map_err(|_| threw(writer))?;
         writer.begin_array()?;
         for index in 0..length {
-            let item = js::item(value, index).map_err(|_| threw(writer))?;
+            let item = types::item(value, index).map_err(|_| threw(writer))?;
             write_value(writer, &item)?;
         }
         return writer.end_array();
@@ -131,7 +131,7 @@ fn write_value(writer: &mut JsonWriter, value: &JsValue) -> Result<(), Error> {
             )));
         }
         // A fresh array made by `Object.keys`: reading it runs no caller code.
-        let keys = js::object_keys(value).map_err(|_| threw(writer))?;
+        let keys = types::object_keys(value).map_err(|_| threw(writer))?;
         writer.begin_object()?;
         for key in keys.iter() {
             let name = js_string(&key).map_err(|_| {

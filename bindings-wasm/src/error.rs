@@ -1,7 +1,13 @@
-//! Core errors as JavaScript `Error` objects with a stable `.code`.
+//! Core errors as JavaScript `Error` objects with a stable `.code`, the error codes, and
+//! the panic hook that poisons the module.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use glorycard_core::{Error, ErrorCode};
 use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+
+use crate::types;
 
 /// The `code` of a JavaScript argument of the wrong type (what TypeScript would catch).
 pub(crate) const INVALID_ARGUMENT: &str = "invalid_argument";
@@ -129,6 +135,82 @@ impl<T> IntoJs<T> for Result<T, Error> {
 #[inline(never)]
 fn from_core(error: Error) -> JsValue {
     to_js(&error)
+}
+
+/// Set by the panic hook: the module's state is unknown from then on.
+pub(crate) static POISONED: AtomicBool = AtomicBool::new(false);
+
+/// Turns a panic (a bug: the core never panics by design) into a thrown JavaScript
+/// `Error` with code `internal`, instead of an opaque `RuntimeError: unreachable`, and
+/// poisons the module.
+///
+/// Throwing leaves the WebAssembly frames without running a destructor: a `Signer` or
+/// `Verifier` may stay borrowed, the replay cache's lock held, the stack pointer not
+/// restored. So from then on every export refuses (see [`live`]).
+pub(crate) fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        POISONED.store(true, Ordering::SeqCst);
+        let message = format!(
+            "glorycard internal error (a bug, please report it): {info}; the WebAssembly module must be reloaded"
+        );
+        wasm_bindgen::throw_val(new_error(&message, INTERNAL, false));
+    }));
+}
+
+/// Called first by every export: once a panic has poisoned the module, an `Error` with
+/// code `internal` saying that the module must be reloaded.
+pub(crate) fn live() -> Result<(), JsValue> {
+    if POISONED.load(Ordering::SeqCst) {
+        return Err(poisoned());
+    }
+    Ok(())
+}
+
+#[cold]
+fn poisoned() -> JsValue {
+    new_error(
+        "glorycard: an earlier internal error left this module in an unknown state: it must be reloaded",
+        INTERNAL,
+        false,
+    )
+}
+
+/// Runs when the module is instantiated.
+#[wasm_bindgen(start)]
+fn start() {
+    install_panic_hook();
+}
+
+/// The stable codes of the core's errors (the `code` of a thrown error is one of these,
+/// or `invalid_argument` / `internal`).
+#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "ErrorCode[]")]
+pub fn error_codes() -> Result<js_sys::Array, JsValue> {
+    live()?;
+    Ok(glorycard_core::ErrorCode::ALL
+        .iter()
+        .map(|code| JsValue::from_str(code.as_str()))
+        .collect())
+}
+
+/// Whether `error` was thrown by this package (an `Error` whose `code` is one of its
+/// codes).
+#[wasm_bindgen(js_name = isGlorycardError, unchecked_return_type = "error is GlorycardError")]
+pub fn is_glorycard_error(
+    #[wasm_bindgen(unchecked_param_type = "unknown")] error: &JsValue,
+) -> Result<bool, JsValue> {
+    live()?;
+    if !error.is_instance_of::<js_sys::Error>() {
+        return Ok(false);
+    }
+    let code = types::get(error, "code")
+        .ok()
+        .and_then(|code| code.as_string());
+    Ok(match code {
+        Some(code) => {
+            code.parse::<glorycard_core::ErrorCode>().is_ok() || OWN_CODES.contains(&code.as_str())
+        }
+        None => false,
+    })
 }
 
 #[cfg(test)]

@@ -3,11 +3,13 @@
 //! Expected values come from the conformance vectors and spec/canonical-form.md.
 #![cfg(target_arch = "wasm32")]
 
-use js_sys::{Array, Function, JSON, Object, Reflect, Uint8Array};
+use glorycard_core::Timestamp;
+use js_sys::{Array, Function, JSON, JsString, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::*;
+use crate::error::{POISONED, install_panic_hook};
 
 /// The spec example (conformance vector 1), its key, timestamp and the sign the
 /// platform's document prints.

@@ -1,15 +1,17 @@
-//! The `Verifier` class: keys by sid, a skew window and replay refusal, over a clock
+//! `verify`, `diagnose` and the `Verifier` class: keys by sid, a skew window and replay refusal, over a clock
 //! that reads JavaScript's `Date`.
 
 use std::sync::Arc;
 
-use glorycard_core::{Clock, DEFAULT_REPLAY_CAPACITY, ManualClock, SecretKey};
+use glorycard_core::{Clock, DEFAULT_REPLAY_CAPACITY, ManualClock, SecretKey, Signature};
 use js_sys::{Function, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 
+use crate::error::live;
 use crate::error::{self, IntoJs};
-use crate::result::{Member, object};
-use crate::{body_arg, js, js_now_unix_seconds, live, string_arg};
+use crate::types::{
+    self, Member, body_arg, js_now_unix_seconds, key_arg, object, string_arg, timestamp_arg,
+};
 
 /// 2^53 - 1, the largest integer a JavaScript number holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -48,8 +50,8 @@ impl Verifier {
             ));
         }
         let option =
-            |name: &str| js::get(options, name).map_err(|_| threw(&format!("options.{name}")));
-        for name in js::object_keys(options)
+            |name: &str| types::get(options, name).map_err(|_| threw(&format!("options.{name}")));
+        for name in types::object_keys(options)
             .map_err(|_| threw("options"))?
             .iter()
         {
@@ -63,23 +65,23 @@ impl Verifier {
         let mut builder = glorycard_core::Verifier::builder();
 
         let keys = option("keys")?;
-        if !keys.is_object() || js::is_array(&keys).map_err(|_| threw("options.keys"))? {
+        if !keys.is_object() || types::is_array(&keys).map_err(|_| threw("options.keys"))? {
             return Err(error::invalid_argument(
                 "options.keys must be an object mapping each sid to its key or keys",
             ));
         }
-        for sid in js::object_keys(&keys)
+        for sid in types::object_keys(&keys)
             .map_err(|_| threw("options.keys"))?
             .iter()
         {
             let entry = Reflect::get(&keys, &sid).map_err(|_| threw("options.keys"))?;
             let sid = string_arg(&sid, "a sid")?;
             let what = format!("options.keys[{sid:?}]");
-            if js::is_array(&entry).map_err(|_| threw(&what))? {
-                let length = js::array_length(&entry).map_err(|_| threw(&what))?;
+            if types::is_array(&entry).map_err(|_| threw(&what))? {
+                let length = types::array_length(&entry).map_err(|_| threw(&what))?;
                 for index in 0..length {
                     let what = format!("{what}[{index}]");
-                    let key = js::item(&entry, index).map_err(|_| threw(&what))?;
+                    let key = types::item(&entry, index).map_err(|_| threw(&what))?;
                     builder = builder.key(sid.clone(), SecretKey::new(string_arg(&key, &what)?));
                 }
             } else {
@@ -211,7 +213,7 @@ impl Verifier {
         let millis = match now.as_f64() {
             Some(millis) => millis,
             // A real Date (read from its internal slot); anything else is NaN.
-            None => js::date_millis(&now).unwrap_or(f64::NAN),
+            None => types::date_millis(&now).unwrap_or(f64::NAN),
         };
         if !millis.is_finite() {
             return Err(error::invalid_argument(
@@ -261,12 +263,12 @@ fn header_pairs(headers: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
         return Err(refused());
     }
     let mut pairs = Vec::new();
-    let iterable = js::for_each_iterated(headers, |pair| {
-        if !js::is_array(&pair).map_err(headers_threw)? {
+    let iterable = types::for_each_iterated(headers, |pair| {
+        if !types::is_array(&pair).map_err(headers_threw)? {
             return Err(refused());
         }
-        let name = js::item(&pair, 0).map_err(headers_threw)?;
-        let value = js::item(&pair, 1).map_err(headers_threw)?;
+        let name = types::item(&pair, 0).map_err(headers_threw)?;
+        let value = types::item(&pair, 1).map_err(headers_threw)?;
         pairs.push((
             string_arg(&name, "a header name")?,
             string_arg(&value, "a header value")?,
@@ -277,13 +279,13 @@ fn header_pairs(headers: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     if iterable {
         return Ok(pairs);
     }
-    for name in js::object_keys(headers).map_err(headers_threw)?.iter() {
+    for name in types::object_keys(headers).map_err(headers_threw)?.iter() {
         let value = Reflect::get(headers, &name).map_err(headers_threw)?;
         let name = string_arg(&name, "a header name")?;
-        if js::is_array(&value).map_err(headers_threw)? {
+        if types::is_array(&value).map_err(headers_threw)? {
             // Node's `req.headersDistinct` or `set-cookie`: one pair per value.
-            for index in 0..js::array_length(&value).map_err(headers_threw)? {
-                let value = js::item(&value, index).map_err(headers_threw)?;
+            for index in 0..types::array_length(&value).map_err(headers_threw)? {
+                let value = types::item(&value, index).map_err(headers_threw)?;
                 pairs.push((name.clone(), string_arg(&value, "a header value")?));
             }
         } else if !value.is_undefined() {
@@ -291,4 +293,49 @@ fn header_pairs(headers: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
         }
     }
     Ok(pairs)
+}
+
+/// Whether `sign` (64 hex digits, either case) is the sign of `body` with `key` at
+/// `timestamp`, compared in constant time. A clean mismatch is `false`; a malformed
+/// body, timestamp or sign throws.
+#[wasm_bindgen]
+pub fn verify(
+    #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
+    key: &JsString,
+    timestamp: &JsString,
+    sign: &JsString,
+) -> Result<bool, JsValue> {
+    live()?;
+    let key = key_arg(key)?;
+    let timestamp = timestamp_arg(timestamp)?;
+    let sign = string_arg(sign, "sign")?;
+    let body = body_arg(body)?;
+    glorycard_core::verify_body(&body, &key, &timestamp, &sign).js()
+}
+
+/// Compares a received `sign` with `body`, `key` and `timestamp`; on a mismatch, names
+/// the common departure from the rules (numbers as written, empty values kept,
+/// lower-case MD5, ...) that produces it, if one does.
+#[wasm_bindgen(unchecked_return_type = "Diagnosis")]
+pub fn diagnose(
+    #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
+    key: &JsString,
+    timestamp: &JsString,
+    sign: &JsString,
+) -> Result<JsValue, JsValue> {
+    live()?;
+    let key = key_arg(key)?;
+    let timestamp = timestamp_arg(timestamp)?;
+    let received = Signature::parse(&string_arg(sign, "sign")?).js()?;
+    let body = body_arg(body)?;
+    let found = glorycard_core::diagnose_mismatch(&body, &key, &timestamp, &received).js()?;
+    let found_match = found == glorycard_core::Diagnosis::Match;
+    let departure = match found {
+        glorycard_core::Diagnosis::Departure(text) => Member::Text(text),
+        _ => Member::Null,
+    };
+    object(&[
+        ("match", Member::Flag(found_match)),
+        ("departure", departure),
+    ])
 }

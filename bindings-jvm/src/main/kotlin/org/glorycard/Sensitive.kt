@@ -1,7 +1,7 @@
 package org.glorycard
 
 // Personal data as the generated `org.glorycard.ffi` records carry it. Each is a uniffi
-// custom type (src/lib.rs, a String on the wire) mapped to one of these classes in
+// custom type (src/types.rs, a String on the wire) mapped to one of these classes in
 // uniffi.toml, so that the generated records' toString() masks it. The facade's own
 // models take and return plain Strings: callers never need these classes.
 

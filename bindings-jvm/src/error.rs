@@ -1,0 +1,253 @@
+//! Error conversion: every core error as its family's variant of [`NativeError`], and the
+//! stable error codes.
+
+use std::fmt;
+
+use glorycard_core as core;
+
+/// Every error of the core for the JVM: one variant per core [`core::ErrorFamily`], each
+/// with the stable `code` and the message, plus the body offset or model field where the
+/// family has one.
+///
+/// uniffi generates the sealed class `org.glorycard.ffi.NativeException` with one subclass
+/// per variant; the facade's `native { }` (Errors.kt) turns each into the public class of
+/// its family (`org.glorycard.InvalidBodyException`, ...) with an exhaustive `when` on
+/// that sealed class, so a family added here does not compile there until it has a class.
+#[derive(Debug, uniffi::Error)]
+pub enum NativeError {
+    /// [`core::ErrorFamily::InvalidBody`]: Kotlin `InvalidBodyException`.
+    InvalidBody {
+        /// The stable code (`invalid_json`, `too_deep`, ...).
+        code: String,
+        /// The core's message (never contains a key, certNo or certName).
+        detail: String,
+        /// Byte offset into the body, for body errors that have one.
+        offset: Option<u64>,
+    },
+    /// [`core::ErrorFamily::InvalidTimestamp`]: Kotlin `InvalidTimestampException`.
+    InvalidTimestamp {
+        /// The stable code.
+        code: String,
+        /// The core's message.
+        detail: String,
+    },
+    /// [`core::ErrorFamily::Signature`]: Kotlin `SignatureException`.
+    Signature {
+        /// The stable code.
+        code: String,
+        /// The core's message.
+        detail: String,
+    },
+    /// [`core::ErrorFamily::Validation`]: Kotlin `ValidationException`.
+    Validation {
+        /// The stable code.
+        code: String,
+        /// The core's message.
+        detail: String,
+        /// The wire name of the invalid field, for `invalid_field`.
+        field: Option<String>,
+    },
+    /// [`core::ErrorFamily::Key`]: Kotlin `KeyException`.
+    Key {
+        /// The stable code.
+        code: String,
+        /// The core's message.
+        detail: String,
+    },
+    /// A family this binding does not know yet (`ErrorFamily` is non-exhaustive): Kotlin
+    /// `GlorycardException` itself.
+    Other {
+        /// The stable code.
+        code: String,
+        /// The core's message.
+        detail: String,
+        /// Byte offset into the body, where there is one.
+        offset: Option<u64>,
+        /// The wire name of the invalid field, where there is one.
+        field: Option<String>,
+    },
+}
+
+impl NativeError {
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        match self {
+            NativeError::InvalidBody { code, .. }
+            | NativeError::InvalidTimestamp { code, .. }
+            | NativeError::Signature { code, .. }
+            | NativeError::Validation { code, .. }
+            | NativeError::Key { code, .. }
+            | NativeError::Other { code, .. } => code,
+        }
+    }
+
+    /// The message.
+    pub fn detail(&self) -> &str {
+        match self {
+            NativeError::InvalidBody { detail, .. }
+            | NativeError::InvalidTimestamp { detail, .. }
+            | NativeError::Signature { detail, .. }
+            | NativeError::Validation { detail, .. }
+            | NativeError::Key { detail, .. }
+            | NativeError::Other { detail, .. } => detail,
+        }
+    }
+}
+
+impl fmt::Display for NativeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.detail())
+    }
+}
+
+impl std::error::Error for NativeError {}
+
+impl From<core::Error> for NativeError {
+    fn from(error: core::Error) -> Self {
+        NativeError::of_family(
+            error.code(),
+            error.to_string(),
+            error.offset().map(|o| o as u64),
+            error.field().map(str::to_string),
+        )
+    }
+}
+
+impl NativeError {
+    /// The variant of `code`'s family, with the offset or field where the family has one.
+    fn of_family(
+        code: core::ErrorCode,
+        detail: String,
+        offset: Option<u64>,
+        field: Option<String>,
+    ) -> Self {
+        let code_text = code.as_str().to_string();
+        match code.family() {
+            core::ErrorFamily::InvalidBody => NativeError::InvalidBody {
+                code: code_text,
+                detail,
+                offset,
+            },
+            core::ErrorFamily::InvalidTimestamp => NativeError::InvalidTimestamp {
+                code: code_text,
+                detail,
+            },
+            core::ErrorFamily::Signature => NativeError::Signature {
+                code: code_text,
+                detail,
+            },
+            core::ErrorFamily::Validation => NativeError::Validation {
+                code: code_text,
+                detail,
+                field,
+            },
+            core::ErrorFamily::Key => NativeError::Key {
+                code: code_text,
+                detail,
+            },
+            // ErrorFamily is non_exhaustive: a family added later still crosses the FFI.
+            _ => NativeError::Other {
+                code: code_text,
+                detail,
+                offset,
+                field,
+            },
+        }
+    }
+}
+
+pub(crate) type Result<T> = std::result::Result<T, NativeError>;
+
+/// Every stable error code of the core, in declaration order.
+#[uniffi::export]
+pub fn error_codes() -> Vec<String> {
+    core::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect()
+}
+
+/// Fails with an error of `code` (its family's variant), so that the facade can tell which
+/// exception class a code arrives as without a table of its own; `Ok` for a string that is
+/// not a code.
+#[uniffi::export]
+pub fn error_of_code(code: String) -> Result<()> {
+    match code.parse::<core::ErrorCode>() {
+        Ok(code) => Err(NativeError::of_family(
+            code,
+            format!("an error of code {code} (family {})", code.family()),
+            None,
+            None,
+        )),
+        Err(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{Deduction, deduction_from_json, deduction_to_json, deduction_validate};
+    use crate::signing::canonicalize;
+
+    #[test]
+    fn every_code_crosses_as_its_family_variant() {
+        for code in core::ErrorCode::ALL {
+            let error = error_of_code(code.as_str().to_string()).unwrap_err();
+            assert_eq!(error.code(), code.as_str());
+            assert!(!matches!(error, NativeError::Other { .. }), "{code}");
+        }
+        assert!(error_of_code("no_such_code".to_string()).is_ok());
+    }
+
+    #[test]
+    fn core_errors_keep_code_family_offset_and_field() {
+        let NativeError::InvalidBody { code, offset, .. } =
+            canonicalize(b"{\"a\":1,}".to_vec()).unwrap_err()
+        else {
+            panic!("not an InvalidBody")
+        };
+        assert_eq!(code, "invalid_json");
+        assert!(offset.is_some());
+
+        let mut deduction = deduction_from_json(
+            r#"{"orgCode":"106607","certType":"0","certNo":"11010519491231002X","certName":"张三","deductionID":"D-1","totalFee":"10.00","deductionFee":"10.00","deductionTime":"2024-02-29 23:59:59","gloryType":"1","deductionType":"0"}"#.to_string(),
+        )
+        .unwrap();
+        assert!(
+            deduction_validate(
+                deduction_from_json(deduction_to_json(clone(&deduction)).unwrap()).unwrap()
+            )
+            .is_ok()
+        );
+        deduction.total_fee = "9.99".to_string();
+        let NativeError::Validation {
+            code,
+            field,
+            detail,
+        } = deduction_validate(deduction).unwrap_err()
+        else {
+            panic!("not a Validation")
+        };
+        assert_eq!(
+            (code.as_str(), field.as_deref()),
+            ("invalid_field", Some("deductionFee"))
+        );
+        assert!(!detail.contains("11010519491231002X"));
+    }
+
+    fn clone(d: &Deduction) -> Deduction {
+        Deduction {
+            org_code: d.org_code.clone(),
+            cert_type: d.cert_type.clone(),
+            cert_no: d.cert_no.clone(),
+            cert_name: d.cert_name.clone(),
+            deduction_id: d.deduction_id.clone(),
+            total_fee: d.total_fee.clone(),
+            deduction_fee: d.deduction_fee.clone(),
+            deduction_time: d.deduction_time.clone(),
+            glory_type: d.glory_type.clone(),
+            deduction_type: d.deduction_type.clone(),
+            remarks: d.remarks.clone(),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Conversions of the shared small types: the secret key, personal and body text, the
+//! timestamp, and headers.
+
+use glorycard_core as core;
+
+use crate::error::Result;
+
+// ---------------------------------------------------------------------------------------
+// Secret and personal values cross the FFI as custom types (a `String` on the wire).
+// uniffi.toml maps each to a small hand-written Kotlin class whose `toString()` hides or
+// masks the text, so the generated `org.glorycard.ffi` records (`SignInput`, `SidKey`,
+// `Deduction`, ...) never print a key, a certNo or a certName.
+
+/// A secret key's text. Kotlin: `org.glorycard.SecretKey` (`toString()` is `SecretKey(***)`).
+pub struct SecretKey(pub(crate) String);
+uniffi::custom_newtype!(SecretKey, String);
+
+impl From<SecretKey> for core::SecretKey {
+    fn from(key: SecretKey) -> Self {
+        core::SecretKey::new(key.0)
+    }
+}
+
+/// An identity document number (personal data). Kotlin: `org.glorycard.CertNo`, whose
+/// `toString()` is the core's mask (`11**************2X`).
+#[derive(Clone)]
+pub struct CertNo(pub(crate) String);
+uniffi::custom_newtype!(CertNo, String);
+
+/// A person's name (personal data). Kotlin: `org.glorycard.CertName`, whose `toString()` is
+/// the core's mask (`张**`).
+#[derive(Clone)]
+pub struct CertName(pub(crate) String);
+uniffi::custom_newtype!(CertName, String);
+
+/// Text that holds a body's data (STRINGA, a string value of a native body), which may
+/// include a certNo or a certName. Kotlin: `org.glorycard.BodyText`, whose `toString()`
+/// shows only the length.
+pub struct BodyText(pub(crate) String);
+uniffi::custom_newtype!(BodyText, String);
+pub(crate) fn timestamp(text: &str) -> Result<core::Timestamp> {
+    Ok(core::Timestamp::parse(text)?)
+}
+
+/// Now as 14 digits `yyyyMMddHHmmss` in UTC+8, whatever the host's time zone.
+#[uniffi::export]
+pub fn timestamp_now() -> String {
+    core::Timestamp::now().to_string()
+}
+
+/// The 14-digit UTC+8 timestamp of an instant given in seconds since the Unix epoch.
+#[uniffi::export]
+pub fn timestamp_from_unix_seconds(unix_seconds: i64) -> Result<String> {
+    Ok(core::Timestamp::from_unix_seconds(unix_seconds)?.to_string())
+}
+
+/// Seconds since the Unix epoch of a 14-digit UTC+8 timestamp.
+#[uniffi::export]
+pub fn timestamp_to_unix_seconds(timestamp: String) -> Result<i64> {
+    Ok(self::timestamp(&timestamp)?.unix_seconds())
+}
+
+/// Masks an identity document number (`11**************2X`).
+#[uniffi::export]
+pub fn mask_cert_no(cert_no: String) -> String {
+    core::mask_cert_no(&cert_no)
+}
+
+/// Masks a person's name (`张**`).
+#[uniffi::export]
+pub fn mask_cert_name(cert_name: String) -> String {
+    core::mask_cert_name(&cert_name)
+}
+/// The three headers of a signed request or response.
+#[derive(uniffi::Record)]
+pub struct SignedHeaders {
+    /// The account id.
+    pub sid: String,
+    /// 14 digits, UTC+8.
+    pub timestamp: String,
+    /// 64 lower-case hex digits.
+    pub sign: String,
+}
+
+impl From<core::SignedHeaders> for SignedHeaders {
+    fn from(h: core::SignedHeaders) -> Self {
+        SignedHeaders {
+            sid: h.sid,
+            timestamp: h.timestamp.to_string(),
+            sign: h.sign.to_string(),
+        }
+    }
+}
+/// One key of one sid (configure several for a rotation; order gives `key_index`).
+#[derive(uniffi::Record)]
+pub struct SidKey {
+    /// The account id.
+    pub sid: String,
+    /// Its secret key.
+    pub key: SecretKey,
+}
+
+/// One HTTP header.
+#[derive(uniffi::Record)]
+pub struct Header {
+    /// The name (compared case-insensitively).
+    pub name: String,
+    /// The value.
+    pub value: String,
+}
