@@ -11,24 +11,7 @@ use serde_json::{Value, json};
 
 mod common;
 
-use common::{start_server, text};
-
-const SID: &str = "47258258201708031835123456";
-const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
-const ORG: &str = "106607";
-
-fn glorycard() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
-    command
-        .env("GLORYCARD_KEY", KEY)
-        .env("GLORYCARD_SID", SID)
-        .env("GLORYCARD_ORG_CODE", ORG)
-        .env_remove("GLORYCARD_BASE_URL")
-        .env_remove("GLORYCARD_CA_CERT")
-        .env_remove("GLORYCARD_CONFIG")
-        .stdin(Stdio::null());
-    command
-}
+use common::{ORG, glorycard, start_server, text};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("glorycard-private-{name}-{}", std::process::id()));

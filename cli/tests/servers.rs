@@ -18,11 +18,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{Server, start_server, text};
-
-const SID: &str = "47258258201708031835123456";
-const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
-const ORG: &str = "106607";
+use common::{KEY, ORG, SID, Server, glorycard, start_server, text};
 
 /// The fixed `responseMessage` of a refusal before authentication.
 const SIGNATURE_REFUSAL: &str = "签名验证失败 signature verification failed";
@@ -33,18 +29,6 @@ const WRONG_SIGN: &str = "0123456789abcdef0123456789abcdef0123456789abcdef012345
 
 /// How long any awaited answer or close may take before the test calls it missing.
 const BOUND: Duration = Duration::from_secs(30);
-
-fn glorycard() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
-    command
-        .env("GLORYCARD_KEY", KEY)
-        .env("GLORYCARD_SID", SID)
-        .env("GLORYCARD_ORG_CODE", ORG)
-        .env_remove("GLORYCARD_CONFIG")
-        .env_remove("GLORYCARD_LOG")
-        .stdin(Stdio::null());
-    command
-}
 
 fn output(command: &mut Command) -> Output {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());

@@ -4,6 +4,27 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
+/// The account the process tests sign with (the platform document's sid and key).
+pub const SID: &str = "47258258201708031835123456";
+pub const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
+pub const ORG: &str = "106607";
+
+/// `glorycard` with the test account in its environment, no settings file, no base URL, CA
+/// or log filter inherited from the caller's environment, and no standard input.
+pub fn glorycard() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
+    command
+        .env("GLORYCARD_KEY", KEY)
+        .env("GLORYCARD_SID", SID)
+        .env("GLORYCARD_ORG_CODE", ORG)
+        .env_remove("GLORYCARD_BASE_URL")
+        .env_remove("GLORYCARD_CA_CERT")
+        .env_remove("GLORYCARD_CONFIG")
+        .env_remove("GLORYCARD_LOG")
+        .stdin(Stdio::null());
+    command
+}
+
 /// A `glorycard` server process (sandbox or institution endpoint), killed on drop.
 pub struct Server {
     child: Child,
