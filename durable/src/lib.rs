@@ -5,6 +5,8 @@ mod error;
 mod lock;
 mod outbox;
 mod replica;
+#[cfg(test)]
+mod temp_db;
 
 pub use error::DurableError;
 pub use outbox::{

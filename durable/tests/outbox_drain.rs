@@ -4,6 +4,10 @@
 // The client's scripted platform, shared rather than copied.
 #[path = "../../client/tests/common/mod.rs"]
 mod common;
+#[path = "../src/temp_db.rs"]
+mod temp_db;
+
+use temp_db::TempDb;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -29,35 +33,6 @@ fn deduction(n: u32) -> Deduction {
     }
 }
 
-/// A fresh outbox file in the temporary directory (removed with its companions).
-struct TempOutbox(std::path::PathBuf);
-
-impl TempOutbox {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!(
-            "glorycard-client-test-{name}-{}.db",
-            std::process::id()
-        ));
-        let db = TempOutbox(path);
-        db.remove();
-        db
-    }
-
-    fn remove(&self) {
-        for suffix in ["", "-wal", "-shm", ".drain-lock"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-impl Drop for TempOutbox {
-    fn drop(&mut self) {
-        self.remove();
-    }
-}
-
 fn options() -> DrainOptions {
     DrainOptions::default()
         .concurrency(8)
@@ -77,7 +52,7 @@ fn deduction_id(request: &common::Request) -> String {
 /// sends nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_item_answered_400_is_set_aside_and_the_others_are_delivered() {
-    let db = TempOutbox::new("one-400");
+    let db = TempDb::new("one-400");
     let outbox = Outbox::open(&db.0).unwrap();
     for n in 1..=12 {
         outbox.enqueue_deduction(&deduction(n)).unwrap();
@@ -141,7 +116,7 @@ async fn one_item_answered_400_is_set_aside_and_the_others_are_delivered() {
 /// left pending, and nothing is started after the 401.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_401_stops_the_drain_after_recording_the_calls_in_flight() {
-    let db = TempOutbox::new("one-401");
+    let db = TempDb::new("one-401");
     let outbox = Outbox::open(&db.0).unwrap();
     for n in 1..=12 {
         outbox.enqueue_deduction(&deduction(n)).unwrap();
