@@ -7,9 +7,11 @@ use crate::error::Result;
 
 // ---------------------------------------------------------------------------------------
 // Secret and personal values cross the FFI as custom types (a `String` on the wire).
-// uniffi.toml maps each to a small hand-written Kotlin class whose `toString()` hides or
-// masks the text, so the generated `org.glorycard.ffi` records (`SignInput`, `SidKey`,
-// `Deduction`, ...) never print a key, a certNo or a certName.
+// uniffi.toml maps each to a small hand-written Kotlin class whose `toString()` hides the
+// text, so the generated `org.glorycard.ffi` records (`SignInput`, `SidKey`, ...) never
+// print a key or a body's data. (`certNo` and `certName` are the core's `CertNo` and
+// `CertName`: plain Strings in Kotlin, masked by the records' `toString()`, which is the
+// core's `Debug`.)
 
 /// A secret key's text. Kotlin: `org.glorycard.SecretKey` (`toString()` is `SecretKey(***)`).
 pub struct SecretKey(pub(crate) String);
@@ -20,18 +22,6 @@ impl From<SecretKey> for core::SecretKey {
         core::SecretKey::new(key.0)
     }
 }
-
-/// An identity document number (personal data). Kotlin: `org.glorycard.CertNo`, whose
-/// `toString()` is the core's mask (`11**************2X`).
-#[derive(Clone)]
-pub struct CertNo(pub(crate) String);
-uniffi::custom_newtype!(CertNo, String);
-
-/// A person's name (personal data). Kotlin: `org.glorycard.CertName`, whose `toString()` is
-/// the core's mask (`张**`).
-#[derive(Clone)]
-pub struct CertName(pub(crate) String);
-uniffi::custom_newtype!(CertName, String);
 
 /// Text that holds a body's data (STRINGA, a string value of a native body), which may
 /// include a certNo or a certName. Kotlin: `org.glorycard.BodyText`, whose `toString()`

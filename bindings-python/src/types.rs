@@ -14,6 +14,80 @@ pub(crate) fn py_repr(py: Python<'_>, text: &str) -> PyResult<String> {
     Ok(PyString::new(py, text).repr()?.to_cow()?.into_owned())
 }
 
+/// A core `Debug` text (`Deduction { org_code: "1", remarks: Some("x"), .. }`) written as
+/// Python writes a call (`Deduction(org_code='1', remarks='x', ..)`): the model's `repr`
+/// is the core's `Debug`, whose masking of `certNo` and `certName` it keeps.
+pub(crate) fn repr_of_debug(py: Python<'_>, debug: &str) -> PyResult<String> {
+    let mut out = String::with_capacity(debug.len());
+    // For each open parenthesis: whether its closing one is written (`Some(` is not).
+    let mut parens: Vec<bool> = Vec::new();
+    let mut rest = debug;
+    while let Some(c) = rest.chars().next() {
+        if c == '"' {
+            let (text, len) = rust_string_literal(rest);
+            out.push_str(&py_repr(py, &text)?);
+            rest = &rest[len..];
+        } else if let Some(after) = rest.strip_prefix("Some(") {
+            parens.push(false);
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix(" { ") {
+            out.push('(');
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix(" }") {
+            out.push(')');
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix(": ") {
+            out.push('=');
+            rest = after;
+        } else {
+            match c {
+                '(' => parens.push(true),
+                ')' if !parens.pop().unwrap_or(true) => {
+                    rest = &rest[1..];
+                    continue;
+                }
+                _ => {}
+            }
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    Ok(out)
+}
+
+/// The text of the Rust string literal (as `Debug` writes it) at the start of `quoted`, and
+/// the literal's length in bytes.
+fn rust_string_literal(quoted: &str) -> (String, usize) {
+    let mut text = String::new();
+    let mut chars = quoted.char_indices().skip(1);
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => return (text, at + 1),
+            '\\' => match chars.next() {
+                Some((_, 'n')) => text.push('\n'),
+                Some((_, 'r')) => text.push('\r'),
+                Some((_, 't')) => text.push('\t'),
+                Some((_, '0')) => text.push('\0'),
+                Some((_, 'u')) => {
+                    // \u{XXXX}
+                    let hex: String = chars
+                        .by_ref()
+                        .map(|(_, c)| c)
+                        .skip(1)
+                        .take_while(|&c| c != '}')
+                        .collect();
+                    let decoded = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                    text.push(decoded.unwrap_or(char::REPLACEMENT_CHARACTER));
+                }
+                Some((_, other)) => text.push(other),
+                None => {}
+            },
+            c => text.push(c),
+        }
+    }
+    (text, quoted.len())
+}
+
 /// The secret key issued by the platform. Its `repr` and `str` never show it.
 ///
 /// Every function taking a `key` accepts either a `str` or a `SecretKey`; wrapping it

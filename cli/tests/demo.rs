@@ -91,12 +91,12 @@ fn the_demo_runs_every_step_reconciles_without_differences_and_leaves_nothing() 
     let holder = glorycard_core::synthetic::roster_record(1, 1);
     let masked = glorycard_core::synthetic::roster_record(1, 10);
     for personal in [
-        &holder.cert_no,
-        &holder.cert_name,
-        &masked.cert_no,
-        &masked.cert_name,
+        holder.cert_no.as_str(),
+        holder.cert_name.as_str(),
+        masked.cert_no.as_str(),
+        masked.cert_name.as_str(),
     ] {
-        assert!(!stdout.contains(personal.as_str()), "{stdout}");
+        assert!(!stdout.contains(personal), "{stdout}");
     }
     assert!(
         line(&stdout, "outbox")

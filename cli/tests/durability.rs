@@ -212,8 +212,8 @@ fn roster_sync_killed_three_times_at_random_moments_ends_equal_to_the_roster() {
         let r = glorycard_sandbox::served_record(SEED, 9, id);
         [
             r.cert_type.code().to_owned(),
-            r.cert_no,
-            r.cert_name,
+            r.cert_no.into(),
+            r.cert_name.into(),
             r.glory_type.code().to_owned(),
             r.glory_id.to_string(),
             r.data_id.to_string(),

@@ -1,6 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), warn(clippy::print_stdout, clippy::print_stderr))]
 
+// The models as uniffi records (the JVM binding's), behind the `uniffi` feature.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 mod canonical;
 mod diagnose;
 mod error;

@@ -54,8 +54,8 @@ pub fn roster_record(seed: u64, data_id: i64) -> RosterRecord {
     );
     RosterRecord {
         cert_type: CertType::ResidentId,
-        cert_no: format!("{first17}{check}"),
-        cert_name: name,
+        cert_no: format!("{first17}{check}").into(),
+        cert_name: name.into(),
         glory_type: GloryType::GloryCard,
         glory_id: 10_000 + data_id,
         data_id,

@@ -72,7 +72,7 @@ fn deduction(n: usize) -> Deduction {
     Deduction {
         org_code: ORG.into(),
         cert_type: CertType::ResidentId,
-        cert_no: format!("{base}{check}"),
+        cert_no: format!("{base}{check}").into(),
         cert_name: "王小凡".into(),
         deduction_id: format!("BENCH-{n:07}"),
         total_fee: "30.00".into(),

@@ -61,7 +61,7 @@ pub fn served_record(
         if chars.len() > 10 {
             let head: String = chars[..6].iter().collect();
             let tail: String = chars[chars.len() - 4..].iter().collect();
-            record.cert_no = format!("{head}*****{tail}");
+            record.cert_no = format!("{head}*****{tail}").into();
         }
     }
     record

@@ -14,8 +14,7 @@ use glorycard_client::institution::{
 };
 use glorycard_core::models::{
     Cancellation, DeductCheckRequest, Deduction, PATH_DEDUCT, PATH_DEDUCT_CANCEL, PATH_ROSTER,
-    PlatformResponse, ROSTER_PAGE_LIMIT, RosterPageRequest, RosterRecord, Validate, mask_cert_name,
-    mask_cert_no,
+    PlatformResponse, ROSTER_PAGE_LIMIT, RosterPageRequest, RosterRecord, Validate,
 };
 use glorycard_core::{Signer, Verifier};
 use serde::Deserialize;
@@ -223,8 +222,8 @@ async fn admin_deductions(
             if !query.unmasked {
                 for stored in &mut list {
                     let deduction = &mut stored.record.deduction;
-                    deduction.cert_no = mask_cert_no(&deduction.cert_no);
-                    deduction.cert_name = mask_cert_name(&deduction.cert_name);
+                    deduction.cert_no = deduction.cert_no.masked().into();
+                    deduction.cert_name = deduction.cert_name.masked().into();
                 }
             }
             Json(list).into_response()

@@ -58,7 +58,7 @@ async fn tracing_records_each_attempt_without_personal_data_or_key() {
     );
     assert!(log.contains("http_status"), "{log}");
     assert!(log.contains("latency_ms"), "{log}");
-    assert!(!log.contains(&sent.cert_no), "certNo leaked: {log}");
+    assert!(!log.contains(sent.cert_no.as_str()), "certNo leaked: {log}");
     assert!(!log.contains("张三"), "certName leaked: {log}");
     assert!(!log.contains(KEY), "key leaked: {log}");
 }

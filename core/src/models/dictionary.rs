@@ -56,6 +56,13 @@ macro_rules! dictionary {
             }
         }
 
+        // The wire code on the FFI, so a binding's field holds the code (`"0"`).
+        #[cfg(feature = "uniffi")]
+        uniffi::custom_type!($name, String, {
+            lower: |value| value.code().to_string(),
+            try_lift: |code| Ok($name::from_code(&code)),
+        });
+
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let code = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;

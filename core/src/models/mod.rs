@@ -1,18 +1,18 @@
 //! Typed models of the four calls, with the exact wire names of the platform document.
 //!
 //! Received values that are not in the dictionary are kept ([`CertType::Unknown`] etc.);
-//! what we send is checked by [`Validate`]. `Debug` of every model masks `certNo` and
-//! `certName`.
+//! what we send is checked by [`Validate`]. `certNo` and `certName` are [`CertNo`] and
+//! [`CertName`], whose `Debug` masks them, so every model's derived `Debug` masks them too.
+//!
+//! With the `uniffi` feature each model is also a uniffi record (the JVM binding's
+//! records), and the dictionary codes and personal-data newtypes cross as strings.
 
 mod dictionary;
-mod mask;
+mod personal;
 mod validate;
 
-use std::fmt;
-
 pub use dictionary::{CertType, DeductionStatus, DeductionType, GloryType, ResponseFlag};
-use mask::Masked;
-pub use mask::{mask_cert_name, mask_cert_no};
+pub use personal::{CertName, CertNo, mask_cert_name, mask_cert_no};
 pub use validate::{Validate, resident_id_check_char};
 
 use crate::Error;
@@ -92,6 +92,7 @@ fn closing_quote(quoted: &str, quote: char) -> Option<usize> {
 
 /// `store/all` request: records with `dataID` greater than this one.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct RosterPageRequest {
     /// The largest `dataID` seen so far (0 to start).
     #[serde(rename = "dataID")]
@@ -111,17 +112,18 @@ impl Validate for RosterPageRequest {
 }
 
 /// One holder in a `store/all` page. `certNo` may arrive masked (`331166*****777X`).
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct RosterRecord {
     /// Identity document type.
     #[serde(rename = "certType")]
     pub cert_type: CertType,
     /// Identity document number (personal data).
     #[serde(rename = "certNo")]
-    pub cert_no: String,
+    pub cert_no: CertNo,
     /// Holder's name (personal data).
     #[serde(rename = "certName")]
-    pub cert_name: String,
+    pub cert_name: CertName,
     /// Card type.
     #[serde(rename = "gloryType")]
     pub glory_type: GloryType,
@@ -133,21 +135,9 @@ pub struct RosterRecord {
     pub data_id: i64,
 }
 
-impl fmt::Debug for RosterRecord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RosterRecord")
-            .field("cert_type", &self.cert_type)
-            .field("cert_no", &Masked(mask_cert_no(&self.cert_no)))
-            .field("cert_name", &Masked(mask_cert_name(&self.cert_name)))
-            .field("glory_type", &self.glory_type)
-            .field("glory_id", &self.glory_id)
-            .field("data_id", &self.data_id)
-            .finish()
-    }
-}
-
 /// `store/deduct` request: one deduction granted to a holder.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct Deduction {
     /// The institution's code.
     #[serde(rename = "orgCode")]
@@ -157,10 +147,10 @@ pub struct Deduction {
     pub cert_type: CertType,
     /// Identity document number (personal data).
     #[serde(rename = "certNo")]
-    pub cert_no: String,
+    pub cert_no: CertNo,
     /// Holder's name (personal data).
     #[serde(rename = "certName")]
-    pub cert_name: String,
+    pub cert_name: CertName,
     /// The business-unique id of this deduction (what makes a retry safe).
     #[serde(rename = "deductionID")]
     pub deduction_id: String,
@@ -181,25 +171,8 @@ pub struct Deduction {
     pub deduction_type: DeductionType,
     /// Optional remarks.
     #[serde(rename = "remarks", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub remarks: Option<String>,
-}
-
-impl fmt::Debug for Deduction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Deduction")
-            .field("org_code", &self.org_code)
-            .field("cert_type", &self.cert_type)
-            .field("cert_no", &Masked(mask_cert_no(&self.cert_no)))
-            .field("cert_name", &Masked(mask_cert_name(&self.cert_name)))
-            .field("deduction_id", &self.deduction_id)
-            .field("total_fee", &self.total_fee)
-            .field("deduction_fee", &self.deduction_fee)
-            .field("deduction_time", &self.deduction_time)
-            .field("glory_type", &self.glory_type)
-            .field("deduction_type", &self.deduction_type)
-            .field("remarks", &self.remarks)
-            .finish()
-    }
 }
 
 fn known(field: &str, known: bool) -> Result<(), Error> {
@@ -240,6 +213,7 @@ impl Validate for Deduction {
 
 /// `store/deductCancel` request.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct Cancellation {
     /// The institution's code.
     #[serde(rename = "orgCode")]
@@ -264,6 +238,7 @@ impl Validate for Cancellation {
 /// `deductCheck` request, from the platform to the institution. The two time fields'
 /// names differ in form (`deductTimeStart`, `deductionTimeEnd`): that is the document's.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct DeductCheckRequest {
     /// The institution's code.
     #[serde(rename = "orgCode")]
@@ -292,7 +267,8 @@ impl Validate for DeductCheckRequest {
 }
 
 /// One record answered to `deductCheck`: every deduct field plus `status` and `cancelTime`.
-#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
 pub struct DeductCheckRecord {
     /// The deduction as uploaded.
     #[serde(flatten)]
@@ -306,17 +282,8 @@ pub struct DeductCheckRecord {
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub cancel_time: Option<String>,
-}
-
-impl fmt::Debug for DeductCheckRecord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeductCheckRecord")
-            .field("deduction", &self.deduction)
-            .field("status", &self.status)
-            .field("cancel_time", &self.cancel_time)
-            .finish()
-    }
 }
 
 impl Validate for DeductCheckRecord {
@@ -505,7 +472,7 @@ mod tests {
             ("orgCode", |d| d.org_code.clear()),
             ("certType", |d| d.cert_type = CertType::Unknown("7".into())),
             ("certNo", |d| d.cert_no = "11010519491231002Y".into()),
-            ("certName", |d| d.cert_name.clear()),
+            ("certName", |d| d.cert_name = CertName::default()),
             ("deductionID", |d| d.deduction_id.clear()),
             ("totalFee", |d| d.total_fee = "10".into()),
             ("deductionFee", |d| d.deduction_fee = "10.01".into()),

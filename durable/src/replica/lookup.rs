@@ -144,8 +144,8 @@ impl Replica {
 fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RosterRecord> {
     Ok(RosterRecord {
         cert_type: CertType::from_code(&row.get::<_, String>(0)?),
-        cert_no: row.get(1)?,
-        cert_name: row.get(2)?,
+        cert_no: row.get::<_, String>(1)?.into(),
+        cert_name: row.get::<_, String>(2)?.into(),
         glory_type: GloryType::from_code(&row.get::<_, String>(3)?),
         glory_id: row.get(4)?,
         data_id: row.get(5)?,

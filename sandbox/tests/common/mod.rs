@@ -77,7 +77,7 @@ pub fn deduction(n: u32) -> Deduction {
     Deduction {
         org_code: ORG.into(),
         cert_type: CertType::ResidentId,
-        cert_no: resident_id(19_800_101_000 + u64::from(n)),
+        cert_no: resident_id(19_800_101_000 + u64::from(n)).into(),
         cert_name: "张三".into(),
         deduction_id: format!("D{n:06}"),
         total_fee: "12.50".into(),

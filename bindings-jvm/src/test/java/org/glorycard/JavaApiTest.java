@@ -137,11 +137,11 @@ class JavaApiTest {
     void modelsFromJava() {
         Deduction d = new Deduction("106607", CertType.RESIDENT_ID, "11010519491231002X", "张小凡",
                 "HIS-0001", "10.00", "8.50", "2024-02-29 23:59:59", GloryType.GLORY_CARD,
-                DeductionType.OUTPATIENT_CONSULTATION);
-        d.validate();
+                DeductionType.OUTPATIENT_CONSULTATION, null);
+        Models.validate(d);
         assertFalse(d.toString().contains("11010519491231002X"));
         assertFalse(d.toString().contains("张小凡"));
-        String json = d.toJson();
+        String json = Models.toJson(d);
         assertTrue(json.contains("\"deductionFee\":\"8.50\""), json);
         // Money strings are signed as written: 8.50 stays 8.50 in STRINGA.
         assertTrue(Glorycard.canonicalize(json).contains("deductionFee=8.50&"));
@@ -149,7 +149,7 @@ class JavaApiTest {
                 "HIS-0001", "10.00", "10.50", "2024-02-29 23:59:59", GloryType.GLORY_CARD,
                 DeductionType.OUTPATIENT_CONSULTATION, "复诊");
         try {
-            tooMuch.validate();
+            Models.validate(tooMuch);
             fail("deductionFee above totalFee accepted");
         } catch (ValidationException e) {
             assertEquals("invalid_field", e.getCode());
@@ -157,7 +157,7 @@ class JavaApiTest {
         }
     }
 
-    /** The generated org.glorycard.ffi classes are public: their toString() must hide the same things. */
+    /** The generated classes are public: their toString() must hide the same things. */
     @Test
     void generatedClassesPrintNoKeyAndMaskPersonalData() {
         String certNo = "11010519491231002X";
@@ -170,21 +170,22 @@ class JavaApiTest {
             assertFalse(text.contains(KEY), text);
             assertTrue(text.contains("SecretKey(***)"), text);
         }
-        org.glorycard.ffi.Deduction d = new org.glorycard.ffi.Deduction("106607", CertType.RESIDENT_ID,
-                new CertNo(certNo), new CertName(certName), "HIS-0001", "10.00", "8.50", "2024-02-29 23:59:59",
+        Deduction d = new Deduction("106607", CertType.RESIDENT_ID,
+                certNo, certName, "HIS-0001", "10.00", "8.50", "2024-02-29 23:59:59",
                 GloryType.GLORY_CARD, DeductionType.OUTPATIENT_CONSULTATION, null);
         String[] personal = {
             d.toString(),
-            new org.glorycard.ffi.DeductCheckRecord(d, DeductionStatus.DEDUCTED, null).toString(),
-            new org.glorycard.ffi.RosterRecord(CertType.RESIDENT_ID, new CertNo(certNo), new CertName(certName),
+            new DeductCheckRecord(d, DeductionStatus.DEDUCTED, null).toString(),
+            new RosterRecord(CertType.RESIDENT_ID, certNo, certName,
                     GloryType.GLORY_CARD, 10000L, 1L).toString(),
         };
         for (String text : personal) {
             assertFalse(text.contains(certNo), text);
             assertFalse(text.contains(certName), text);
-            // The core's masks: first two and last two characters of certNo, first character of certName.
-            assertTrue(text.contains("certNo=11**************2X"), text);
-            assertTrue(text.contains("certName=张**"), text);
+            // The core's masks: first two and last two characters of certNo, first character of
+            // certName. The models' toString() is the core's Debug (`cert_no: "11**…2X"`).
+            assertTrue(text.contains("cert_no: \"11**************2X\""), text);
+            assertTrue(text.contains("cert_name: \"张**\""), text);
         }
     }
 
@@ -297,12 +298,12 @@ class JavaApiTest {
 
         // Model fields: invalid_field naming the wire name; reading such JSON: serialization.
         Deduction d = new Deduction("106607", CertType.RESIDENT_ID, "11010519491231002X", LONE, "D-1",
-                "10.00", "10.00", "2021-04-07 15:52:06", GloryType.GLORY_CARD, DeductionType.BUS_FARE);
-        assertEquals("certName", refused(ValidationException.class, "invalid_field", d::validate).getField());
-        assertEquals("certName", refused(ValidationException.class, "invalid_field", d::toJson).getField());
+                "10.00", "10.00", "2021-04-07 15:52:06", GloryType.GLORY_CARD, DeductionType.BUS_FARE, null);
+        assertEquals("certName", refused(ValidationException.class, "invalid_field", () -> Models.validate(d)).getField());
+        assertEquals("certName", refused(ValidationException.class, "invalid_field", () -> Models.toJson(d)).getField());
         assertEquals("orgCode", refused(ValidationException.class, "invalid_field",
-                () -> new Cancellation(LONE, "D-1", "2021-04-07 15:52:06").toJson()).getField());
-        refused(ValidationException.class, "serialization", () -> Deduction.fromJson("{\"certName\":\"" + LONE + "\"}"));
+                () -> Models.toJson(new Cancellation(LONE, "D-1", "2021-04-07 15:52:06"))).getField());
+        refused(ValidationException.class, "serialization", () -> Models.deductionFromJson("{\"certName\":\"" + LONE + "\"}"));
         assertFalse(d.toString().contains("v4lue"));
 
         // Verifier: received sid, timestamp and sign, as arguments and as headers.

@@ -146,29 +146,29 @@ class JavaVectorsTest {
     /** Reads, validates and writes back one model, by the vector's model name. */
     private static Object readValidated(String model, String json) {
         if (model.equals("rosterPageRequest")) {
-            RosterPageRequest m = RosterPageRequest.fromJson(json);
-            m.validate();
-            assertEquals(m, RosterPageRequest.fromJson(m.toJson()));
+            RosterPageRequest m = Models.rosterPageRequestFromJson(json);
+            Models.validate(m);
+            assertEquals(m, Models.rosterPageRequestFromJson(Models.toJson(m)));
             return m;
         } else if (model.equals("deduction")) {
-            Deduction m = Deduction.fromJson(json);
-            m.validate();
-            assertEquals(m, Deduction.fromJson(m.toJson()));
+            Deduction m = Models.deductionFromJson(json);
+            Models.validate(m);
+            assertEquals(m, Models.deductionFromJson(Models.toJson(m)));
             return m;
         } else if (model.equals("cancellation")) {
-            Cancellation m = Cancellation.fromJson(json);
-            m.validate();
-            assertEquals(m, Cancellation.fromJson(m.toJson()));
+            Cancellation m = Models.cancellationFromJson(json);
+            Models.validate(m);
+            assertEquals(m, Models.cancellationFromJson(Models.toJson(m)));
             return m;
         } else if (model.equals("deductCheckRequest")) {
-            DeductCheckRequest m = DeductCheckRequest.fromJson(json);
-            m.validate();
-            assertEquals(m, DeductCheckRequest.fromJson(m.toJson()));
+            DeductCheckRequest m = Models.deductCheckRequestFromJson(json);
+            Models.validate(m);
+            assertEquals(m, Models.deductCheckRequestFromJson(Models.toJson(m)));
             return m;
         } else if (model.equals("deductCheckRecord")) {
-            DeductCheckRecord m = DeductCheckRecord.fromJson(json);
-            m.validate();
-            assertEquals(m, DeductCheckRecord.fromJson(m.toJson()));
+            DeductCheckRecord m = Models.deductCheckRecordFromJson(json);
+            Models.validate(m);
+            assertEquals(m, Models.deductCheckRecordFromJson(Models.toJson(m)));
             return m;
         }
         throw new AssertionError("unknown model " + model);

@@ -9,10 +9,7 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
-import org.glorycard.ffi.DeductCheckRecord as FfiDeductCheckRecord
-import org.glorycard.ffi.Deduction as FfiDeduction
 import org.glorycard.ffi.JsonToken
-import org.glorycard.ffi.RosterRecord as FfiRosterRecord
 import org.glorycard.ffi.SidKey
 import org.glorycard.ffi.SignInput
 import org.glorycard.ffi.deductionFromJson
@@ -68,27 +65,26 @@ class KotlinFacadeTest {
         val token = JsonToken.Text(BodyText(certNo)).toString()
         assertFalse(token.contains(certNo), token)
 
-        val d = FfiDeduction(
-            "106607", CertType.RESIDENT_ID, CertNo(certNo), CertName(certName), "D-0001", "10.00", "10.00",
+        val d = Deduction(
+            "106607", CertType.RESIDENT_ID, certNo, certName, "D-0001", "10.00", "10.00",
             "2021-04-07 15:52:06", GloryType.GLORY_CARD, DeductionType.OUTPATIENT_CONSULTATION, null,
         )
         val read = deductionFromJson(deductionToJson(d))
-        assertEquals(CertNo(certNo), read.certNo)
-        assertEquals(CertName(certName), read.certName)
+        assertEquals(certNo, read.certNo)
+        assertEquals(certName, read.certName)
         val page = rosterPageResponseFromJson(
             """{"responseFlag":"1","responseMessage":"成功","data":[{"certType":"0","certNo":"$certNo","certName":"$certName","gloryID":10000,"gloryType":"1","dataID":7}]}""",
         )
         val shown = listOf(
             d.toString(),
             read.toString(),
-            FfiDeductCheckRecord(d, DeductionStatus.DEDUCTED, null).toString(),
-            FfiRosterRecord(CertType.RESIDENT_ID, CertNo(certNo), CertName(certName), GloryType.GLORY_CARD, 10000, 1).toString(),
+            DeductCheckRecord(d, DeductionStatus.DEDUCTED, null).toString(),
+            RosterRecord(CertType.RESIDENT_ID, certNo, certName, GloryType.GLORY_CARD, 10000, 1).toString(),
             page.toString(),
-            CertNo(certNo).toString() + CertName(certName).toString(),
         )
         for (shownText in shown) {
             assertFalse(shownText.contains(certNo) || shownText.contains(certName), shownText)
-            // The core's masks (core/src/models/mask.rs): first two and last two characters; first character.
+            // The core's masks (core/src/models/personal.rs): first two and last two characters; first character.
             assertTrue(shownText.contains("11**************2X") && shownText.contains("张**"), shownText)
         }
     }
@@ -104,7 +100,7 @@ class KotlinFacadeTest {
         )
         for (text in shown) {
             assertFalse(text.contains(certNo) || text.contains(certName), text)
-            // The core's masks (core/src/models/mask.rs): first two and last two characters; first character.
+            // The core's masks (core/src/models/personal.rs): first two and last two characters; first character.
             assertTrue(text.contains("11**************2X") && text.contains("张**"), text)
         }
         val page = RosterPageResponse.fromJson(

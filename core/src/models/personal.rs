@@ -1,0 +1,183 @@
+//! Personal data (`certNo`, `certName`): the newtypes that carry it, masked in `Debug`, and
+//! the masks themselves for logs and messages.
+
+use std::fmt;
+
+/// Masks an identity document number: the first two and last two characters stay, the
+/// rest become `*`; numbers of four characters or fewer are masked entirely.
+///
+/// ```
+/// assert_eq!(glorycard_core::mask_cert_no("11010519491231002X"), "11**************2X");
+/// ```
+pub fn mask_cert_no(cert_no: &str) -> String {
+    let chars: Vec<char> = cert_no.chars().collect();
+    if chars.len() <= 4 {
+        return "*".repeat(chars.len());
+    }
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if i < 2 || i >= chars.len() - 2 {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// Masks a person's name: the first character stays, the rest become `*`; a one-character
+/// name is masked entirely.
+///
+/// ```
+/// assert_eq!(glorycard_core::mask_cert_name("张小凡"), "张**");
+/// ```
+pub fn mask_cert_name(cert_name: &str) -> String {
+    let count = cert_name.chars().count();
+    match cert_name.chars().next() {
+        Some(first) if count > 1 => std::iter::once(first)
+            .chain(std::iter::repeat_n('*', count - 1))
+            .collect(),
+        _ => "*".repeat(count),
+    }
+}
+
+/// Declares a personal-data newtype: the text, transparent to serde (the wire form is the
+/// plain string), whose `Debug` prints only its mask and which has no `Display`, so masking
+/// is a property of the type rather than of each model's `Debug`.
+macro_rules! personal_text {
+    ($(#[$meta:meta])* $name:ident, $mask:path) => {
+        $(#[$meta])*
+        #[derive(Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps the text.
+            pub fn new(text: impl Into<String>) -> Self {
+                $name(text.into())
+            }
+
+            /// The text itself (personal data: do not log it).
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The text itself, owned.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+
+            /// The masked form, for logs and messages.
+            pub fn masked(&self) -> String {
+                $mask(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{:?}", self.masked())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(text: String) -> Self {
+                $name(text)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                $name(text.to_string())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        // A String on the FFI; each binding decides how its language shows it.
+        #[cfg(feature = "uniffi")]
+        uniffi::custom_type!($name, String, {
+            lower: |value| value.0,
+            try_lift: |text| Ok($name(text)),
+        });
+    };
+}
+
+personal_text!(
+    /// An identity document number (`certNo`, personal data). `Debug` prints
+    /// [`mask_cert_no`]'s form.
+    ///
+    /// ```
+    /// let no = glorycard_core::models::CertNo::new("11010519491231002X");
+    /// assert_eq!(format!("{no:?}"), "\"11**************2X\"");
+    /// assert_eq!(no, "11010519491231002X");
+    /// ```
+    CertNo,
+    mask_cert_no
+);
+
+personal_text!(
+    /// A holder's name (`certName`, personal data). `Debug` prints [`mask_cert_name`]'s form.
+    CertName,
+    mask_cert_name
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_cert_no(""), "");
+        assert_eq!(mask_cert_no("1234"), "****");
+        assert_eq!(mask_cert_no("12345"), "12*45");
+        assert_eq!(mask_cert_name(""), "");
+        assert_eq!(mask_cert_name("王"), "*");
+        assert_eq!(mask_cert_name("Ann Lee"), "A******");
+    }
+
+    #[test]
+    fn newtypes_are_transparent_on_the_wire_and_masked_in_debug() {
+        let no = CertNo::new("11010519491231002X");
+        assert_eq!(
+            serde_json::to_string(&no).unwrap(),
+            "\"11010519491231002X\""
+        );
+        let back: CertName = serde_json::from_str("\"张小凡\"").unwrap();
+        assert_eq!(back.as_str(), "张小凡");
+        assert_eq!(
+            format!("{no:?} {back:?} {back:#?}"),
+            "\"11**************2X\" \"张**\" \"张**\""
+        );
+    }
+}
