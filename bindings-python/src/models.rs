@@ -87,7 +87,7 @@ code_attribute!(CertType, GloryType, DeductionType, DeductionStatus);
 macro_rules! model {
     (
         $(#[$meta:meta])*
-        $name:ident($core:ty) $(+ $validate:ident)? $fields:tt $items:tt
+        $name:ident($core:ty) $(+ $validate:ident)? { $($fields:tt)* } $items:tt
     ) => {
         $(#[$meta])*
         #[pyclass(module = "glorycard")]
@@ -103,7 +103,7 @@ macro_rules! model {
             }
         }
 
-        model_methods!($name($core).0 $(+ $validate)? $fields $items);
+        model_methods!($name($core).0 $(+ $validate)? { $($fields)* } $items);
     };
 }
 
