@@ -186,7 +186,7 @@ pub fn error_of_code(code: String) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::{Deduction, deduction_from_json, deduction_to_json, deduction_validate};
+    use crate::models::{deduction_from_json, deduction_to_json, deduction_validate};
     use crate::signing::canonicalize;
 
     #[test]
@@ -215,7 +215,7 @@ mod tests {
         .unwrap();
         assert!(
             deduction_validate(
-                deduction_from_json(deduction_to_json(clone(&deduction)).unwrap()).unwrap()
+                deduction_from_json(deduction_to_json(deduction.clone()).unwrap()).unwrap()
             )
             .is_ok()
         );
@@ -233,21 +233,5 @@ mod tests {
             ("invalid_field", Some("deductionFee"))
         );
         assert!(!detail.contains("11010519491231002X"));
-    }
-
-    fn clone(d: &Deduction) -> Deduction {
-        Deduction {
-            org_code: d.org_code.clone(),
-            cert_type: d.cert_type.clone(),
-            cert_no: d.cert_no.clone(),
-            cert_name: d.cert_name.clone(),
-            deduction_id: d.deduction_id.clone(),
-            total_fee: d.total_fee.clone(),
-            deduction_fee: d.deduction_fee.clone(),
-            deduction_time: d.deduction_time.clone(),
-            glory_type: d.glory_type.clone(),
-            deduction_type: d.deduction_type.clone(),
-            remarks: d.remarks.clone(),
-        }
     }
 }
