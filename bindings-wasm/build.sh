@@ -2,7 +2,10 @@
 # Builds the npm package into bindings-wasm/pkg: a release build of glorycard-wasm for
 # wasm32-unknown-unknown, wasm-bindgen (--target web; node.js instantiates it
 # synchronously for Node), wasm-opt from the npm binaryen package, the size budget
-# (the issue's "at most 150 KB": 150,000 bytes).
+# (the issue's "at most 150 KB": 150,000 bytes). Then the same with the `models` feature
+# (the core's models, validate and JSON, with TypeScript declarations generated from
+# the core) into pkg/full/: the `glorycard-wasm/full` entry point, with its own budget,
+# so that a front-end that only signs loads no model code.
 # Installs what is missing: the wasm32 target, wasm-bindgen-cli equal to the crate's
 # wasm-bindgen, and the pinned npm devDependencies (npm ci).
 set -euo pipefail
@@ -11,6 +14,9 @@ here=$PWD
 
 WASM_BINDGEN_VERSION=0.2.129 # must equal the `wasm-bindgen = "=..."` pin in Cargo.toml
 MAX_WASM_BYTES=150000 # 150 KB, decimal
+# The full module: the default one plus six models' serde code (about 80 KB, of which
+# 22 KB is DeductCheckRecord's flattened deduction).
+MAX_FULL_WASM_BYTES=250000
 
 log() { printf '[build] %s\n' "$*"; }
 
@@ -37,69 +43,85 @@ fi
 target_dir=$(cargo metadata --format-version 1 --no-deps --locked | node -e \
     'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')
 
-# Tuned for size, for this build only (the workspace's release profile is left as it is):
-# opt-level "z" and fat LTO everywhere except MD5 (which hashes all of STRINGA) and
-# SHA-256, which stay at opt-level 3 (smaller too: "z" or "s" there is 1.7 KB larger);
-# no debug info. The panic messages' locations name a dependency's file relative to
-# cargo's registry (`hmac-0.13.0/src/utils.rs`, not `/root/.cargo/registry/src/
-# index.crates.io-1949cf8c6b5b557f/hmac-0.13.0/...`): 0.4 KB smaller. (A RUSTFLAGS
-# variable, when set, replaces these rustflags: the module is then that much larger.)
-cargo_home=${CARGO_HOME:-$HOME/.cargo}
-remaps="\"--remap-path-prefix=$cargo_home/registry/src/index.crates.io-1949cf8c6b5b557f/=\""
-for dir in "$cargo_home"/registry/src/*/; do
-    case "$dir" in
-        */index.crates.io-1949cf8c6b5b557f/ | *'*'*) ;;
-        *) remaps="$remaps, \"--remap-path-prefix=$dir=\"" ;;
-    esac
-done
-log "cargo build --release (wasm32-unknown-unknown, tuned for size)"
-cargo build -p glorycard-wasm --target wasm32-unknown-unknown --release --locked \
-    --config "target.wasm32-unknown-unknown.rustflags = [$remaps]" \
-    --config 'profile.release.opt-level="z"' \
-    --config 'profile.release.lto="fat"' \
-    --config 'profile.release.debug=false' \
-    --config 'profile.release.package.md-5.opt-level=3' \
-    --config 'profile.release.package.sha2.opt-level=3'
+# Builds the module with the features $1 into the folder $2.
+build_module() {
+    # Tuned for size, for this build only (the workspace's release profile is left as it is):
+    # opt-level "z" and fat LTO everywhere except MD5 (which hashes all of STRINGA) and
+    # SHA-256, which stay at opt-level 3 (smaller too: "z" or "s" there is 1.7 KB larger);
+    # no debug info. The panic messages' locations name a dependency's file relative to
+    # cargo's registry (`hmac-0.13.0/src/utils.rs`, not `/root/.cargo/registry/src/
+    # index.crates.io-1949cf8c6b5b557f/hmac-0.13.0/...`): 0.4 KB smaller. (A RUSTFLAGS
+    # variable, when set, replaces these rustflags: the module is then that much larger.)
+    cargo_home=${CARGO_HOME:-$HOME/.cargo}
+    remaps="\"--remap-path-prefix=$cargo_home/registry/src/index.crates.io-1949cf8c6b5b557f/=\""
+    for dir in "$cargo_home"/registry/src/*/; do
+        case "$dir" in
+            */index.crates.io-1949cf8c6b5b557f/ | *'*'*) ;;
+            *) remaps="$remaps, \"--remap-path-prefix=$dir=\"" ;;
+        esac
+    done
+    log "cargo build --release (wasm32-unknown-unknown, tuned for size${1:+, features $1})"
+    cargo build -p glorycard-wasm --target wasm32-unknown-unknown --release --locked \
+        ${1:+--features "$1"} \
+        --config "target.wasm32-unknown-unknown.rustflags = [$remaps]" \
+        --config 'profile.release.opt-level="z"' \
+        --config 'profile.release.lto="fat"' \
+        --config 'profile.release.debug=false' \
+        --config 'profile.release.package.md-5.opt-level=3' \
+        --config 'profile.release.package.sha2.opt-level=3'
 
-rm -rf pkg.tmp
-wasm-bindgen --target web --out-dir pkg.tmp --out-name glorycard_wasm \
-    "$target_dir/wasm32-unknown-unknown/release/glorycard_wasm.wasm"
+    rm -rf "$2"
+    wasm-bindgen --target web --out-dir "$2" --out-name glorycard_wasm \
+        "$target_dir/wasm32-unknown-unknown/release/glorycard_wasm.wasm"
 
-log "wasm-opt -Oz ($(node_modules/.bin/wasm-opt --version))"
-# -Oz run until it no longer shrinks the module (--converge); --low-memory-unused lets
-# it fold constant offsets into loads and stores (1 KB smaller): it assumes that
-# addresses 0 to 1023 are never used, which holds because rustc lays the 1 MiB stack
-# out first, growing down from 1 MiB toward 0, and the data and heap above it (the stack
-# would have to be 1 MiB deep to reach them; bodies nest at most 64 levels). The
-# producers and target_features sections are read by no engine. The --enable-* flags
-# are the features rustc enables by default for wasm32-unknown-unknown (all supported
-# by Node >= 18 and Chromium).
-node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused \
-    --strip-producers --strip-target-features \
-    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types --enable-multivalue \
-    pkg.tmp/glorycard_wasm_bg.wasm -o pkg.tmp/glorycard_wasm_bg.wasm
+    log "wasm-opt -Oz ($(node_modules/.bin/wasm-opt --version))"
+    # -Oz run until it no longer shrinks the module (--converge); --low-memory-unused lets
+    # it fold constant offsets into loads and stores (1 KB smaller): it assumes that
+    # addresses 0 to 1023 are never used, which holds because rustc lays the 1 MiB stack
+    # out first, growing down from 1 MiB toward 0, and the data and heap above it (the stack
+    # would have to be 1 MiB deep to reach them; bodies nest at most 64 levels). The
+    # producers and target_features sections are read by no engine. The --enable-* flags
+    # are the features rustc enables by default for wasm32-unknown-unknown (all supported
+    # by Node >= 18 and Chromium).
+    node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused \
+        --strip-producers --strip-target-features \
+        --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        "$2"/glorycard_wasm_bg.wasm -o "$2"/glorycard_wasm_bg.wasm
 
-# The raw ABI of the module (InitOutput, the _bg.wasm.d.ts) is typed with `any` by
-# wasm-bindgen: make it `unknown`, so that no `any` reaches a user of the package.
-node -e '
-const fs = require("fs");
-for (const f of process.argv.slice(1)) {
-  const text = fs.readFileSync(f, "utf8").split("\n")
-    .map((line) => (/^\s*(\*|\/\*|\/\/)/.test(line) ? line : line.replace(/\bany\b/g, "unknown")))
-    .join("\n");
-  fs.writeFileSync(f, text);
-}' pkg.tmp/glorycard_wasm.d.ts pkg.tmp/glorycard_wasm_bg.wasm.d.ts
+    # The raw ABI of the module (InitOutput, the _bg.wasm.d.ts) is typed with `any` by
+    # wasm-bindgen: make it `unknown`, so that no `any` reaches a user of the package.
+    node -e '
+    const fs = require("fs");
+    for (const f of process.argv.slice(1)) {
+      const text = fs.readFileSync(f, "utf8").split("\n")
+        .map((line) => (/^\s*(\*|\/\*|\/\/)/.test(line) ? line : line.replace(/\bany\b/g, "unknown")))
+        .join("\n");
+      fs.writeFileSync(f, text);
+    }' "$2"/glorycard_wasm.d.ts "$2"/glorycard_wasm_bg.wasm.d.ts
+}
+
+build_module "models" pkg.full.tmp
+build_module "" pkg.tmp
+mv pkg.full.tmp pkg.tmp/full
 
 cp npm/package.json npm/node.js pkg.tmp/
+cp npm/node.js pkg.tmp/full/
 cp README.md pkg.tmp/README.md
-rm -f pkg.tmp/.gitignore
+rm -f pkg.tmp/.gitignore pkg.tmp/full/.gitignore
 rm -rf pkg
 mv pkg.tmp pkg
 
 # node_modules/glorycard-wasm -> pkg, so tests and tools import the package by name.
 ln -sfn ../pkg node_modules/glorycard-wasm
 
+full=$(stat -c %s pkg/full/glorycard_wasm_bg.wasm)
+full_gz=$(gzip -9 -c pkg/full/glorycard_wasm_bg.wasm | wc -c)
+log "pkg/full/glorycard_wasm_bg.wasm (with the models): $full bytes ($((full / 1024)) KiB), gzip -9: $full_gz bytes ($((full_gz / 1024)) KiB); budget $MAX_FULL_WASM_BYTES bytes"
+if [ "$full" -gt "$MAX_FULL_WASM_BYTES" ]; then
+    echo "the full .wasm is over its budget ($MAX_FULL_WASM_BYTES bytes)" >&2
+    exit 1
+fi
 size=$(stat -c %s pkg/glorycard_wasm_bg.wasm)
 gz=$(gzip -9 -c pkg/glorycard_wasm_bg.wasm | wc -c)
 log "pkg/glorycard_wasm_bg.wasm: $size bytes ($((size / 1024)) KiB), gzip -9: $gz bytes ($((gz / 1024)) KiB); budget $MAX_WASM_BYTES bytes"

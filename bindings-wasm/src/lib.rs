@@ -2,6 +2,8 @@
 
 mod body;
 mod error;
+#[cfg(feature = "models")]
+mod models;
 mod signing;
 #[cfg(test)]
 mod tests;
@@ -11,6 +13,8 @@ mod verifier;
 use wasm_bindgen::prelude::*;
 
 pub use crate::error::*;
+#[cfg(feature = "models")]
+pub use crate::models::*;
 pub use crate::signing::*;
 pub use crate::types::*;
 pub use crate::verifier::*;

@@ -20,6 +20,17 @@ import init, {
   type SignedHeaders,
   type Verified,
 } from 'glorycard-wasm';
+import * as lean from 'glorycard-wasm';
+// The models are in the `full` entry point (the default one stays small for front-ends).
+import {
+  deductionFromJson,
+  deductionToJson,
+  validateDeduction,
+  validateDeductCheckRecord,
+  type CertType,
+  type DeductCheckRecord,
+  type Deduction,
+} from 'glorycard-wasm/full';
 
 export async function usage(): Promise<void> {
   await init();
@@ -86,7 +97,35 @@ export async function usage(): Promise<void> {
   }
   const codes: ErrorCode[] = errorCodes();
 
+  // Models: plain objects with the wire names, typed by the declarations generated from the core.
+  const deduction: Deduction = {
+    orgCode: '106607',
+    certType: '0',
+    certNo: '11010519491231002X',
+    certName: '张三',
+    deductionID: 'HIS-1',
+    totalFee: '10.00',
+    deductionFee: '10.00',
+    deductionTime: '2024-02-29 23:59:59',
+    gloryType: '1',
+    deductionType: '0',
+  };
+  validateDeduction(deduction);
+  const deductionJson: string = deductionToJson(deduction);
+  const read: Deduction = deductionFromJson(deductionJson);
+  const record: DeductCheckRecord = { ...read, status: '1' };
+  validateDeductCheckRecord(record);
+  const someCode: CertType = 'a code this version does not know';
+
   // Misuse is caught at compile time.
+  // @ts-expect-error the default entry point has no models
+  lean.validateDeduction(deduction);
+  // @ts-expect-error a deduction has a deductionID (the wire name), not a deductionId
+  const misnamed: Deduction = { ...deduction, deductionId: 'x' };
+  // @ts-expect-error a record needs its status
+  validateDeductCheckRecord(deduction);
+  // @ts-expect-error fees are strings with two decimals, not numbers
+  validateDeduction({ ...deduction, totalFee: 10 });
   // @ts-expect-error a key is a string
   sign('{}', 42, ts);
   // @ts-expect-error a Date is not a JSON value
@@ -105,4 +144,5 @@ export async function usage(): Promise<void> {
   const notString: string = verify('{}', key, ts, s1);
 
   void [s1, s2, s3, stringA, ok, parts, departure, at, index, skew, codes, wrong, notString];
+  void [someCode, misnamed];
 }

@@ -56,6 +56,17 @@ macro_rules! dictionary {
             }
         }
 
+        // TypeScript: the known codes, and any other string (a code received that this
+        // version does not know is kept).
+        #[cfg(feature = "typescript")]
+        const _: () = {
+            #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+            const TYPESCRIPT: &str = concat!(
+                "/** `", stringify!($name), "` codes of the data dictionary (platform-api.zh.md). */\n",
+                "export type ", stringify!($name), " = ", $( "\"", $code, "\" | ", )* "(string & {});\n"
+            );
+        };
+
         // The wire code on the FFI, so a binding's field holds the code (`"0"`).
         #[cfg(feature = "uniffi")]
         uniffi::custom_type!($name, String, {

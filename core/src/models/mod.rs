@@ -5,11 +5,15 @@
 //! [`CertName`], whose `Debug` masks them, so every model's derived `Debug` masks them too.
 //!
 //! With the `uniffi` feature each model is also a uniffi record (the JVM binding's
-//! records), and the dictionary codes and personal-data newtypes cross as strings.
+//! records), and the dictionary codes and personal-data newtypes cross as strings. With
+//! the `typescript` feature each has its TypeScript declaration (the WebAssembly
+//! package's), with the wire names.
 
 mod dictionary;
 mod personal;
 mod validate;
+
+use std::fmt;
 
 pub use dictionary::{CertType, DeductionStatus, DeductionType, GloryType, ResponseFlag};
 pub use personal::{CertName, CertNo, mask_cert_name, mask_cert_no};
@@ -30,16 +34,21 @@ pub const ROSTER_PAGE_LIMIT: usize = 500;
 
 /// Serializes a model to JSON bytes (the exact bytes to send and sign).
 pub fn to_json<T: serde::Serialize>(model: &T) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(model).map_err(|e| Error::Serialization {
-        reason: redact(&e.to_string()),
-    })
+    serde_json::to_vec(model).map_err(|e| serialization_error(&e))
 }
 
 /// Deserializes a model from JSON bytes. Error messages never quote received values.
 pub fn from_json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::Serialization {
-        reason: redact(&e.to_string()),
-    })
+    serde_json::from_slice(body).map_err(|e| serialization_error(&e))
+}
+
+/// The [`Error::Serialization`] of a serde error from any format (a binding converting a
+/// native value to a model uses it too): its message with every quoted value replaced by
+/// `***`, so that a certNo or certName it quoted cannot leak.
+pub fn serialization_error(error: &impl fmt::Display) -> Error {
+    Error::Serialization {
+        reason: redact(&error.to_string()),
+    }
 }
 
 /// Replaces every double-quoted part of a serde message (serde quotes values that way;
@@ -93,6 +102,7 @@ fn closing_quote(quoted: &str, quote: char) -> Option<usize> {
 /// `store/all` request: records with `dataID` greater than this one.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct RosterPageRequest {
     /// The largest `dataID` seen so far (0 to start).
     #[serde(rename = "dataID")]
@@ -114,6 +124,7 @@ impl Validate for RosterPageRequest {
 /// One holder in a `store/all` page. `certNo` may arrive masked (`331166*****777X`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct RosterRecord {
     /// Identity document type.
     #[serde(rename = "certType")]
@@ -138,6 +149,7 @@ pub struct RosterRecord {
 /// `store/deduct` request: one deduction granted to a holder.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Deduction {
     /// The institution's code.
     #[serde(rename = "orgCode")]
@@ -172,6 +184,7 @@ pub struct Deduction {
     /// Optional remarks.
     #[serde(rename = "remarks", default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub remarks: Option<String>,
 }
 
@@ -214,6 +227,7 @@ impl Validate for Deduction {
 /// `store/deductCancel` request.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct Cancellation {
     /// The institution's code.
     #[serde(rename = "orgCode")]
@@ -239,6 +253,7 @@ impl Validate for Cancellation {
 /// names differ in form (`deductTimeStart`, `deductionTimeEnd`): that is the document's.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct DeductCheckRequest {
     /// The institution's code.
     #[serde(rename = "orgCode")]
@@ -269,6 +284,7 @@ impl Validate for DeductCheckRequest {
 /// One record answered to `deductCheck`: every deduct field plus `status` and `cancelTime`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record), uniffi::export(Debug))]
+#[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
 pub struct DeductCheckRecord {
     /// The deduction as uploaded.
     #[serde(flatten)]
@@ -283,6 +299,7 @@ pub struct DeductCheckRecord {
         skip_serializing_if = "Option::is_none"
     )]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "typescript", tsify(optional))]
     pub cancel_time: Option<String>,
 }
 

@@ -50,6 +50,7 @@ macro_rules! personal_text {
     ($(#[$meta:meta])* $name:ident, $mask:path) => {
         $(#[$meta])*
         #[derive(Clone, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "typescript", derive(tsify::Tsify))]
         #[serde(transparent)]
         pub struct $name(String);
 
