@@ -7,7 +7,7 @@ use pyo3::types::PyDict;
 
 use crate::body::extract_body;
 use crate::error::CoreResult;
-use crate::types::{key_arg, parse_timestamp, py_repr};
+use crate::types::{deprecated, key_arg, parse_timestamp, py_repr};
 
 /// STRINGA of `body`: its sorted `name=value` pairs joined with `&`.
 ///
@@ -74,14 +74,32 @@ impl Explanation {
 
     /// STRINGSignTemp with the key replaced by `***`.
     #[getter]
-    fn string_sign_temp(&self) -> &str {
+    fn string_sign_temp_masked(&self) -> &str {
         self.0.string_sign_temp_masked()
+    }
+
+    /// Deprecated alias of `string_sign_temp_masked`.
+    #[getter]
+    fn string_sign_temp(&self, py: Python<'_>) -> PyResult<&str> {
+        deprecated(
+            py,
+            "Explanation.string_sign_temp",
+            "string_sign_temp_masked",
+        )?;
+        Ok(self.0.string_sign_temp_masked())
     }
 
     /// MD5 of STRINGSignTemp, 32 upper-case hex digits.
     #[getter]
-    fn md5(&self) -> &str {
+    fn md5_upper(&self) -> &str {
         self.0.md5_upper()
+    }
+
+    /// Deprecated alias of `md5_upper`.
+    #[getter]
+    fn md5(&self, py: Python<'_>) -> PyResult<&str> {
+        deprecated(py, "Explanation.md5", "md5_upper")?;
+        Ok(self.0.md5_upper())
     }
 
     /// The timestamp signed, 14 digits.
@@ -113,7 +131,7 @@ impl Explanation {
     }
 }
 
-/// Signs bodies for one account: `Signer(sid, key).headers(body)` gives the `sid`,
+/// Signs bodies for one account: `Signer(sid, key).sign(body)` gives the `sid`,
 /// `timestamp` and `sign` headers for `requests.post(url, data=body, headers=...)`.
 #[pyclass(module = "glorycard", frozen)]
 #[repr(transparent)]
@@ -138,7 +156,7 @@ impl Signer {
     /// same `bytes` here and as the request's data (`body.encode("utf-8")` for text: HTTP
     /// libraries may encode a `str` body otherwise, e.g. `http.client` as Latin-1).
     #[pyo3(signature = (body, timestamp = None))]
-    fn headers<'py>(
+    fn sign<'py>(
         &self,
         py: Python<'py>,
         body: &Bound<'py, PyAny>,
@@ -157,6 +175,18 @@ impl Signer {
             headers.set_item(name, value)?;
         }
         Ok(headers)
+    }
+
+    /// Deprecated alias of `sign`.
+    #[pyo3(signature = (body, timestamp = None))]
+    fn headers<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        timestamp: Option<&str>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        deprecated(py, "Signer.headers", "Signer.sign")?;
+        self.sign(py, body, timestamp)
     }
 
     /// `Signer(sid='...', key=***)`.

@@ -14,6 +14,21 @@ pub(crate) fn py_repr(py: Python<'_>, text: &str) -> PyResult<String> {
     Ok(PyString::new(py, text).repr()?.to_cow()?.into_owned())
 }
 
+/// Emits a `DeprecationWarning` for a name kept as an alias of `new`, pointing at the
+/// caller's line.
+pub(crate) fn deprecated(py: Python<'_>, old: &str, new: &str) -> PyResult<()> {
+    let message = std::ffi::CString::new(format!(
+        "{old} is deprecated, use {new} (the name every glorycard binding uses)"
+    ))
+    .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    PyErr::warn(
+        py,
+        &py.get_type::<pyo3::exceptions::PyDeprecationWarning>(),
+        &message,
+        1,
+    )
+}
+
 /// A core `Debug` text (`Deduction { org_code: "1", remarks: Some("x"), .. }`) written as
 /// Python writes a call (`Deduction(org_code='1', remarks='x', ..)`): the model's `repr`
 /// is the core's `Debug`, whose masking of `certNo` and `certName` it keeps.

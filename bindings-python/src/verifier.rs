@@ -3,14 +3,14 @@
 use std::sync::Arc;
 
 use glorycard_core as core;
-use glorycard_core::{DEFAULT_REPLAY_CAPACITY, ManualClock};
+use glorycard_core::{DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_CAPACITY, ManualClock};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyIterator, PyList, PyString, PyTuple};
 
 use crate::body::extract_body;
 use crate::error::CoreResult;
-use crate::types::{SecretKey, header_pairs, key_arg, parse_timestamp, py_repr};
+use crate::types::{SecretKey, deprecated, header_pairs, key_arg, parse_timestamp, py_repr};
 
 /// True when `sign` is the signature of `body` with `key` at `timestamp` (the core's
 /// `verify_body`: compared in constant time, upper-case hex accepted), False when it is
@@ -135,17 +135,34 @@ fn extract_keys(value: &Bound<'_, PyAny>) -> PyResult<Vec<core::SecretKey>> {
 #[pymethods]
 impl Verifier {
     /// A verifier for the sids and keys in `keys`.
+    /// `skew` is the deprecated name of `max_skew_seconds`.
     #[new]
-    #[pyo3(signature = (keys, skew = 300, replay = true, replay_capacity = DEFAULT_REPLAY_CAPACITY, now = None))]
+    #[pyo3(signature = (
+        keys, max_skew_seconds = None, replay = true, replay_capacity = DEFAULT_REPLAY_CAPACITY,
+        now = None, skew = None
+    ))]
     fn new(
         py: Python<'_>,
         keys: &Bound<'_, PyAny>,
-        skew: u64,
+        max_skew_seconds: Option<u64>,
         replay: bool,
         replay_capacity: usize,
         now: Option<&str>,
+        skew: Option<u64>,
     ) -> PyResult<Self> {
-        let mut builder = core::Verifier::builder().max_skew_seconds(skew);
+        let max_skew_seconds = match (max_skew_seconds, skew) {
+            (Some(_), Some(_)) => {
+                return Err(PyTypeError::new_err(
+                    "give max_skew_seconds, not also its deprecated name skew",
+                ));
+            }
+            (None, Some(skew)) => {
+                deprecated(py, "Verifier(skew=...)", "Verifier(max_skew_seconds=...)")?;
+                skew
+            }
+            (given, None) => given.unwrap_or(DEFAULT_MAX_SKEW_SECONDS),
+        };
+        let mut builder = core::Verifier::builder().max_skew_seconds(max_skew_seconds);
         let mut sids = Vec::new();
         if !keys.hasattr("items")? {
             return Err(PyTypeError::new_err(
@@ -187,7 +204,7 @@ impl Verifier {
     /// `InvalidKey` with the reason's code. A `sid`, `timestamp` or `sign` given twice
     /// (twice in the pairs, or under names differing only in case) is refused with code
     /// `duplicate_header` rather than one of the values being picked.
-    fn verify(
+    fn verify_headers(
         &self,
         py: Python<'_>,
         headers: &Bound<'_, PyAny>,
@@ -207,6 +224,21 @@ impl Verifier {
         .py_err(py)
     }
 
+    /// Deprecated alias of `verify_headers`.
+    fn verify(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+        body: &Bound<'_, PyAny>,
+    ) -> PyResult<Verified> {
+        deprecated(
+            py,
+            "Verifier.verify(headers, body)",
+            "Verifier.verify_headers",
+        )?;
+        self.verify_headers(py, headers, body)
+    }
+
     /// Verifies `body` against header values given one by one.
     fn verify_parts(
         &self,
@@ -224,8 +256,15 @@ impl Verifier {
 
     /// The allowed skew in seconds.
     #[getter]
-    fn skew(&self) -> u64 {
+    fn max_skew_seconds(&self) -> u64 {
         self.inner.max_skew_seconds()
+    }
+
+    /// Deprecated alias of `max_skew_seconds`.
+    #[getter]
+    fn skew(&self, py: Python<'_>) -> PyResult<u64> {
+        deprecated(py, "Verifier.skew", "Verifier.max_skew_seconds")?;
+        Ok(self.inner.max_skew_seconds())
     }
 
     /// The sids and settings, never the keys.
@@ -236,7 +275,7 @@ impl Verifier {
             .map(|sid| py_repr(py, sid))
             .collect::<PyResult<_>>()?;
         Ok(format!(
-            "Verifier(sids=[{}], skew={}, replay={})",
+            "Verifier(sids=[{}], max_skew_seconds={}, replay={})",
             sids.join(", "),
             self.inner.max_skew_seconds(),
             if self.replay { "True" } else { "False" }

@@ -18,19 +18,19 @@ def _verifier(**options: Any) -> glorycard.Verifier:
 
 
 def _signed_headers() -> dict[str, str]:
-    return glorycard.Signer("sid-1", KEY).headers(BODY, TS)
+    return glorycard.Signer("sid-1", KEY).sign(BODY, TS)
 
 
 def _replay() -> None:
     verifier = _verifier(replay=True)
-    verifier.verify(_signed_headers(), BODY)
-    verifier.verify(_signed_headers(), BODY)
+    verifier.verify_headers(_signed_headers(), BODY)
+    verifier.verify_headers(_signed_headers(), BODY)
 
 
 def _fill_replay_cache() -> None:
     verifier = _verifier(replay=True, replay_capacity=1)
-    verifier.verify(_signed_headers(), BODY)
-    verifier.verify(glorycard.Signer("sid-1", KEY).headers(BODY, "20210407155207"), BODY)
+    verifier.verify_headers(_signed_headers(), BODY)
+    verifier.verify_headers(glorycard.Signer("sid-1", KEY).sign(BODY, "20210407155207"), BODY)
 
 
 def _deduction(**changes: Any) -> glorycard.Deduction:
@@ -53,17 +53,17 @@ TRIGGERS: dict[str, Callable[[], Any]] = {
     "number_out_of_range": lambda: glorycard.canonicalize(b'{"a":1e600}'),
     "invalid_value": lambda: glorycard.canonicalize({"a": float("nan")}),
     "invalid_timestamp": lambda: glorycard.sign(BODY, KEY, "2021-04-07"),
-    "timestamp_out_of_window": lambda: _verifier().verify(
-        glorycard.Signer("sid-1", KEY).headers(BODY, "20210407160000"), BODY
+    "timestamp_out_of_window": lambda: _verifier().verify_headers(
+        glorycard.Signer("sid-1", KEY).sign(BODY, "20210407160000"), BODY
     ),
     "invalid_signature_format": lambda: glorycard.verify(BODY, KEY, TS, "abc"),
-    "signature_mismatch": lambda: _verifier().verify(_signed_headers(), BODY.replace(b"0", b"1")),
+    "signature_mismatch": lambda: _verifier().verify_headers(_signed_headers(), BODY.replace(b"0", b"1")),
     "replayed": _replay,
     "replay_cache_full": _fill_replay_cache,
     "stringa_too_long": lambda: glorycard.canonicalize(b'{"' + b"k" * 16_000 + b'":[' + b"0," * 1_999 + b"0]}"),
     "unknown_sid": lambda: _verifier().verify_parts("sid-9", TS, "0" * 64, BODY),
-    "missing_header": lambda: _verifier().verify({"sid": "sid-1", "timestamp": TS}, BODY),
-    "duplicate_header": lambda: _verifier().verify(
+    "missing_header": lambda: _verifier().verify_headers({"sid": "sid-1", "timestamp": TS}, BODY),
+    "duplicate_header": lambda: _verifier().verify_headers(
         list(_signed_headers().items()) + [("sign", "0" * 64)], BODY
     ),
     "empty_key": lambda: glorycard.sign(BODY, "", TS),
@@ -122,12 +122,12 @@ def test_type_errors_for_arguments() -> None:
     with pytest.raises(TypeError):
         glorycard.Verifier(keys={"sid": 5})  # type: ignore[dict-item]
     with pytest.raises(TypeError):
-        _verifier().verify(42, BODY)  # type: ignore[arg-type]
+        _verifier().verify_headers(42, BODY)  # type: ignore[arg-type]
 
 
 def test_verifier_keys_from_any_mapping() -> None:
     import types
 
     keys = types.MappingProxyType({"sid-1": (glorycard.SecretKey("old"), KEY)})
-    verified = glorycard.Verifier(keys=keys, now=TS).verify(_signed_headers(), BODY)
+    verified = glorycard.Verifier(keys=keys, now=TS).verify_headers(_signed_headers(), BODY)
     assert (verified.sid, verified.timestamp, verified.key_index) == ("sid-1", TS, 1)

@@ -24,7 +24,7 @@ OTHER_SIGN = "0" * 64
 
 def _verifier() -> glorycard.Verifier:
     v = VECTOR["verify"]
-    return glorycard.Verifier(keys=v["keys"], skew=v["maxSkewSeconds"], replay=False, now=v["now"])
+    return glorycard.Verifier(keys=v["keys"], max_skew_seconds=v["maxSkewSeconds"], replay=False, now=v["now"])
 
 
 def _message(pairs: list[tuple[str, str]]) -> email.message.Message:
@@ -55,7 +55,7 @@ VALID_SHAPES: dict[str, Any] = {
 
 @pytest.mark.parametrize("shape", sorted(VALID_SHAPES))
 def test_header_shapes_are_accepted(shape: str) -> None:
-    verified = _verifier().verify(VALID_SHAPES[shape](), BODY)
+    verified = _verifier().verify_headers(VALID_SHAPES[shape](), BODY)
     assert (verified.sid, verified.timestamp, verified.key_index) == (
         SID, TS, VECTOR["expect"]["keyIndex"]
     )
@@ -80,7 +80,7 @@ DUPLICATES: dict[str, tuple[str, Any]] = {
 def test_repeated_signature_header_is_refused(case: str) -> None:
     name, headers = DUPLICATES[case]
     with pytest.raises(glorycard.SignatureError) as raised:
-        _verifier().verify(headers(), BODY)
+        _verifier().verify_headers(headers(), BODY)
     assert raised.value.code == "duplicate_header"
     assert f'"{name}"' in str(raised.value)  # the core's message names the header
 
@@ -90,7 +90,7 @@ def test_a_requests_case_insensitive_dict_cannot_hold_a_duplicate() -> None:
     # nothing ambiguous reaches the verifier.
     headers = CaseInsensitiveDict(HEADERS)
     headers["SIGN"] = SIGN
-    assert _verifier().verify(headers, BODY)
+    assert _verifier().verify_headers(headers, BODY)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_a_requests_case_insensitive_dict_cannot_hold_a_duplicate() -> None:
 )
 def test_malformed_headers_raise_type_error(headers: Any, message: str) -> None:
     with pytest.raises(TypeError) as raised:
-        _verifier().verify(headers, BODY)
+        _verifier().verify_headers(headers, BODY)
     assert message in str(raised.value).replace('"', "'")
 
 
@@ -122,11 +122,11 @@ def test_repeated_sign_through_urllib3_and_requests() -> None:
     for name, value in list(_pairs()) + [("Sign", OTHER_SIGN)]:
         raw.add(name, value)
     with pytest.raises(glorycard.SignatureError) as raised:
-        _verifier().verify(raw, BODY)
+        _verifier().verify_headers(raw, BODY)
     assert raised.value.code == "duplicate_header"
 
     joined = CaseInsensitiveDict(raw)
     assert joined["sign"] == f"{SIGN}, {OTHER_SIGN}"
     with pytest.raises(glorycard.SignatureError) as raised:
-        _verifier().verify(joined, BODY)
+        _verifier().verify_headers(joined, BODY)
     assert raised.value.code == "invalid_signature_format"

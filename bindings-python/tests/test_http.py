@@ -26,7 +26,7 @@ class DeductCheckHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         try:
-            verified = self.verifier.verify(self.headers, body)  # http.server's headers as-is
+            verified = self.verifier.verify_headers(self.headers, body)  # http.server's headers as-is
             request = glorycard.DeductCheckRequest.from_json(body)
             request.validate()
         except glorycard.GlorycardError as error:
@@ -43,7 +43,7 @@ class DeductCheckHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=UTF-8")
         self.send_header("Content-Length", str(len(body)))
-        for name, value in self.signer.headers(body).items():
+        for name, value in self.signer.sign(body).items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
@@ -59,7 +59,7 @@ def server() -> Iterator[str]:
     handler = type(
         "Handler",
         (DeductCheckHandler,),
-        {"verifier": glorycard.Verifier(keys={PLATFORM_SID: PLATFORM_KEY}, skew=300, replay=True)},
+        {"verifier": glorycard.Verifier(keys={PLATFORM_SID: PLATFORM_KEY}, max_skew_seconds=300, replay=True)},
     )
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -85,11 +85,11 @@ response_verifier = glorycard.Verifier(keys={INSTITUTION_SID: INSTITUTION_KEY}, 
 
 def test_signed_request_is_verified_and_answered(server: str) -> None:
     body = _request()
-    headers = glorycard.Signer(PLATFORM_SID, PLATFORM_KEY).headers(body)
+    headers = glorycard.Signer(PLATFORM_SID, PLATFORM_KEY).sign(body)
     response = requests.post(server, data=body, headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     assert response.json()["responseMessage"] == f"{PLATFORM_SID} 106607"
-    verified = response_verifier.verify(response.headers, response.content)
+    verified = response_verifier.verify_headers(response.headers, response.content)
     assert verified.sid == INSTITUTION_SID
 
 
@@ -98,13 +98,13 @@ def test_signer_auth_with_requests_json(server: str) -> None:
     payload = json.loads(_request())
     response = requests.post(server, json=payload, auth=auth, timeout=10)
     assert response.status_code == 200, response.text
-    assert response_verifier.verify(response.headers, response.content)
+    assert response_verifier.verify_headers(response.headers, response.content)
 
 
 def test_tampered_replayed_and_unsigned_requests_are_refused(server: str) -> None:
     body = _request()
     signer = glorycard.Signer(PLATFORM_SID, PLATFORM_KEY)
-    headers = signer.headers(body)
+    headers = signer.sign(body)
     tampered = body.replace(b"106607", b"106608")
     response = requests.post(server, data=tampered, headers=headers, timeout=10)
     assert (response.status_code, response.json()["responseMessage"]) == (401, "signature_mismatch")
@@ -116,11 +116,11 @@ def test_tampered_replayed_and_unsigned_requests_are_refused(server: str) -> Non
     unsigned = requests.post(server, data=body, timeout=10)
     assert (unsigned.status_code, unsigned.json()["responseMessage"]) == (401, "missing_header")
 
-    wrong_key = glorycard.Signer(PLATFORM_SID, "not-the-key").headers(body)
+    wrong_key = glorycard.Signer(PLATFORM_SID, "not-the-key").sign(body)
     refused = requests.post(server, data=body, headers=wrong_key, timeout=10)
     assert refused.json()["responseMessage"] == "signature_mismatch"
     # Every answer, refusals included, is signed by the institution.
-    assert response_verifier.verify(refused.headers, refused.content)
+    assert response_verifier.verify_headers(refused.headers, refused.content)
 
 
 def test_a_repeated_sign_header_on_the_wire_is_refused(server: str) -> None:
@@ -130,7 +130,7 @@ def test_a_repeated_sign_header_on_the_wire_is_refused(server: str) -> None:
     from urllib.parse import urlsplit
 
     body = _request()
-    headers = glorycard.Signer(PLATFORM_SID, PLATFORM_KEY).headers(body)
+    headers = glorycard.Signer(PLATFORM_SID, PLATFORM_KEY).sign(body)
     url = urlsplit(server)
     assert url.hostname is not None
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)

@@ -19,8 +19,8 @@ def test_signer_verifier_explanation() -> None:
     signer = glorycard.Signer("sid-1", SPEC_KEY)
     assert repr(signer) == "Signer(sid='sid-1', key=***)"
     assert SPEC_KEY not in repr(glorycard.SignerAuth(signer))
-    verifier = glorycard.Verifier(keys={"sid-1": [SPEC_KEY, "k2"], "sid-0": "k3"}, skew=60)
-    assert repr(verifier) == "Verifier(sids=['sid-0', 'sid-1'], skew=60, replay=True)"
+    verifier = glorycard.Verifier(keys={"sid-1": [SPEC_KEY, "k2"], "sid-0": "k3"}, max_skew_seconds=60)
+    assert repr(verifier) == "Verifier(sids=['sid-0', 'sid-1'], max_skew_seconds=60, replay=True)"
     body = {"certNo": CERT_NO, "certName": CERT_NAME}
     explanation = glorycard.explain(body, SPEC_KEY, SPEC_TS)
     for text in (repr(explanation), str(explanation)):

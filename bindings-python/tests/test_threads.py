@@ -60,19 +60,19 @@ def test_one_signer_and_one_verifier_shared_by_eight_threads() -> None:
     signer = glorycard.Signer("sid-1", SPEC_KEY)
     verifier = glorycard.Verifier(keys={"sid-1": SPEC_KEY}, now=SPEC_TS, replay=True)
     bodies = [_page(i * 100, 50) for i in range(THREADS)]
-    headers = [signer.headers(b, SPEC_TS) for b in bodies]
+    headers = [signer.sign(b, SPEC_TS) for b in bodies]
 
     # Distinct messages: each is accepted.
-    results = _together(lambda i: verifier.verify(headers[i], bodies[i]))
+    results = _together(lambda i: verifier.verify_headers(headers[i], bodies[i]))
     assert [r.key_index for r in results] == [0] * THREADS
 
     # One new message presented by every thread at once: accepted exactly once.
     body = _page(99_000, 50)
-    same = signer.headers(body, SPEC_TS)
+    same = signer.sign(body, SPEC_TS)
 
     def present(_: int) -> str:
         try:
-            verifier.verify(same, body)
+            verifier.verify_headers(same, body)
             return "accepted"
         except glorycard.SignatureError as error:
             return error.code

@@ -16,7 +16,7 @@ BODY = b"{}"
 
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
-        verifier.verify(self.headers, BODY)  # http.server's headers as they are
+        verifier.verify_headers(self.headers, BODY)  # http.server's headers as they are
 
 
 def pairs() -> Iterator[tuple[str, str]]:
@@ -24,12 +24,12 @@ def pairs() -> Iterator[tuple[str, str]]:
 
 
 def shapes(message: email.message.Message) -> None:
-    verifier.verify({"sid": "sid-1"}, BODY)
-    verifier.verify(message, BODY)
-    verifier.verify([("sid", "sid-1"), ("sign", "x")], BODY)
-    verifier.verify([["sid", "sid-1"]], BODY)
-    verifier.verify(pairs(), BODY)
-    verifier.verify(dict(pairs()).items(), BODY)
-    verifier.verify("sid", BODY)  # type: ignore[arg-type]
-    verifier.verify(42, BODY)  # type: ignore[arg-type]
-    verifier.verify({"sid": 1}, BODY)  # type: ignore[arg-type]
+    verifier.verify_headers({"sid": "sid-1"}, BODY)
+    verifier.verify_headers(message, BODY)
+    verifier.verify_headers([("sid", "sid-1"), ("sign", "x")], BODY)
+    verifier.verify_headers([["sid", "sid-1"]], BODY)
+    verifier.verify_headers(pairs(), BODY)
+    verifier.verify_headers(dict(pairs()).items(), BODY)
+    verifier.verify_headers("sid", BODY)  # type: ignore[arg-type]
+    verifier.verify_headers(42, BODY)  # type: ignore[arg-type]
+    verifier.verify_headers({"sid": 1}, BODY)  # type: ignore[arg-type]

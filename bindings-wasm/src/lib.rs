@@ -57,6 +57,8 @@ export interface Explanation {
   /** STRINGSignTemp with the key replaced by `***`. */
   readonly stringSignTempMasked: string;
   /** Upper-case hex MD5 of STRINGSignTemp (the HMAC's message). */
+  readonly md5Upper: string;
+  /** @deprecated Use `md5Upper` (the name every glorycard binding uses); the same value. */
   readonly md5: string;
   /** The sign: 64 lower-case hex digits. */
   readonly sign: string;

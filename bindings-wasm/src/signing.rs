@@ -54,6 +54,8 @@ pub fn explain(
             "stringSignTempMasked",
             Member::Text(explanation.string_sign_temp_masked().to_owned()),
         ),
+        ("md5Upper", Member::Text(explanation.md5_upper().to_owned())),
+        // The earlier name, kept for code written against it (deprecated in the .d.ts).
         ("md5", Member::Text(explanation.md5_upper().to_owned())),
         ("sign", Member::Text(explanation.sign().to_string())),
         (
@@ -95,8 +97,8 @@ impl Signer {
 
     /// The `sid`, `timestamp` and `sign` headers for `body` (sent exactly as given when
     /// it is a string), at `timestamp` or, when it is omitted, now (UTC+8).
-    #[wasm_bindgen(js_name = signRequest, unchecked_return_type = "SignedHeaders")]
-    pub fn sign_request(
+    #[wasm_bindgen(unchecked_return_type = "SignedHeaders")]
+    pub fn sign(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
         timestamp: Option<JsString>,
@@ -116,5 +118,15 @@ impl Signer {
             ),
             ("sign", Member::Text(headers.sign.to_string())),
         ])
+    }
+
+    /// @deprecated Use `sign` (the name every glorycard binding uses); this is the same.
+    #[wasm_bindgen(js_name = signRequest, unchecked_return_type = "SignedHeaders")]
+    pub fn sign_request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
+        timestamp: Option<JsString>,
+    ) -> Result<JsValue, JsValue> {
+        self.sign(body, timestamp)
     }
 }

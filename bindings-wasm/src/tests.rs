@@ -75,6 +75,11 @@ fn explain_gives_every_stage_with_the_key_masked() {
     .unwrap();
     // From the vector's expect block.
     assert_eq!(
+        get(&explanation, "md5Upper").as_string().unwrap(),
+        "0919DA466816B2E4430BCA5A21B6CBC8"
+    );
+    // The earlier name, kept as a deprecated alias.
+    assert_eq!(
         get(&explanation, "md5").as_string().unwrap(),
         "0919DA466816B2E4430BCA5A21B6CBC8"
     );
@@ -220,7 +225,7 @@ fn default_clock_reads_the_js_date() {
     let now = timestamp_now().unwrap();
     assert_eq!(now.len(), 14);
     let signer = Signer::new(&js("s"), &js("k")).unwrap();
-    let headers = signer.sign_request(&JsValue::from_str("{}"), None).unwrap();
+    let headers = signer.sign(&JsValue::from_str("{}"), None).unwrap();
     let timestamp = get(&headers, "timestamp").as_string().unwrap();
     let sign_now = get(&headers, "sign").as_string().unwrap();
     assert!(
@@ -294,6 +299,7 @@ fn a_panic_is_an_internal_error_and_poisons_the_module() {
         ),
         ("new Signer", Signer::new(&js("s"), &key).map(JsValue::from)),
         ("Signer.sid", signer.sid().map(JsValue::from)),
+        ("Signer.sign", signer.sign(&body, Some(ts.clone()))),
         (
             "Signer.signRequest",
             signer.sign_request(&body, Some(ts.clone())),
@@ -327,7 +333,7 @@ fn a_panic_is_an_internal_error_and_poisons_the_module() {
     let message = get(&caught, "message").as_string().unwrap();
     assert!(message.contains("index out of bounds"), "{message}");
     assert!(message.contains("must be reloaded"), "{message}");
-    assert_eq!(refusals.len(), 15);
+    assert_eq!(refusals.len(), 16);
     for (export, result) in refusals {
         let error = result.expect_err(export);
         assert_eq!(code_of(&error), "internal", "{export}");

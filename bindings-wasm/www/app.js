@@ -61,7 +61,7 @@ function update() {
     const e = explain(body.value, key.value, timestamp.value);
     $('stringA').textContent = e.stringA;
     $('stringSignTemp').textContent = e.stringSignTempMasked;
-    $('md5').textContent = e.md5;
+    $('md5').textContent = e.md5Upper;
     $('sign').textContent = e.sign;
     $('expected').textContent = e.sign;
     $('verify-stringA').textContent = e.stringA;

@@ -6,7 +6,7 @@ bytes the CLI, the WebAssembly and the JVM bindings sign::
     import glorycard
 
     body = b'{"dataID":0,"orgCode":"106607"}'
-    headers = glorycard.Signer("my-sid", "my-key").headers(body)
+    headers = glorycard.Signer("my-sid", "my-key").sign(body)
     # requests.post(url, data=body, headers=headers)
 
 A body is ``str``, ``bytes`` (signed from its exact bytes: what you send is what you
@@ -100,7 +100,7 @@ class SignerAuth:
             # and send those, so the signed and the sent bytes are the same.
             body = body.encode("utf-8")
             request.body = body
-        request.headers.update(self.signer.headers(body if body is not None else b""))
+        request.headers.update(self.signer.sign(body if body is not None else b""))
         return request
 
     def __repr__(self) -> str:

@@ -2,6 +2,8 @@
 
 from typing import Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, final
 
+from typing_extensions import deprecated
+
 _Body = Union[str, bytes, bytearray, Mapping[str, object], Sequence[object]]
 _Key = Union[str, "SecretKey"]
 
@@ -76,8 +78,14 @@ class Explanation:
     @property
     def string_a(self) -> str: ...
     @property
+    def string_sign_temp_masked(self) -> str: ...
+    @property
+    @deprecated("use string_sign_temp_masked")
     def string_sign_temp(self) -> str: ...
     @property
+    def md5_upper(self) -> str: ...
+    @property
+    @deprecated("use md5_upper")
     def md5(self) -> str: ...
     @property
     def timestamp(self) -> str: ...
@@ -89,6 +97,8 @@ class Signer:
     def __new__(cls, sid: str, key: _Key) -> Signer: ...
     @property
     def sid(self) -> str: ...
+    def sign(self, body: _Body, timestamp: Optional[str] = None) -> dict[str, str]: ...
+    @deprecated("use sign")
     def headers(self, body: _Body, timestamp: Optional[str] = None) -> dict[str, str]: ...
 
 @final
@@ -106,14 +116,20 @@ class Verifier:
     def __new__(
         cls,
         keys: Mapping[str, Union[_Key, Sequence[_Key]]],
-        skew: int = 300,
+        max_skew_seconds: Optional[int] = None,
         replay: bool = True,
         replay_capacity: int = ...,
         now: Optional[str] = None,
+        skew: Optional[int] = None,
     ) -> Verifier: ...
+    def verify_headers(self, headers: _Headers, body: _Body) -> Verified: ...
+    @deprecated("use verify_headers")
     def verify(self, headers: _Headers, body: _Body) -> Verified: ...
     def verify_parts(self, sid: str, timestamp: str, sign: str, body: _Body) -> Verified: ...
     @property
+    def max_skew_seconds(self) -> int: ...
+    @property
+    @deprecated("use max_skew_seconds")
     def skew(self) -> int: ...
 
 @final

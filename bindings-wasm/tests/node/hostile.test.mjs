@@ -108,8 +108,8 @@ test('a Verifier whose call failed on a throwing value keeps working, and can be
   verifier.free();
 
   const signer = new Signer('s', KEY);
-  assert.throws(() => signer.signRequest([new Proxy({}, { ownKeys: boom })], TS), threw('invalid_value', '[0]'));
-  assert.deepEqual(signer.signRequest(BODY, TS), { sid: 's', timestamp: TS, sign: good });
+  assert.throws(() => signer.sign([new Proxy({}, { ownKeys: boom })], TS), threw('invalid_value', '[0]'));
+  assert.deepEqual(signer.sign(BODY, TS), { sid: 's', timestamp: TS, sign: good });
   signer.free();
   stillWorks();
 });

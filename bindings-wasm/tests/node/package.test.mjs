@@ -100,14 +100,18 @@ test('timestampNow is the JS clock in UTC+8', () => {
   assert.ok(seconds >= before && seconds <= after, `${ts} not between ${before} and ${after}`);
 });
 
-test('Signer.signRequest gives the three headers', () => {
+test('Signer.sign gives the three headers', () => {
   const signer = new g.Signer('47258258201708031835123456', KEY);
   assert.equal(signer.sid, '47258258201708031835123456');
-  const headers = signer.signRequest(BODY, TS);
+  const headers = signer.sign(BODY, TS);
   assert.deepEqual(headers, { sid: '47258258201708031835123456', timestamp: TS, sign: g.sign(BODY, KEY, TS) });
-  const now = signer.signRequest({ dataID: 0 });
+  const now = signer.sign({ dataID: 0 });
   assert.match(now.timestamp, /^\d{14}$/);
   assert.equal(now.sign, g.sign('{"dataID":0}', KEY, now.timestamp));
+  // The earlier names, kept as deprecated aliases: the same results.
+  assert.deepEqual(signer.signRequest(BODY, TS), headers);
+  const e = g.explain(BODY, KEY, TS);
+  assert.equal(e.md5, e.md5Upper);
   assert.throws(() => new g.Signer('sid', ''), expectCode('empty_key'));
   assert.ok(!JSON.stringify(signer).includes(KEY));
   assert.ok(!String(signer).includes(KEY));

@@ -46,15 +46,15 @@ export async function usage(): Promise<void> {
   const stringA: string = canonicalize({ a: [1, null, true, 'x', 2n, { b: 0.1 }] });
   const ok: boolean = verify(request, key, ts, s1);
   const e: Explanation = explain(request, key, ts);
-  const parts: string[] = [e.stringA, e.stringSignTempMasked, e.md5, e.sign, e.timestamp];
+  const parts: string[] = [e.stringA, e.stringSignTempMasked, e.md5Upper, e.sign, e.timestamp];
   const d: Diagnosis = diagnose(request, key, ts, s3);
   const departure: string | null = d.departure;
   const body: Body = JSON.parse('{}') as JsonObject;
 
   // Headers for a request.
   const signer = new Signer('47258258201708031835123456', key);
-  const headers: SignedHeaders = signer.signRequest(request);
-  const at: SignedHeaders = signer.signRequest(body, ts);
+  const headers: SignedHeaders = signer.sign(request);
+  const at: SignedHeaders = signer.sign(body, ts);
   await fetch('https://example.invalid/', {
     method: 'POST',
     headers: { ...headers },

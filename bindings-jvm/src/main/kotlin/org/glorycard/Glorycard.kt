@@ -109,13 +109,19 @@ object Glorycard {
      * does, `""` when [received] is right.
      */
     @JvmStatic
-    fun diagnoseMismatch(body: String, key: String, timestamp: String, received: String): String? {
+    fun diagnose(body: String, key: String, timestamp: String, received: String): String? {
         val bytes = utf8(body)
         val secret = SecretKey(key)
         requireTimestamp(timestamp)
         requireSign(received, "the received sign")
         return native { nativeDiagnose(bytes, secret, timestamp, received) }
     }
+
+    /** The earlier name of [diagnose], kept for code written against it. */
+    @Deprecated("use diagnose, the name every glorycard binding uses", ReplaceWith("Glorycard.diagnose(body, key, timestamp, received)"))
+    @JvmStatic
+    fun diagnoseMismatch(body: String, key: String, timestamp: String, received: String): String? =
+        diagnose(body, key, timestamp, received)
 
     /** Now as 14 digits `yyyyMMddHHmmss` in UTC+8, whatever the JVM's time zone. */
     @JvmStatic

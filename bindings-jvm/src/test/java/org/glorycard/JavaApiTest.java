@@ -282,7 +282,7 @@ class JavaApiTest {
         refused(InvalidTimestampException.class, "invalid_timestamp", () -> Glorycard.unixSecondsOf("\uD800"));
         refused(SignatureException.class, "invalid_signature_format", () -> Glorycard.verify("{}", KEY, TS, LONE));
         refused(SignatureException.class, "invalid_signature_format",
-                () -> Glorycard.diagnoseMismatch("{}", KEY, TS, LONE));
+                () -> Glorycard.diagnose("{}", KEY, TS, LONE));
         ValidationException sid = refused(ValidationException.class, "invalid_field", () -> new Signer(LONE, KEY));
         assertEquals("sid", sid.getField());
         refused(InvalidTimestampException.class, "invalid_timestamp", () -> new Signer("sid-1", KEY).signAt("{}", "\uDC00"));

@@ -196,11 +196,15 @@ class KotlinFacadeTest {
     }
 
     @Test
+    @Suppress("DEPRECATION") // diagnoseMismatch, the deprecated alias, is tested here too
     fun diagnoses() {
         val body = """{"amount":10.00,"id":"7"}"""
         val right = Glorycard.sign(body, key, "20210407155206")
         assertEquals("", Glorycard.diagnoseMismatch(body, key, "20210407155206", right))
         assertNull(Glorycard.diagnoseMismatch(body, key, "20210407155206", "0".repeat(64)))
+        // diagnoseMismatch is the deprecated alias of diagnose: the same answers.
+        assertEquals("", Glorycard.diagnose(body, key, "20210407155206", right))
+        assertNull(Glorycard.diagnose(body, key, "20210407155206", "0".repeat(64)))
     }
 
     // A lone UTF-16 surrogate has no UTF-8 form, so uniffi cannot pass the String; the facade
@@ -224,7 +228,7 @@ class KotlinFacadeTest {
         refused<ValidationException>("invalid_field") { Glorycard.verify("{}", lone, ts, "0".repeat(64)) }
         refused<ValidationException>("invalid_field") { Glorycard.explain("{}", lone, ts) }
         refused<ValidationException>("invalid_field") { Glorycard.signStringA("a=1", lone, ts) }
-        refused<ValidationException>("invalid_field") { Glorycard.diagnoseMismatch("{}", lone, ts, "0".repeat(64)) }
+        refused<ValidationException>("invalid_field") { Glorycard.diagnose("{}", lone, ts, "0".repeat(64)) }
         refused<ValidationException>("invalid_field") { Signer("sid-1", lone) }
         refused<ValidationException>("invalid_field") { Verifier.builder().key("sid-1", lone) }
         // Timestamps.
@@ -237,7 +241,7 @@ class KotlinFacadeTest {
         refused<InvalidTimestampException>("invalid_timestamp") { Signer("sid-1", key).signAt("{}", "\uD800") }
         // Received signs.
         refused<SignatureException>("invalid_signature_format") { Glorycard.verify("{}", key, ts, lone) }
-        refused<SignatureException>("invalid_signature_format") { Glorycard.diagnoseMismatch("{}", key, ts, lone) }
+        refused<SignatureException>("invalid_signature_format") { Glorycard.diagnose("{}", key, ts, lone) }
         // STRINGA is body text: invalid_utf8 at its byte offset ("a=" is 2 bytes, "é" 2 more).
         val stringA = refused<InvalidBodyException>("invalid_utf8") { Glorycard.signStringA("a=é\uDC00", key, ts) }
         assertEquals(4L, stringA.offset)
