@@ -37,23 +37,18 @@ fn json_text<T: serde::Serialize>(model: &T) -> Result<String, JsValue> {
         .map_err(|_| error::invalid_argument("the model's JSON text holds a lone UTF-16 surrogate"))
 }
 
-/// Reads a model from JSON text (`string` or `Uint8Array`), not validated.
+/// Reads a model from JSON text (`string` or `Uint8Array`), not validated. The core's
+/// parser reads the text first, so that what `JSON.parse` would pass over silently is
+/// refused with the core's code and byte offset (a duplicate key: `JSON.parse` keeps the
+/// last; text that is not JSON: `invalid_json`).
 fn read<T: serde::de::DeserializeOwned + serde::Serialize>(
     json: &JsValue,
 ) -> Result<JsValue, JsValue> {
-    let text = if json.is_string() {
-        json.clone()
-    } else {
-        let bytes = crate::types::body_arg(json)?;
-        let text =
-            String::from_utf8(bytes).map_err(|e| error::to_js(&m::serialization_error(&e)))?;
-        JsValue::from_str(&text)
-    };
-    let text = text
-        .as_string()
-        .ok_or_else(|| error::invalid_argument("the JSON text must be a string"))?;
-    let value = js_sys::JSON::parse(&text)
-        .map_err(|_| error::to_js(&m::serialization_error(&"the text is not JSON")))?;
+    let bytes = crate::types::body_arg(json)?;
+    glorycard_core::canonicalize(&bytes).js()?;
+    // The core accepted it, so it is UTF-8 JSON.
+    let text = String::from_utf8(bytes).map_err(|e| error::to_js(&m::serialization_error(&e)))?;
+    let value = js_sys::JSON::parse(&text)?;
     object_of(&model_of::<T>(&value)?)
 }
 

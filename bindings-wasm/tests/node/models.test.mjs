@@ -113,6 +113,18 @@ test('a plain object with the wire names is a model; a wrong one names its field
     assert.equal(error.field, 'cancelTime');
     return expectCode('invalid_field')(error);
   });
+  // Text is read by the core's parser first: a duplicate key (which JSON.parse would pass
+  // over, keeping the last) and text that is not JSON are refused with their byte offset;
+  // a number beyond 2^53 is refused rather than rounded.
+  assert.throws(() => glorycard.rosterPageRequestFromJson('{"dataID":1,"orgCode":"1","orgCode":"2"}'), (error) => {
+    assert.equal(error.offset, 26); // the second "orgCode" starts after {"dataID":1,"orgCode":"1", (26 bytes)
+    return expectCode('duplicate_key')(error);
+  });
+  assert.throws(() => glorycard.rosterPageRequestFromJson('{"dataID":1,'), expectCode('invalid_json'));
+  assert.throws(
+    () => glorycard.rosterPageRequestFromJson('{"dataID":9007199254740993,"orgCode":"1"}'),
+    expectCode('serialization'),
+  );
   // Unknown codes are kept when read, refused when validated.
   const unknown = glorycard.deductionFromJson(JSON.stringify({ ...deduction, certType: '9' }));
   assert.equal(unknown.certType, '9');
