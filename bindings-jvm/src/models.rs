@@ -11,8 +11,10 @@ use crate::error::Result;
 // `<model>_from_json`.
 
 /// A `store/all` response, as a record (uniffi has no generics; the core's is
-/// `PlatformResponse<Vec<RosterRecord>>`).
+/// `PlatformResponse<Vec<RosterRecord>>`). Its `toString()` gives the page's size and
+/// `dataID` range, not its records: a page holds up to 500 people.
 #[derive(uniffi::Record)]
+#[uniffi::export(Debug)]
 pub struct RosterPageResponse {
     /// `responseFlag` code (`1` success).
     pub response_flag: m::ResponseFlag,
@@ -20,6 +22,28 @@ pub struct RosterPageResponse {
     pub response_message: String,
     /// `data`, on success.
     pub data: Option<Vec<m::RosterRecord>>,
+}
+
+impl std::fmt::Debug for RosterPageResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let page = self
+            .data
+            .as_ref()
+            .map(|records| match (records.first(), records.last()) {
+                (Some(first), Some(last)) => format!(
+                    "{} records, dataID {}..{}",
+                    records.len(),
+                    first.data_id,
+                    last.data_id
+                ),
+                _ => "0 records".to_string(),
+            });
+        f.debug_struct("RosterPageResponse")
+            .field("response_flag", &self.response_flag)
+            .field("response_message", &self.response_message)
+            .field("data", &page)
+            .finish()
+    }
 }
 
 fn json_text(bytes: Vec<u8>) -> Result<String> {

@@ -1,6 +1,8 @@
 """The names every binding shares (README, "The same names in every language"), and the
 earlier Python names, kept as aliases that still work and warn."""
 
+import hashlib
+
 import pytest
 
 import glorycard
@@ -13,7 +15,9 @@ BODY = b'{"dataID":0}'
 def test_the_shared_names() -> None:
     explanation = glorycard.explain(BODY, KEY, TS)
     assert explanation.string_sign_temp_masked == "dataID=0&key=***&timestamp=" + TS
-    assert len(explanation.md5_upper) == 32 and explanation.md5_upper == explanation.md5_upper.upper()
+    # canonical-form.md: MD5 of STRINGSignTemp, upper-case hex (computed here with hashlib).
+    temp = "dataID=0&key=" + KEY + "&timestamp=" + TS
+    assert explanation.md5_upper == hashlib.md5(temp.encode()).hexdigest().upper()
     headers = glorycard.Signer("sid-1", KEY).sign(BODY, TS)
     assert headers == {"sid": "sid-1", "timestamp": TS, "sign": glorycard.sign(BODY, KEY, TS)}
     verifier = glorycard.Verifier(keys={"sid-1": KEY}, max_skew_seconds=60, now=TS)

@@ -70,3 +70,17 @@ def test_validation_messages_never_echo_values() -> None:
         assert error.code == "serialization" and CERT_NAME not in str(error)
     else:
         raise AssertionError("a str gloryID must fail")
+
+
+def test_repr_writes_every_text_as_python_would() -> None:
+    """The repr is the core's Debug rewritten in Python's form: a text holding what the
+    rewriting looks for (`: `, ` { `, ` }`, `Some(`, quotes, backslashes, escapes) comes
+    out as Python's own repr of it, and the personal data stays masked."""
+    tricky = 'a: b { c } Some("x") \'q\' \\ \n \t \x00 \u200b é'
+    d = _deduction()
+    d.remarks = tricky
+    d.org_code = "} { :"
+    text = repr(d)
+    assert f"remarks={tricky!r})" in text, text
+    assert "org_code='} { :'" in text, text
+    assert "cert_no='11**************2X'" in text and CERT_NO not in text, text

@@ -13,13 +13,60 @@ use wasm_bindgen::prelude::*;
 use crate::body;
 use crate::error::{self, IntoJs, live};
 
-/// The core model of a JavaScript object (read by serde from the object itself).
+/// The core model of a JavaScript object. The object is snapshotted first with
+/// `JSON.stringify` (a call that catches: a throwing getter, `toJSON` or Proxy trap, a
+/// `bigint` or a cycle is an `invalid_argument`, and nothing unwinds through the module),
+/// and the snapshot, plain data from `JSON.parse`, is what serde reads.
 fn model_of<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsValue> {
     if !value.is_object() {
         return Err(error::invalid_argument("the model must be an object"));
     }
-    serde_wasm_bindgen::from_value(value.clone())
-        .map_err(|e| error::to_js(&m::serialization_error(&e)))
+    let text = stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or_else(|| {
+            error::invalid_argument(
+                "the model has no JSON form (its conversion threw, a bigint or a cycle)",
+            )
+        })?;
+    if escapes_a_lone_surrogate(&text) {
+        // serde would read it as U+FFFD: refused rather than changed.
+        return Err(error::invalid_argument(
+            "a string of the model holds a lone UTF-16 surrogate, which has no UTF-8 form",
+        ));
+    }
+    let snapshot = js_sys::JSON::parse(&text)?;
+    serde_wasm_bindgen::from_value(snapshot).map_err(|e| error::to_js(&m::serialization_error(&e)))
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.stringify`, its exception caught. A model is an object, so the result is a
+    /// string (`JSON.stringify` gives `undefined` only for functions and symbols).
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    fn stringify(value: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// True when JSON text from `JSON.stringify` escapes a lone surrogate (`\ud800`): it
+/// writes one so, and every other non-ASCII character as itself.
+fn escapes_a_lone_surrogate(json: &str) -> bool {
+    let mut bytes = json.bytes();
+    while let Some(byte) = bytes.next() {
+        if byte != b'\\' {
+            continue;
+        }
+        if bytes.next() != Some(b'u') {
+            continue; // `\"`, `\\`, `\n`, ...: the escaped character is skipped with it
+        }
+        let hex: Vec<u8> = bytes.by_ref().take(4).collect();
+        let unit = std::str::from_utf8(&hex)
+            .ok()
+            .and_then(|hex| u16::from_str_radix(hex, 16).ok());
+        if unit.is_some_and(|unit| (0xD800..=0xDFFF).contains(&unit)) {
+            return true;
+        }
+    }
+    false
 }
 
 /// The plain object of a core model, its members in the model's order.

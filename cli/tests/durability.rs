@@ -230,7 +230,7 @@ fn roster_sync_killed_three_times_at_random_moments_ends_equal_to_the_roster() {
         )
     };
     let whole = glorycard_core::synthetic::roster_record(SEED, 8);
-    let found = lookup(&["--cert-no", &whole.cert_no]);
+    let found = lookup(&["--cert-no", whole.cert_no.as_str()]);
     assert!(found.status.success(), "{}", text(&found.stderr));
     let line: Value = serde_json::from_slice(&found.stdout).unwrap();
     assert_eq!(
@@ -238,7 +238,12 @@ fn roster_sync_killed_three_times_at_random_moments_ends_equal_to_the_roster() {
         (Some(10_008), Some("exact"))
     );
     let masked = glorycard_core::synthetic::roster_record(SEED, 9);
-    let found = lookup(&["--cert-no", &masked.cert_no, "--name", &masked.cert_name]);
+    let found = lookup(&[
+        "--cert-no",
+        masked.cert_no.as_str(),
+        "--name",
+        masked.cert_name.as_str(),
+    ]);
     assert!(found.status.success(), "{}", text(&found.stderr));
     let partial: Vec<Value> = text(&found.stdout)
         .lines()

@@ -105,7 +105,11 @@ fn roster_lookup_takes_its_query_on_stdin_or_from_a_file() {
     // Holder 2 is served whole: found exactly by its number alone.
     let whole = glorycard_core::synthetic::roster_record(SEED, 2);
     let query = json!({ "certType": "0", "certNo": whole.cert_no }).to_string();
-    let found = with_stdin(&mut lookup("-"), query.as_bytes(), &[&whole.cert_no]);
+    let found = with_stdin(
+        &mut lookup("-"),
+        query.as_bytes(),
+        &[whole.cert_no.as_str()],
+    );
     assert!(found.status.success(), "{}", text(&found.stderr));
     let found = lines(&found);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -120,7 +124,7 @@ fn roster_lookup_takes_its_query_on_stdin_or_from_a_file() {
     let found = with_stdin(
         &mut lookup("-"),
         query.as_bytes(),
-        &[&masked.cert_no, &masked.cert_name],
+        &[masked.cert_no.as_str(), masked.cert_name.as_str()],
     );
     assert!(found.status.success(), "{}", text(&found.stderr));
     assert!(

@@ -91,8 +91,8 @@ fn timed_lookup(replica: &Replica, holder: &RosterRecord) -> Duration {
     let found = replica
         .lookup(
             &CertType::ResidentId,
-            &holder.cert_no,
-            Some(&holder.cert_name),
+            holder.cert_no.as_str(),
+            Some(holder.cert_name.as_str()),
         )
         .unwrap();
     let elapsed = started.elapsed();

@@ -57,7 +57,7 @@ pub fn served_record(
 ) -> glorycard_core::models::RosterRecord {
     let mut record = glorycard_core::synthetic::roster_record(seed, data_id);
     if masked_every > 0 && data_id % i64::from(masked_every) == 0 {
-        let chars: Vec<char> = record.cert_no.chars().collect();
+        let chars: Vec<char> = record.cert_no.as_str().chars().collect();
         if chars.len() > 10 {
             let head: String = chars[..6].iter().collect();
             let tail: String = chars[chars.len() - 4..].iter().collect();

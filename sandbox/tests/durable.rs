@@ -91,7 +91,7 @@ async fn replica_equals_the_served_roster_resumes_from_its_checkpoint_and_finds_
     // Holder 7 was served whole; holder 10 masked (every fifth).
     let whole = synthetic::roster_record(9, 7);
     let found = replica
-        .lookup(&CertType::ResidentId, &whole.cert_no, None)
+        .lookup(&CertType::ResidentId, whole.cert_no.as_str(), None)
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(
@@ -99,12 +99,12 @@ async fn replica_equals_the_served_roster_resumes_from_its_checkpoint_and_finds_
         (10_007, MatchKind::Exact)
     );
     let masked = synthetic::roster_record(9, 10);
-    assert!(served_record(9, 5, 10).cert_no.contains("*****"));
+    assert!(served_record(9, 5, 10).cert_no.as_str().contains("*****"));
     let found = replica
         .lookup(
             &CertType::ResidentId,
-            &masked.cert_no,
-            Some(&masked.cert_name),
+            masked.cert_no.as_str(),
+            Some(masked.cert_name.as_str()),
         )
         .unwrap();
     assert!(
@@ -116,7 +116,7 @@ async fn replica_equals_the_served_roster_resumes_from_its_checkpoint_and_finds_
     assert!(found.iter().all(|m| m.kind == MatchKind::Partial));
     assert!(
         replica
-            .lookup(&CertType::ResidentId, &masked.cert_no, None)
+            .lookup(&CertType::ResidentId, masked.cert_no.as_str(), None)
             .unwrap()
             .is_empty()
     );

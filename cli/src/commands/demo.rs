@@ -12,7 +12,7 @@ use clap::Args;
 use glorycard_client::institution::{InstitutionEndpoint, Server, ServerLimits, router};
 use glorycard_client::{Client, RetryPolicy};
 use glorycard_core::models::{Cancellation, CertType, Deduction, DeductionType, RosterRecord};
-use glorycard_core::{SecretKey, Signer, Timestamp, Verifier, mask_cert_name, mask_cert_no};
+use glorycard_core::{SecretKey, Signer, Timestamp, Verifier};
 use glorycard_durable::{DrainOptions, MatchKind, Outbox, OutboxEntry, Replica};
 use glorycard_sandbox::{Sandbox, SandboxConfig, Transport, served_record};
 
@@ -129,7 +129,7 @@ fn lookup_line(
     let found = replica
         .lookup(
             &CertType::ResidentId,
-            &holder.cert_no,
+            holder.cert_no.as_str(),
             with_name.then_some(holder.cert_name.as_str()),
         )
         .map_err(durable_failure)?;
@@ -142,8 +142,8 @@ fn lookup_line(
         hit.kind,
         format!(
             "{} {} → gloryID {} in {}",
-            mask_cert_no(&holder.cert_no),
-            mask_cert_name(&holder.cert_name),
+            holder.cert_no.masked(),
+            holder.cert_name.masked(),
             hit.record.glory_id,
             micros(elapsed)
         ),
@@ -244,7 +244,7 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
         // A holder served in full, found by number; one served masked, by number and name.
         let full = (1..=i64::from(MASKED_EVERY))
             .map(|id| served_record(SEED, MASKED_EVERY, id))
-            .find(|record| !record.cert_no.contains('*'))
+            .find(|record| !record.cert_no.as_str().contains('*'))
             .ok_or_else(|| fail("demo: no holder served in full"))?;
         let masked = glorycard_core::synthetic::roster_record(SEED, i64::from(MASKED_EVERY));
         let (exact_kind, exact) = lookup_line(&replica, &full, false)?;

@@ -51,9 +51,52 @@ pub fn serialization_error(error: &impl fmt::Display) -> Error {
     }
 }
 
+/// Replaces every value a serde message could quote (see [`redact_quoted`]), and the
+/// unexpected value of an `invalid type: X, expected Y` or `invalid value: X, expected Y`
+/// unless it is one of serde's own descriptions: a format may describe a value in its own
+/// words there (serde-wasm-bindgen prints a JavaScript value bare), which could hold a
+/// certNo or certName.
+fn redact(message: &str) -> String {
+    // serde's `Unexpected` descriptions, once `redact_quoted` has masked their values.
+    const DESCRIPTIONS: [&str; 18] = [
+        "string \"***\"",
+        "integer `***`",
+        "floating point `***`",
+        "character `***`",
+        "boolean `true`",
+        "boolean `false`",
+        "byte array",
+        "unit value",
+        "unit",
+        "sequence",
+        "map",
+        "null",
+        "Option value",
+        "newtype struct",
+        "enum",
+        "unit variant",
+        "newtype variant",
+        "struct variant",
+    ];
+    let mut out = redact_quoted(message);
+    for lead in ["invalid type: ", "invalid value: "] {
+        let mut from = 0;
+        while let Some(at) = out[from..].find(lead).map(|at| from + at + lead.len()) {
+            let end = out[at..]
+                .find(", expected")
+                .map_or(out.len(), |len| at + len);
+            if !DESCRIPTIONS.contains(&&out[at..end]) {
+                out.replace_range(at..end, "***");
+            }
+            from = at;
+        }
+    }
+    out
+}
+
 /// Replaces every double-quoted part of a serde message (serde quotes values that way;
 /// field names are in backticks) so a certNo or certName cannot leak through it.
-fn redact(message: &str) -> String {
+fn redact_quoted(message: &str) -> String {
     // serde quotes string values in double quotes, and numbers and characters in
     // backticks after their kind ("integer `110105…`"). Backticks after anything else
     // quote field names ("unknown field `x`"), which are kept.
@@ -203,11 +246,11 @@ impl Validate for Deduction {
     fn validate(&self) -> Result<(), Error> {
         validate::non_empty("orgCode", &self.org_code)?;
         known("certType", self.cert_type.is_known())?;
-        validate::non_empty("certNo", &self.cert_no)?;
+        validate::non_empty("certNo", self.cert_no.as_str())?;
         if self.cert_type == CertType::ResidentId {
-            validate::resident_id("certNo", &self.cert_no)?;
+            validate::resident_id("certNo", self.cert_no.as_str())?;
         }
-        validate::non_empty("certName", &self.cert_name)?;
+        validate::non_empty("certName", self.cert_name.as_str())?;
         validate::non_empty("deductionID", &self.deduction_id)?;
         validate::money("totalFee", &self.total_fee)?;
         validate::money("deductionFee", &self.deduction_fee)?;
@@ -447,6 +490,34 @@ mod tests {
             cancel_time: None,
         };
         assert!(!format!("{record:#?}").contains("张小凡"));
+    }
+
+    #[test]
+    fn redaction_masks_a_value_a_format_describes_in_its_own_words() {
+        // serde-wasm-bindgen describes a JavaScript value bare (wasm-bindgen's debug string).
+        let error = serialization_error(&"invalid type: [110105194912310020], expected a string");
+        assert_eq!(
+            error.to_string(),
+            "model (de)serialization failed: invalid type: ***, expected a string"
+        );
+        // serde's own descriptions stay: they say what was found, not what it held.
+        let error = serialization_error(&"invalid type: integer `7`, expected a string");
+        assert!(
+            error
+                .to_string()
+                .contains("invalid type: integer `***`, expected a string")
+        );
+        let error = serialization_error(&"invalid type: sequence, expected a string at line 1");
+        assert!(
+            error
+                .to_string()
+                .contains("invalid type: sequence, expected")
+        );
+        let error = serialization_error(&"invalid value: Object({\"a\":1}), expected x");
+        assert!(
+            error.to_string().contains("invalid value: ***, expected x"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub fn mask_cert_name(cert_name: &str) -> String {
 
 /// Declares a personal-data newtype: the text, transparent to serde (the wire form is the
 /// plain string), whose `Debug` prints only its mask and which has no `Display`, so masking
-/// is a property of the type rather than of each model's `Debug`.
+/// is a property of the type rather than of each model's `Debug`. There is no `Deref` to
+/// `str` either, so `to_string()` does not compile: the text is read with `as_str()`.
 macro_rules! personal_text {
     ($(#[$meta:meta])* $name:ident, $mask:path) => {
         $(#[$meta])*
@@ -106,13 +107,6 @@ macro_rules! personal_text {
             }
         }
 
-        impl std::ops::Deref for $name {
-            type Target = str;
-            fn deref(&self) -> &str {
-                &self.0
-            }
-        }
-
         impl PartialEq<str> for $name {
             fn eq(&self, other: &str) -> bool {
                 self.0 == other
@@ -121,6 +115,12 @@ macro_rules! personal_text {
 
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
                 self.0 == *other
             }
         }

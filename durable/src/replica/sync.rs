@@ -91,14 +91,14 @@ pub(super) fn apply_page(
             .prepare_cached("INSERT OR IGNORE INTO masked_shapes VALUES (?1, ?2)")
             .map_err(storage)?;
         for record in &records {
-            let (lookup, prefix, suffix) = match masked_parts(&record.cert_no) {
+            let (lookup, prefix, suffix) = match masked_parts(record.cert_no.as_str()) {
                 Some((prefix, suffix)) => {
                     shape
                         .execute(params![prefix.len() as i64, suffix.len() as i64])
                         .map_err(storage)?;
                     (None, Some(prefix), Some(suffix))
                 }
-                None => (Some(lookup_key(&record.cert_no)), None, None),
+                None => (Some(lookup_key(record.cert_no.as_str())), None, None),
             };
             upsert
                 .execute(params![

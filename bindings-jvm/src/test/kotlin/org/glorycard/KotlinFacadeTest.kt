@@ -80,8 +80,10 @@ class KotlinFacadeTest {
             read.toString(),
             DeductCheckRecord(d, DeductionStatus.DEDUCTED, null).toString(),
             RosterRecord(CertType.RESIDENT_ID, certNo, certName, GloryType.GLORY_CARD, 10000, 1).toString(),
-            page.toString(),
         )
+        // A page prints its size and dataID range, not its people.
+        assertFalse(page.toString().contains("11**"), page.toString())
+        assertTrue(page.toString().contains("1 records, dataID 7..7"), page.toString())
         for (shownText in shown) {
             assertFalse(shownText.contains(certNo) || shownText.contains(certName), shownText)
             // The core's masks (core/src/models/personal.rs): first two and last two characters; first character.
@@ -325,7 +327,7 @@ class KotlinFacadeTest {
         // Reading JSON text that has no UTF-8 form: serialization, as for non-UTF-8 JSON bytes.
         refused<ValidationException>("serialization") { Deduction.fromJson("{\"orgCode\":\"$lone\"}") }
         refused<ValidationException>("serialization") { RosterPageResponse.fromJson(lone) }
-        // toString() masks and never throws.
+        // toString() masks certNo and certName, and a lone surrogate in them does not make it throw.
         assertFalse(d.copy(certName = lone, certNo = lone).toString().contains("v4lue"))
         assertEquals(Glorycard.maskCertName("k3y\uFFFDv4lue"), Glorycard.maskCertName(lone))
     }
