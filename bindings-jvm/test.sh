@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The JVM binding's whole test: build the native library and uniffi-bindgen, generate the
-# Kotlin, `mvn -B verify` (Kotlin and Java JUnit 5 suites over every conformance vector,
-# the jar and the self-contained -all jar), the Java 8 bytecode check, and a run of the
-# -all jar with nothing but `java -jar`. Run from anywhere; exits non-zero on any failure.
+# The JVM binding's whole test: `mvn -B verify`, whose generate-sources phase builds the
+# native library and uniffi-bindgen and generates the Kotlin (native.sh), then the Kotlin
+# and Java JUnit 5 suites over every conformance vector, the jar and the self-contained
+# -all jar; then the Java 8 bytecode check, and a run of the -all jar with nothing but
+# `java -jar`. Run from anywhere; exits non-zero on any failure.
 #
 # Profile: debug by default. The project's test run builds everything else in debug, so
 # the dependencies are already compiled; a release build (thin LTO, one codegen unit) would
@@ -43,34 +44,10 @@ fi
 java -version 2>&1 | sed -n 1p
 mvn -B -v 2>&1 | sed -n 1p
 
-step "cargo build -p glorycard-jvm -p uniffi-bindgen ($profile)"
-if [ "$profile" = release ]; then
-    cargo build --release -p glorycard-jvm -p uniffi-bindgen --locked
-else
-    cargo build -p glorycard-jvm -p uniffi-bindgen --locked
-fi
-target_dir=$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-lib="$target_dir/$profile/libglorycard_jvm.so"
-bindgen="$target_dir/$profile/uniffi-bindgen"
-
-step "generate Kotlin with uniffi-bindgen (library mode) into bindings-jvm/target"
-generated="$here/target/generated-sources/uniffi"
-native_dir="$here/target/native"
-rm -rf "$generated" "$native_dir"
-"$bindgen" generate "$lib" --language kotlin --no-format --out-dir "$generated"
-find "$generated" -name '*.kt' -printf '%P (%s bytes)\n'
-
-# JNA looks for the library on the classpath under <os>-<arch>/ (linux-x86-64 here).
-mkdir -p "$native_dir/linux-x86-64"
-if command -v strip >/dev/null 2>&1; then
-    strip --strip-debug -o "$native_dir/linux-x86-64/libglorycard_jvm.so" "$lib"
-else
-    cp "$lib" "$native_dir/linux-x86-64/libglorycard_jvm.so"
-fi
-ls -l "$native_dir/linux-x86-64/libglorycard_jvm.so"
-
-step "mvn -B verify (Kotlin and Java JUnit 5 suites, jar, -all jar)"
-mvn -B -ntp -f "$here/pom.xml" verify
+step "mvn -B verify -Dglorycard.profile=$profile: native.sh (cargo build, uniffi-bindgen), Kotlin and Java JUnit 5 suites, jar, -all jar"
+# Maven's own lifecycle builds the native library and generates the Kotlin (pom.xml,
+# native.sh), as `mvn package` does for a developer: this run proves that path.
+mvn -B -ntp -f "$here/pom.xml" verify -Dglorycard.profile="$profile"
 
 step "bytecode: every class is Java 8 (major version 52) or older, checked with javap"
 jar="$here/target/glorycard-$version.jar"

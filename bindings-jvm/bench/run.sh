@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (a measurement, not a test): the native binding against a pure-Java signer, in
 # one JVM. Builds the release library (the jar from ../test.sh carries a debug build) and
-# points the binding at it with uniffi's library override; builds the -all jar if missing.
+# points the binding at it with uniffi's library override (both components, glorycard_jvm
+# and the core's models, glorycard_core, must load the same library); builds the -all jar
+# if missing.
 # Takes about a minute after the first build.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -16,6 +18,7 @@ mvn -B -ntp -q -f "$here/pom.xml" package -DskipTests
 # shellcheck disable=SC2086
 java -Xms256m -Xmx256m ${JAVA_OPTS:-} \
     -Duniffi.component.glorycard_jvm.libraryOverride="$target_dir/release/libglorycard_jvm.so" \
+    -Duniffi.component.glorycard_core.libraryOverride="$target_dir/release/libglorycard_jvm.so" \
     -Dglorycard.vectors="$root/tests/vectors" \
     -cp "$here/target/classes:$here/target/lib/*:$jvm/target/glorycard-0.1.0-all.jar" \
     org.glorycard.bench.Bench
