@@ -35,8 +35,12 @@ fn model_of<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, JsValu
             "a string of the model holds a lone UTF-16 surrogate, which has no UTF-8 form",
         ));
     }
-    let snapshot = js_sys::JSON::parse(&text)?;
-    serde_wasm_bindgen::from_value(snapshot).map_err(|e| error::to_js(&m::serialization_error(&e)))
+    model_of_plain(js_sys::JSON::parse(&text)?)
+}
+
+/// The core model of plain data (what `JSON.parse` gives: no getters, no Proxy).
+fn model_of_plain<T: serde::de::DeserializeOwned>(plain: JsValue) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(plain).map_err(|e| error::to_js(&m::serialization_error(&e)))
 }
 
 #[wasm_bindgen]
@@ -95,8 +99,8 @@ fn read<T: serde::de::DeserializeOwned + serde::Serialize>(
     glorycard_core::canonicalize(&bytes).js()?;
     // The core accepted it, so it is UTF-8 JSON.
     let text = String::from_utf8(bytes).map_err(|e| error::to_js(&m::serialization_error(&e)))?;
-    let value = js_sys::JSON::parse(&text)?;
-    object_of(&model_of::<T>(&value)?)
+    // JSON.parse gives plain data: no second snapshot is needed.
+    object_of(&model_of_plain::<T>(js_sys::JSON::parse(&text)?)?)
 }
 
 /// Declares `<model>ToJson` and `<model>FromJson` for a model, and `validate<Model>` for

@@ -2,6 +2,7 @@
 
 package org.glorycard
 
+import java.lang.reflect.Field
 import java.lang.reflect.Modifier
 import org.glorycard.ffi.RosterPageResponse as FfiRosterPageResponse
 import org.glorycard.ffi.cancellationFromJson as nativeCancellationFromJson
@@ -196,14 +197,26 @@ private fun <T : Any> T.checked(): T = also { requireWellFormed(it, "") }
  * without a line here.
  */
 internal fun requireWellFormed(model: Any, prefix: String) {
-    for (field in model.javaClass.declaredFields) {
-        if (Modifier.isStatic(field.modifiers)) continue
-        field.isAccessible = true
+    for ((field, wireName) in modelFields.get(model.javaClass)) {
         when (val value = field.get(model)) {
-            is String -> requireField(value, prefix + wireName(model, field.name))
+            is String -> requireField(value, prefix + wireName)
             is Deduction -> requireWellFormed(value, prefix)
         }
     }
+}
+
+/**
+ * Each model class's instance fields, made accessible, with their wire names: looked up
+ * once per class, not on every validate() or toJson().
+ */
+private val modelFields = object : ClassValue<List<Pair<Field, String>>>() {
+    override fun computeValue(type: Class<*>): List<Pair<Field, String>> =
+        type.declaredFields
+            .filter { !Modifier.isStatic(it.modifiers) }
+            .map { field ->
+                field.isAccessible = true
+                field to wireName(type, field.name)
+            }
 }
 
 /**
@@ -211,8 +224,8 @@ internal fun requireWellFormed(model: Any, prefix: String) {
  * camel case, its `ID` suffix spelt `Id`; the one renamed field is a cancellation's
  * `cancelTime`, whose wire name is the document's `deductionTime`.
  */
-private fun wireName(model: Any, property: String): String = when {
-    model is Cancellation && property == "cancelTime" -> "deductionTime"
+private fun wireName(model: Class<*>, property: String): String = when {
+    model == Cancellation::class.java && property == "cancelTime" -> "deductionTime"
     property.endsWith("Id") -> property.removeSuffix("Id") + "ID"
     else -> property
 }
