@@ -5,7 +5,9 @@
 #      test.sh, which builds everything else in debug already);
 #   2. uniffi-bindgen (library mode) generates the Kotlin into $2;
 #   3. the library, stripped of debug info, goes into $3/linux-x86-64/, where JNA looks
-#      for it on the classpath (Maven packages $3 as resources).
+#      for it on the classpath (Maven packages $3 as resources);
+#   4. the `glorycard` CLI, built in the same cargo run, is linked as $3/../cli/glorycard:
+#      the client tests start its sandbox platform (it is not packaged).
 # Needs cargo on PATH (rustup: https://rustup.rs). Exits non-zero on any failure.
 set -euo pipefail
 
@@ -16,8 +18,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
 
 case "$profile" in
-    release) cargo build --release -p glorycard-jvm -p uniffi-bindgen --locked ;;
-    debug) cargo build -p glorycard-jvm -p uniffi-bindgen --locked ;;
+    release) cargo build --release -p glorycard-jvm -p uniffi-bindgen -p glorycard-cli --locked ;;
+    debug) cargo build -p glorycard-jvm -p uniffi-bindgen -p glorycard-cli --locked ;;
     *) echo "native.sh: profile must be release or debug, not $profile" >&2; exit 2 ;;
 esac
 target_dir=$(cargo metadata --format-version 1 --no-deps --locked \
@@ -35,3 +37,8 @@ else
     cp "$lib" "$native_dir/linux-x86-64/libglorycard_jvm.so"
 fi
 echo "native library: $native_dir/linux-x86-64/libglorycard_jvm.so ($profile, $(stat -c %s "$native_dir/linux-x86-64/libglorycard_jvm.so") bytes)"
+
+cli_dir="$(dirname "$native_dir")/cli"
+mkdir -p "$cli_dir"
+ln -sf "$target_dir/$profile/glorycard" "$cli_dir/glorycard"
+echo "sandbox for the tests: $cli_dir/glorycard -> $target_dir/$profile/glorycard"

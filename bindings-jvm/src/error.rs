@@ -3,7 +3,9 @@
 
 use std::fmt;
 
+use glorycard_client::ClientError;
 use glorycard_core as core;
+use glorycard_durable::DurableError;
 
 /// Every error of the core for the JVM: one variant per core [`core::ErrorFamily`], each
 /// with the stable `code` and the message, plus the body offset or model field where the
@@ -54,6 +56,55 @@ pub enum NativeError {
         /// The core's message.
         detail: String,
     },
+    /// The platform could not be reached, or answered with an HTTP error or not in time
+    /// (`timeout`, `connect`, `http_status`, `transport`): Kotlin `TransportException`.
+    Transport {
+        /// The stable code.
+        code: String,
+        /// The client's message.
+        detail: String,
+        /// True when trying again later may succeed.
+        retryable: bool,
+        /// The HTTP status, for `http_status`.
+        http_status: Option<i32>,
+    },
+    /// The platform refused the request (`platform_rejected`, `responseFlag` "0"):
+    /// Kotlin `PlatformRejectedException`.
+    PlatformRejected {
+        /// The stable code.
+        code: String,
+        /// The client's message.
+        detail: String,
+        /// The platform's `responseMessage`.
+        platform_message: String,
+    },
+    /// An answer arrived but cannot be trusted: its signature failed (the core's
+    /// signature codes), it was unsigned (`unsigned_response`) or malformed
+    /// (`invalid_response`): Kotlin `UntrustedResponseException`. Whether the request was
+    /// applied is unknown.
+    UntrustedResponse {
+        /// The stable code.
+        code: String,
+        /// The client's message.
+        detail: String,
+        /// True when trying again later may succeed.
+        retryable: bool,
+    },
+    /// The client's configuration is unusable (`config`): Kotlin `ConfigException`.
+    Config {
+        /// The stable code.
+        code: String,
+        /// The client's message.
+        detail: String,
+    },
+    /// An outbox or replica file failed, or the request contradicts what it holds
+    /// (`storage`, `conflict`): Kotlin `StorageException`.
+    Storage {
+        /// The stable code.
+        code: String,
+        /// The store's message (never a stored value).
+        detail: String,
+    },
     /// A family this binding does not know yet (`ErrorFamily` is non-exhaustive): Kotlin
     /// `GlorycardException` itself.
     Other {
@@ -77,6 +128,11 @@ impl NativeError {
             | NativeError::Signature { code, .. }
             | NativeError::Validation { code, .. }
             | NativeError::Key { code, .. }
+            | NativeError::Transport { code, .. }
+            | NativeError::PlatformRejected { code, .. }
+            | NativeError::UntrustedResponse { code, .. }
+            | NativeError::Config { code, .. }
+            | NativeError::Storage { code, .. }
             | NativeError::Other { code, .. } => code,
         }
     }
@@ -89,6 +145,11 @@ impl NativeError {
             | NativeError::Signature { detail, .. }
             | NativeError::Validation { detail, .. }
             | NativeError::Key { detail, .. }
+            | NativeError::Transport { detail, .. }
+            | NativeError::PlatformRejected { detail, .. }
+            | NativeError::UntrustedResponse { detail, .. }
+            | NativeError::Config { detail, .. }
+            | NativeError::Storage { detail, .. }
             | NativeError::Other { detail, .. } => detail,
         }
     }
@@ -110,6 +171,62 @@ impl From<core::Error> for NativeError {
             error.offset().map(|o| o as u64),
             error.field().map(str::to_string),
         )
+    }
+}
+
+impl From<ClientError> for NativeError {
+    fn from(error: ClientError) -> Self {
+        let code = error.code().to_string();
+        let retryable = error.is_retryable();
+        let detail = error.to_string();
+        match error {
+            ClientError::Core(error) => error.into(),
+            ClientError::Timeout { .. } | ClientError::Connect { .. } => NativeError::Transport {
+                code,
+                detail,
+                retryable,
+                http_status: None,
+            },
+            ClientError::HttpStatus { status, .. } => NativeError::Transport {
+                code,
+                detail,
+                retryable,
+                http_status: Some(i32::from(status)),
+            },
+            ClientError::PlatformRejected { message } => NativeError::PlatformRejected {
+                code,
+                detail,
+                platform_message: message,
+            },
+            ClientError::ResponseSignature { .. }
+            | ClientError::UnsignedResponse { .. }
+            | ClientError::InvalidResponse { .. } => NativeError::UntrustedResponse {
+                code,
+                detail,
+                retryable,
+            },
+            ClientError::Config { .. } => NativeError::Config { code, detail },
+            // Transport, and variants added later (ClientError is non-exhaustive).
+            _ => NativeError::Transport {
+                code,
+                detail,
+                retryable,
+                http_status: None,
+            },
+        }
+    }
+}
+
+impl From<DurableError> for NativeError {
+    fn from(error: DurableError) -> Self {
+        match error {
+            DurableError::Core(error) => error.into(),
+            DurableError::Client(error) => error.into(),
+            other => NativeError::Storage {
+                code: other.code().to_string(),
+                detail: other.to_string(),
+            },
+        }
     }
 }
 

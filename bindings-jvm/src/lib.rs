@@ -5,15 +5,23 @@
 uniffi::setup_scaffolding!();
 
 mod body;
+mod client;
 mod error;
+mod institution;
 mod models;
+mod outbox;
+mod replica;
 mod signing;
 mod types;
 mod verifier;
 
 pub use body::*;
+pub use client::*;
 pub use error::*;
+pub use institution::*;
 pub use models::*;
+pub use outbox::*;
+pub use replica::*;
 pub use signing::*;
 pub use types::*;
 pub use verifier::*;

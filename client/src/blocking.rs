@@ -1,10 +1,15 @@
 //! A blocking facade over [`Client`](crate::Client), for simple programs, CLIs and bindings.
 //!
-//! Each blocking client owns a small single-threaded tokio runtime. It may be used from
-//! a thread that belongs to another tokio runtime (a `spawn_blocking` task, such as an
-//! institution's `DeductionSource`): tokio refuses to block such a thread on a second
-//! runtime, so the call is then driven from a short-lived helper thread. In async code,
-//! prefer the async [`Client`](crate::Client).
+//! A blocking client either owns a small single-threaded tokio runtime
+//! ([`Client::from_builder`]: one program, one client) or drives its calls on the
+//! process-wide multi-threaded runtime ([`Client::on_shared_runtime`]: the language
+//! bindings, where many foreign threads call at once and asynchronous calls are spawned
+//! on the same runtime). It may be used from a thread that belongs to another tokio
+//! runtime (a `spawn_blocking` task, such as an institution's `DeductionSource`): tokio
+//! refuses to block such a thread on a runtime, so the call is then driven from a
+//! short-lived helper thread. In async code, prefer the async [`Client`](crate::Client).
+
+use std::sync::OnceLock;
 
 use glorycard_core::models::{
     AckResponse, Cancellation, DeductCheckRequest, DeductCheckResponse, Deduction, RosterRecord,
@@ -12,37 +17,78 @@ use glorycard_core::models::{
 
 use crate::{ClientBuilder, ClientError};
 
-/// The blocking client. Build it with [`Client::from_builder`].
+/// The blocking client. Build it with [`Client::from_builder`] or
+/// [`Client::on_shared_runtime`].
 #[derive(Debug)]
 pub struct Client {
-    /// Always `Some` until dropped (taken out to shut down without blocking).
-    runtime: Option<tokio::runtime::Runtime>,
+    /// The client's own runtime: always `Some` until dropped (taken out to shut down
+    /// without blocking). `None` for a client on the shared runtime.
+    owned: Option<tokio::runtime::Runtime>,
+    runtime: tokio::runtime::Handle,
     inner: crate::Client,
 }
 
+/// The process-wide runtime of [`Client::on_shared_runtime`]: two worker threads (the
+/// calls wait on the network; signing a request takes microseconds), named
+/// `glorycard-io`, started on first use and never stopped.
+pub fn shared_runtime() -> Result<&'static tokio::runtime::Runtime, ClientError> {
+    static SHARED: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    if let Some(runtime) = SHARED.get() {
+        return Ok(runtime);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("glorycard-io")
+        .enable_all()
+        .build()
+        .map_err(|e| ClientError::config_from("tokio runtime", e))?;
+    // Two threads may race to start it: the loser's runtime is dropped here, unused (a
+    // runtime is dropped outside any async context, so this does not panic).
+    Ok(SHARED.get_or_init(|| runtime))
+}
+
 impl Client {
-    /// Builds the async client from `builder` and a runtime to drive it.
+    /// Builds the async client from `builder` and a runtime of its own to drive it.
     pub fn from_builder(builder: ClientBuilder) -> Result<Self, ClientError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let owned = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| ClientError::config_from("tokio runtime", e))?;
+        let runtime = owned.handle().clone();
         // reqwest's client registers with the runtime it is built in.
-        let inner = drive(&runtime, async { builder.build() })?;
+        let inner = drive(Some(&owned), &runtime, async { builder.build() })?;
         Ok(Self {
-            runtime: Some(runtime),
+            owned: Some(owned),
+            runtime,
             inner,
         })
     }
 
-    fn block_on<T: Send>(
+    /// Builds the async client from `builder`, driven by the process-wide
+    /// [`shared_runtime`]: for many threads calling at once, and for asynchronous calls
+    /// [spawned](Client::runtime) beside the blocking ones.
+    pub fn on_shared_runtime(builder: ClientBuilder) -> Result<Self, ClientError> {
+        let runtime = shared_runtime()?.handle().clone();
+        let inner = drive(None, &runtime, async { builder.build() })?;
+        Ok(Self {
+            owned: None,
+            runtime,
+            inner,
+        })
+    }
+
+    /// Runs `call` (a call of [`as_async`](Client::as_async), or a durable store's
+    /// operation on it) to completion on this client's runtime, blocking the thread.
+    pub fn block_on<T: Send, E: Send + From<ClientError>>(
         &self,
-        call: impl Future<Output = Result<T, ClientError>> + Send,
-    ) -> Result<T, ClientError> {
-        match &self.runtime {
-            Some(runtime) => drive(runtime, call),
-            None => Err(ClientError::config("the blocking client was shut down")),
-        }
+        call: impl Future<Output = Result<T, E>> + Send,
+    ) -> Result<T, E> {
+        drive(self.owned.as_ref(), &self.runtime, call)
+    }
+
+    /// The runtime this client's calls run on: spawn asynchronous calls here.
+    pub fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.runtime
     }
 
     /// The async client this facade drives.
@@ -84,26 +130,31 @@ impl Client {
     }
 }
 
-/// Runs `call` to completion on `runtime`. On a thread inside another runtime's context
-/// tokio would panic rather than block it on a second runtime, so the call is then driven
-/// from a scoped helper thread.
-fn drive<T: Send>(
-    runtime: &tokio::runtime::Runtime,
-    call: impl Future<Output = Result<T, ClientError>> + Send,
-) -> Result<T, ClientError> {
+/// Runs `call` to completion: on `owned`, the client's own current-thread runtime, when
+/// there is one (only its `Runtime::block_on` drives its IO and timers), else through the
+/// multi-threaded runtime's `handle`. On a thread inside another runtime's context tokio
+/// would panic rather than block it, so the call is then driven from a scoped helper
+/// thread.
+fn drive<T: Send, E: Send + From<ClientError>>(
+    owned: Option<&tokio::runtime::Runtime>,
+    handle: &tokio::runtime::Handle,
+    call: impl Future<Output = Result<T, E>> + Send,
+) -> Result<T, E> {
+    let run = move || match owned {
+        Some(runtime) => runtime.block_on(call),
+        None => handle.block_on(call),
+    };
     if tokio::runtime::Handle::try_current().is_err() {
-        return runtime.block_on(call);
+        return run();
     }
     std::thread::scope(|scope| {
-        scope
-            .spawn(|| runtime.block_on(call))
-            .join()
-            .unwrap_or_else(|_| {
-                Err(ClientError::Transport {
-                    reason: "the thread driving a blocking call panicked".into(),
-                    source: None,
-                })
-            })
+        scope.spawn(run).join().unwrap_or_else(|_| {
+            Err(ClientError::Transport {
+                reason: "the thread driving a blocking call panicked".into(),
+                source: None,
+            }
+            .into())
+        })
     })
 }
 
@@ -111,7 +162,7 @@ impl Drop for Client {
     fn drop(&mut self) {
         // Dropping a runtime blocks until its tasks end, which tokio refuses (with a
         // panic) inside an async context; shutting down in the background never blocks.
-        if let Some(runtime) = self.runtime.take() {
+        if let Some(runtime) = self.owned.take() {
             runtime.shutdown_background();
         }
     }

@@ -157,9 +157,9 @@ async fn a_401_stops_the_drain_after_recording_the_calls_in_flight() {
     let status = outbox.status().unwrap();
     assert_eq!(
         status.acknowledged,
-        applied.len() as u64,
+        applied.len() as i64,
         "deductions the platform applied were left pending"
     );
-    assert_eq!(status.pending, 12 - applied.len() as u64);
+    assert_eq!(status.pending, 12 - applied.len() as i64);
     assert_eq!(status.rejected, 0, "a 401 is not about one item");
 }

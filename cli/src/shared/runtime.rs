@@ -67,10 +67,14 @@ pub(crate) fn existing(db: &std::path::Path, hint: &str) -> Result<(), Failure> 
     }
 }
 
-/// `12345678` → `12,345,678`.
-pub(crate) fn grouped(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+/// `12345678` → `12,345,678` (counts are `u64`, or `i64` where the JVM sees them).
+pub(crate) fn grouped(value: impl Into<i128>) -> String {
+    let value = value.into();
+    let digits = value.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if value < 0 {
+        out.push('-');
+    }
     for (i, digit) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');

@@ -145,6 +145,87 @@ impl std::fmt::Debug for InstitutionEndpoint {
     }
 }
 
+/// A signed answer of the `/deductCheck` endpoint, for any HTTP server: write the status,
+/// the headers and the body as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedResponse {
+    /// 200 for every answer of the protocol (refusals included: `responseFlag` "0"); 500
+    /// only when the answer could not be signed (it then carries no signature headers).
+    pub status: u16,
+    /// `Content-Type`, then `sid`, `timestamp` and `sign` of the answer.
+    pub headers: Vec<(String, String)>,
+    /// The exact bytes that were signed.
+    pub body: Vec<u8>,
+}
+
+impl InstitutionEndpoint {
+    /// Answers one platform call of `POST /deductCheck`, for a server other than
+    /// [`router`]'s (a Java servlet, a Python ASGI app): verifies the headers against the
+    /// exact `body`, checks the request, asks the [`DeductionSource`], and signs the
+    /// answer, a refusal included. Blocking (verification is CPU work in proportion to the
+    /// body, and the source may do I/O): from async code, call it in `spawn_blocking`.
+    pub fn handle<'h>(
+        &self,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+        body: &[u8],
+    ) -> SignedResponse {
+        self.handle_from("unknown", headers, body)
+    }
+
+    /// [`handle`](InstitutionEndpoint::handle), naming the caller's address in the log
+    /// of a refusal.
+    pub fn handle_from<'h>(
+        &self,
+        peer: &str,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+        body: &[u8],
+    ) -> SignedResponse {
+        let answer = match self.answer(headers, body) {
+            Ok(records) => PlatformResponse::success("成功", Some(records)),
+            Err(Refused::Unauthenticated(code)) => {
+                // The code says which check failed; the sid and the body stay out of the log.
+                tracing::warn!(
+                    peer,
+                    code,
+                    body_bytes = body.len(),
+                    "deductCheck refused before authentication"
+                );
+                PlatformResponse::failure(SIGNATURE_REFUSAL)
+            }
+            Err(Refused::Described(reason)) => {
+                tracing::warn!(peer, %reason, "deductCheck refused");
+                PlatformResponse::failure(reason)
+            }
+        };
+        sign_answer(&self.signer, &answer)
+    }
+
+    fn answer<'h>(
+        &self,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
+        body: &[u8],
+    ) -> Result<Vec<DeductCheckRecord>, Refused> {
+        let request =
+            verify_request_headers::<DeductCheckRequest, _>(&self.verifier, headers, body)
+                .map_err(|refusal| match refusal {
+                    Refusal::Signature(e) => Refused::Unauthenticated(e.code().as_str()),
+                    Refusal::Invalid(e) => Refused::Described(format!("invalid request: {e}")),
+                })?;
+        if request.org_code != self.org_code {
+            return Err(Refused::Described(
+                "invalid request: orgCode is not this institution's".into(),
+            ));
+        }
+        self.source
+            .deductions_between(
+                &request.org_code,
+                &request.deduct_time_start,
+                &request.deduction_time_end,
+            )
+            .map_err(|e| Refused::Described(format!("the deduction source failed: {e}")))
+    }
+}
+
 /// A router serving `POST /deductCheck`.
 pub fn router(endpoint: InstitutionEndpoint) -> axum::Router {
     axum::Router::new()
@@ -158,25 +239,24 @@ async fn deduct_check(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let body_bytes = body.len();
-    let answer = match answer(&endpoint, headers, body).await {
-        Ok(records) => PlatformResponse::success("成功", Some(records)),
-        Err(Refused::Unauthenticated(code)) => {
-            // The code says which check failed; the sid and the body stay out of the log.
-            tracing::warn!(
-                peer = %peer_text(peer),
-                code,
-                body_bytes,
-                "deductCheck refused before authentication"
-            );
-            PlatformResponse::failure(SIGNATURE_REFUSAL)
+    let peer = peer_text(peer);
+    // Verification and the source are blocking work: on a blocking thread, so that one
+    // large request or a slow ledger does not hold up the others.
+    let handled = tokio::task::spawn_blocking(move || {
+        endpoint.handle_from(&peer, crate::client::header_pairs(&headers), &body)
+    })
+    .await;
+    match handled {
+        Ok(signed) => into_response(signed),
+        Err(_) => {
+            tracing::error!("the deductCheck handler panicked");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot answer the request",
+            )
+                .into_response()
         }
-        Err(Refused::Described(reason)) => {
-            tracing::warn!(peer = %peer_text(peer), %reason, "deductCheck refused");
-            PlatformResponse::failure(reason)
-        }
-    };
-    signed_json(&endpoint.signer, &answer)
+    }
 }
 
 /// Why `/deductCheck` was refused.
@@ -185,41 +265,6 @@ enum Refused {
     Unauthenticated(&'static str),
     /// After it: a reason the platform may read (never personal data).
     Described(String),
-}
-
-async fn answer(
-    endpoint: &Arc<InstitutionEndpoint>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Vec<DeductCheckRecord>, Refused> {
-    // Verification is CPU work in proportion to the body: on a blocking thread, so that
-    // one large request does not hold up the others.
-    let verifying = Arc::clone(endpoint);
-    let verified = tokio::task::spawn_blocking(move || {
-        verify_request::<DeductCheckRequest>(&verifying.verifier, &headers, &body)
-    })
-    .await
-    .map_err(|_| Refused::Unauthenticated("verification_failed"))?;
-    let request = verified.map_err(|refusal| match refusal {
-        Refusal::Signature(e) => Refused::Unauthenticated(e.code().as_str()),
-        Refusal::Invalid(e) => Refused::Described(format!("invalid request: {e}")),
-    })?;
-    if request.org_code != endpoint.org_code {
-        return Err(Refused::Described(
-            "invalid request: orgCode is not this institution's".into(),
-        ));
-    }
-    let source = Arc::clone(&endpoint.source);
-    tokio::task::spawn_blocking(move || {
-        source.deductions_between(
-            &request.org_code,
-            &request.deduct_time_start,
-            &request.deduction_time_end,
-        )
-    })
-    .await
-    .map_err(|_| Refused::Described("the deduction source failed".to_owned()))?
-    .map_err(|e| Refused::Described(format!("the deduction source failed: {e}")))
 }
 
 /// Why [`verify_request`] refused a request.
@@ -244,8 +289,21 @@ pub fn verify_request<Request>(
 where
     Request: serde::de::DeserializeOwned + Validate,
 {
+    verify_request_headers(verifier, crate::client::header_pairs(headers), body)
+}
+
+/// [`verify_request`] over any list of `(name, value)` headers.
+pub fn verify_request_headers<'h, Request, Headers>(
+    verifier: &Verifier,
+    headers: Headers,
+    body: &[u8],
+) -> Result<Request, Refusal>
+where
+    Request: serde::de::DeserializeOwned + Validate,
+    Headers: IntoIterator<Item = (&'h str, &'h str)>,
+{
     verifier
-        .verify_headers(crate::client::header_pairs(headers), body)
+        .verify_headers(headers, body)
         .map_err(Refusal::Signature)?;
     let request: Request = models::from_json(body).map_err(Refusal::Invalid)?;
     request.validate().map_err(Refusal::Invalid)?;
@@ -255,32 +313,59 @@ where
 /// Serializes `value`, signs the exact bytes, and answers with the signature headers.
 /// Public for other servers of this protocol (the sandbox platform).
 pub fn signed_json<T: serde::Serialize>(signer: &Signer, value: &T) -> Response {
+    into_response(sign_answer(signer, value))
+}
+
+/// Serializes `value` and signs the exact bytes: status 200 with the signature headers,
+/// or 500 with no signature when it cannot be signed (logged).
+pub fn sign_answer<T: serde::Serialize>(signer: &Signer, value: &T) -> SignedResponse {
     let signed = models::to_json(value).and_then(|body| {
         let headers = signer.sign(&body)?;
         Ok((body, headers))
     });
     match signed {
         Ok((body, signed)) => {
-            let mut response = (StatusCode::OK, body).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json; charset=utf-8"),
+            let mut headers = vec![(
+                header::CONTENT_TYPE.as_str().to_owned(),
+                "application/json; charset=utf-8".to_owned(),
+            )];
+            headers.extend(
+                signed
+                    .to_pairs()
+                    .into_iter()
+                    .map(|(name, value)| (name.to_owned(), value)),
             );
-            for (name, value) in signed.to_pairs() {
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    headers.insert(name, value);
-                }
+            SignedResponse {
+                status: 200,
+                headers,
+                body,
             }
-            response
         }
         Err(error) => {
             tracing::error!(%error, "cannot sign a response");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot sign the response",
-            )
-                .into_response()
+            SignedResponse {
+                status: 500,
+                headers: vec![(
+                    header::CONTENT_TYPE.as_str().to_owned(),
+                    "text/plain; charset=utf-8".to_owned(),
+                )],
+                body: b"cannot sign the response".to_vec(),
+            }
         }
     }
+}
+
+fn into_response(signed: SignedResponse) -> Response {
+    let status = StatusCode::from_u16(signed.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, signed.body).into_response();
+    let headers = response.headers_mut();
+    for (name, value) in signed.headers {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    response
 }

@@ -66,16 +66,17 @@ impl Default for DrainOptions {
 /// What a drain did.
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct DrainReport {
     /// Items the platform accepted during this drain.
-    pub acknowledged: u64,
+    pub acknowledged: i64,
     /// Items the platform refused during this drain.
-    pub rejected: u64,
+    pub rejected: i64,
     /// Calls that failed and were (or will be) tried again.
-    pub failed_calls: u64,
+    pub failed_calls: i64,
     /// Items still pending when the drain ended: those it gave up on, and any enqueued
     /// by another process after its last look.
-    pub pending: u64,
+    pub pending: i64,
     /// True when the drain stopped because no item was settled for `patience` (the
     /// platform looks unreachable), not because nothing was left.
     pub gave_up: bool,

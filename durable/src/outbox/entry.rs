@@ -6,6 +6,7 @@ use crate::DurableError;
 
 /// Something to deliver: a deduction or a cancellation.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum OutboxEntry {
     /// A `store/deduct` upload.
     Deduction(Deduction),

@@ -48,6 +48,7 @@ pub struct Outbox {
 /// What an enqueue did.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Enqueued {
     /// The item's sequence number in the outbox.
     pub seq: i64,
@@ -58,14 +59,15 @@ pub struct Enqueued {
 /// How many items are in each state.
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct OutboxStatus {
     /// Not yet acknowledged by the platform.
-    pub pending: u64,
+    pub pending: i64,
     /// Accepted by the platform.
-    pub acknowledged: u64,
+    pub acknowledged: i64,
     /// Refused by the platform (`responseFlag` "0", or an HTTP 4xx about the item
     /// alone); not retried unless [requeued](Outbox::requeue).
-    pub rejected: u64,
+    pub rejected: i64,
     /// When the oldest pending item was enqueued (`yyyy-MM-dd HH:mm:ss`, UTC+8).
     #[serde(rename = "oldestPending")]
     pub oldest_pending: Option<String>,
@@ -74,6 +76,7 @@ pub struct OutboxStatus {
 /// An item the platform refused.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RejectedItem {
     /// Its sequence number.
     pub seq: i64,

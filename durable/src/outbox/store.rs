@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension as _, params};
 use super::entry::in_entry;
 use super::{Enqueued, Outbox, OutboxEntry, OutboxStatus, RejectedItem};
 use crate::DurableError;
-use crate::database::{Database, Durability, Kind, count, now_datetime, storage};
+use crate::database::{Database, Durability, Kind, now_datetime, storage};
 
 const SCHEMA: &str = "
     CREATE TABLE items (
@@ -197,7 +197,9 @@ impl Outbox {
             .prepare_cached("SELECT state, count(*) FROM items GROUP BY state")
             .map_err(storage)?;
         let rows = statement
-            .query_map([], |row| Ok((row.get::<_, String>(0)?, count(row.get(1)?))))
+            .query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })
             .map_err(storage)?;
         for row in rows {
             let (state, count) = row.map_err(storage)?;
@@ -241,14 +243,14 @@ impl Outbox {
         rows.collect::<Result<_, _>>().map_err(storage)
     }
 
-    pub(super) async fn pending_count(&self) -> Result<u64, DurableError> {
+    pub(super) async fn pending_count(&self) -> Result<i64, DurableError> {
         self.database
             .run(|connection| {
                 connection
                     .query_row(
                         "SELECT count(*) FROM items WHERE state = 'pending'",
                         [],
-                        |row| Ok(count(row.get(0)?)),
+                        |row| row.get(0),
                     )
                     .map_err(storage)
             })

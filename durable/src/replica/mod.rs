@@ -78,6 +78,7 @@ pub struct Replica {
 
 /// How a lookup matched a holder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum MatchKind {
     /// The whole ID number matched.
     Exact,
@@ -98,6 +99,7 @@ impl MatchKind {
 
 /// A holder found by [`Replica::lookup`]. `Debug` masks the personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct HolderMatch {
     /// The record as the platform sent it.
     pub record: RosterRecord,
@@ -107,11 +109,12 @@ pub struct HolderMatch {
 
 /// Where a sync stands: passed to the progress callback after each page, and returned.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct SyncProgress {
     /// Pages applied by this sync.
-    pub pages: u64,
+    pub pages: i64,
     /// Records applied by this sync.
-    pub records: u64,
+    pub records: i64,
     /// The checkpoint (largest `dataID` applied) after the last page.
     pub checkpoint: i64,
     /// Time since the first request (the wait for a new second before it excluded).

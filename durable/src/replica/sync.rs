@@ -43,7 +43,8 @@ impl Replica {
         let mut page = updates.next_page().await?;
         while let Some(records) = page {
             let checkpoint = updates.checkpoint();
-            let count = records.len() as u64;
+            // A page holds at most 500 records.
+            let count = records.len() as i64;
             let apply = self
                 .database
                 .run(move |connection| apply_page(connection, records, checkpoint));

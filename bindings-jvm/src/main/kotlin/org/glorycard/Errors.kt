@@ -25,6 +25,12 @@ open class GlorycardException internal constructor(
     val offset: Long?,
     /** The wire name of the invalid field, for validation errors (`deductionFee`). */
     val field: String?,
+    /**
+     * True when trying again later (with the same business key) may succeed: transport
+     * failures, timeouts, HTTP 429/5xx and answers that could not be trusted. Java:
+     * `isRetryable()`.
+     */
+    val isRetryable: Boolean = false,
 ) : RuntimeException(message) {
     internal companion object {
         private const val serialVersionUID = 1L
@@ -42,6 +48,11 @@ open class GlorycardException internal constructor(
                 is NativeException.Signature -> SignatureException(e.code, e.detail)
                 is NativeException.Validation -> ValidationException(e.code, e.detail, e.field)
                 is NativeException.Key -> KeyException(e.code, e.detail)
+                is NativeException.Transport -> TransportException(e.code, e.detail, e.retryable, e.httpStatus)
+                is NativeException.PlatformRejected -> PlatformRejectedException(e.code, e.detail, e.platformMessage)
+                is NativeException.UntrustedResponse -> UntrustedResponseException(e.code, e.detail, e.retryable)
+                is NativeException.Config -> ConfigException(e.code, e.detail)
+                is NativeException.Storage -> StorageException(e.code, e.detail)
                 is NativeException.Other -> GlorycardException(e.code, e.detail, e.offset?.toLong(), e.field)
             }
     }
@@ -74,6 +85,58 @@ class ValidationException internal constructor(code: String, message: String, fi
 /** The secret key is unusable (empty). */
 class KeyException internal constructor(code: String, message: String) :
     GlorycardException(code, message, null, null) {
+    private companion object { private const val serialVersionUID = 1L }
+}
+
+/**
+ * The platform could not be reached, or did not answer in time, or answered with an HTTP
+ * error (`timeout`, `connect`, `http_status`, `transport`). [isRetryable] tells whether a
+ * later attempt may succeed (HTTP 429 and 5xx are, other statuses are not).
+ */
+class TransportException internal constructor(
+    code: String,
+    message: String,
+    retryable: Boolean,
+    /** The HTTP status, for `http_status`. */
+    val httpStatus: Int?,
+) : GlorycardException(code, message, null, null, retryable) {
+    private companion object { private const val serialVersionUID = 1L }
+}
+
+/** The platform refused the request (`platform_rejected`: `responseFlag` "0"). Never retryable. */
+class PlatformRejectedException internal constructor(
+    code: String,
+    message: String,
+    /** The platform's `responseMessage`. */
+    val platformMessage: String,
+) : GlorycardException(code, message, null, null, false) {
+    private companion object { private const val serialVersionUID = 1L }
+}
+
+/**
+ * An answer arrived but could not be trusted: its signature failed (a signature code such
+ * as `signature_mismatch`: usually a wrong key on this side), it was unsigned
+ * (`unsigned_response`) or malformed (`invalid_response`). Whether the platform applied the
+ * request is unknown, so it is retryable with the same business key.
+ */
+class UntrustedResponseException internal constructor(code: String, message: String, retryable: Boolean) :
+    GlorycardException(code, message, null, null, retryable) {
+    private companion object { private const val serialVersionUID = 1L }
+}
+
+/** The client's configuration is unusable (`config`): a URL, a certificate, a missing value. */
+class ConfigException internal constructor(code: String, message: String) :
+    GlorycardException(code, message, null, null, false) {
+    private companion object { private const val serialVersionUID = 1L }
+}
+
+/**
+ * An outbox or replica file failed (`storage`: I/O, not such a file, a newer schema, open
+ * to other users), or the request contradicts what it holds (`conflict`: another record
+ * under a `deductionID` it holds, a second drain at once). Nothing was half-written.
+ */
+class StorageException internal constructor(code: String, message: String) :
+    GlorycardException(code, message, null, null, false) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
