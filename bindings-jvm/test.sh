@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The JVM binding's whole test: `mvn -B verify`, whose generate-sources phase builds the
-# native library and uniffi-bindgen and generates the Kotlin (native.sh), then the Kotlin
-# and Java JUnit 5 suites over every conformance vector, the jar and the self-contained
-# -all jar; then the Java 8 bytecode check, and a run of the -all jar with nothing but
-# `java -jar`. Run from anywhere; exits non-zero on any failure.
+# The JVM binding's whole test: `mvn -B install`, whose generate-sources phase builds the
+# native library, uniffi-bindgen and the CLI and generates the Kotlin (native.sh), then the
+# Kotlin and Java JUnit 5 suites (every conformance vector; the client, outbox, replica and
+# /deductCheck handler against the CLI's sandbox), the jar and the self-contained -all jar;
+# the Spring Boot starter's tests on Spring Boot 2.7 and 3; then the Java 8 bytecode
+# check, and a run of the -all jar with nothing but `java -jar`. Run from anywhere; exits
+# non-zero on any failure.
 #
 # Profile: debug by default. The project's test run builds everything else in debug, so
 # the dependencies are already compiled; a release build (thin LTO, one codegen unit) would
@@ -44,10 +46,18 @@ fi
 java -version 2>&1 | sed -n 1p
 mvn -B -v 2>&1 | sed -n 1p
 
-step "mvn -B verify -Dglorycard.profile=$profile: native.sh (cargo build, uniffi-bindgen), Kotlin and Java JUnit 5 suites, jar, -all jar"
+step "mvn -B install -Dglorycard.profile=$profile: native.sh (cargo build, uniffi-bindgen), Kotlin and Java JUnit 5 suites (the client, outbox, replica and /deductCheck against the sandbox), jar, -all jar, tests jar"
 # Maven's own lifecycle builds the native library and generates the Kotlin (pom.xml,
-# native.sh), as `mvn package` does for a developer: this run proves that path.
-mvn -B -ntp -f "$here/pom.xml" verify -Dglorycard.profile="$profile"
+# native.sh), as `mvn package` does for a developer: this run proves that path. `install`
+# puts the jars in the local repository, where the starter's build finds them.
+mvn -B -ntp -f "$here/pom.xml" install -Dglorycard.profile="$profile"
+
+step "Spring Boot starter on Spring Boot 2.7 (compiles the starter as Java 8 bytecode, tests on a real embedded server)"
+starter="$here/spring-boot-starter"
+mvn -B -ntp -f "$starter/pom.xml" clean verify
+
+step "the same starter classes on Spring Boot 3 (-Pboot3, main compile skipped)"
+mvn -B -ntp -f "$starter/pom.xml" verify -Pboot3 -Dmaven.main.skip=true
 
 step "bytecode: every class is Java 8 (major version 52) or older, checked with javap"
 jar="$here/target/glorycard-$version.jar"
@@ -76,6 +86,7 @@ check_jar() { # jar, rule (eq52 | le52)
 }
 check_jar "$jar" eq52
 check_jar "$all" le52
+check_jar "$starter/target/glorycard-spring-boot-starter-$version.jar" eq52
 entries=$(jar tf "$jar")
 grep -qx 'linux-x86-64/libglorycard_jvm.so' <<<"$entries" || { echo "FAIL: no linux-x86-64/libglorycard_jvm.so in $jar" >&2; exit 1; }
 echo "native library packaged: linux-x86-64/libglorycard_jvm.so ($profile build of the library)"

@@ -48,6 +48,9 @@ class DeductCheckHandler private constructor(private val inner: org.glorycard.ff
 
         /** The default number of (sid, timestamp, sign) triples the replay cache remembers. */
         const val DEFAULT_REPLAY_CAPACITY: Int = 1_000_000
+
+        /** The largest `/deductCheck` body the servlets read by default, as the Rust server's: 64 KiB. */
+        const val DEFAULT_MAX_BODY_BYTES: Int = 64 * 1024
     }
 
     /** The signed answer to one call; `headers` as received (any case), `body` the exact bytes. */
@@ -64,6 +67,25 @@ class DeductCheckHandler private constructor(private val inner: org.glorycard.ff
         }
         val peerText = peer?.takeIf { loneSurrogate(it) < 0 }
         return native { inner.handle(wellFormed, body, peerText) }
+    }
+
+    /**
+     * Reads the body from [input], at most [maxBodyBytes] ([declaredLength] is the request's
+     * `Content-Length`, -1 when unknown), and [handle]s it. A larger body is not read
+     * further: the answer is status 413 with no body and no signature, as the Rust server's.
+     * For HTTP adapters (the servlets, the Spring Boot starter's controller).
+     */
+    @JvmOverloads
+    fun handle(
+        headers: Map<String, List<String>>,
+        input: InputStream,
+        declaredLength: Long,
+        peer: String?,
+        maxBodyBytes: Int = DEFAULT_MAX_BODY_BYTES,
+    ): SignedResponse {
+        val body = readBodyAtMost(input, declaredLength, maxBodyBytes)
+            ?: return SignedResponse(413, emptyMap(), ByteArray(0))
+        return handle(headers, body, peer)
     }
 
     /** Releases the handler. */
@@ -162,9 +184,6 @@ internal fun readBodyAtMost(input: InputStream, declaredLength: Long, limit: Int
     }
     return out.toByteArray()
 }
-
-/** The largest `/deductCheck` body the servlets read, as the Rust server's default: 64 KiB. */
-const val DEFAULT_MAX_BODY_BYTES: Int = 64 * 1024
 
 /** Every header of a servlet request, as [DeductCheckHandler.handle] takes them (for the servlet adapters). */
 internal fun headerMapOf(names: java.util.Enumeration<String>?, values: (String) -> java.util.Enumeration<String>?): Map<String, List<String>> {

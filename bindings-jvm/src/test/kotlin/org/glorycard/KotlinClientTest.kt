@@ -141,14 +141,14 @@ class KotlinClientTest {
                 return len
             }
         }
-        assertNull(readBodyAtMost(endless, -1, DEFAULT_MAX_BODY_BYTES))
-        assertTrue(served <= DEFAULT_MAX_BODY_BYTES + 8192, "read $served bytes")
+        assertNull(readBodyAtMost(endless, -1, DeductCheckHandler.DEFAULT_MAX_BODY_BYTES))
+        assertTrue(served <= DeductCheckHandler.DEFAULT_MAX_BODY_BYTES + 8192, "read $served bytes")
         // A declared length over the limit is refused before reading.
         served = 0
-        assertNull(readBodyAtMost(endless, 10L * 1024 * 1024 * 1024, DEFAULT_MAX_BODY_BYTES))
+        assertNull(readBodyAtMost(endless, 10L * 1024 * 1024 * 1024, DeductCheckHandler.DEFAULT_MAX_BODY_BYTES))
         assertEquals(0, served)
         // Within the limit: the exact bytes.
         val body = request.toByteArray(StandardCharsets.UTF_8)
-        assertEquals(request, String(readBodyAtMost(body.inputStream(), body.size.toLong(), DEFAULT_MAX_BODY_BYTES)!!, StandardCharsets.UTF_8))
+        assertEquals(request, String(readBodyAtMost(body.inputStream(), body.size.toLong(), DeductCheckHandler.DEFAULT_MAX_BODY_BYTES)!!, StandardCharsets.UTF_8))
     }
 }

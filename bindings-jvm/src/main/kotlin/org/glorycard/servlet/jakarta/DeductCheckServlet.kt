@@ -3,15 +3,13 @@ package org.glorycard.servlet.jakarta
 import jakarta.servlet.http.HttpServlet
 import jakarta.servlet.http.HttpServletRequest
 import jakarta.servlet.http.HttpServletResponse
-import org.glorycard.DEFAULT_MAX_BODY_BYTES
 import org.glorycard.DeductCheckHandler
 import org.glorycard.headerMapOf
-import org.glorycard.readBodyAtMost
 
 /**
  * The platform's `POST /deductCheck` as a `jakarta.servlet` servlet over a
  * [DeductCheckHandler]: reads at most [maxBodyBytes] of body (413 beyond), and writes the
- * handler's signed answer. The container's own limits (header size, timeouts, connections)
+ * handler's signed answer as it is. The container's own limits (header size, timeouts, connections)
  * apply before it.
  *
  * ```java
@@ -20,16 +18,11 @@ import org.glorycard.readBodyAtMost
  */
 class DeductCheckServlet @JvmOverloads constructor(
     @Transient private val handler: DeductCheckHandler,
-    private val maxBodyBytes: Int = DEFAULT_MAX_BODY_BYTES,
+    private val maxBodyBytes: Int = DeductCheckHandler.DEFAULT_MAX_BODY_BYTES,
 ) : HttpServlet() {
     override fun doPost(request: HttpServletRequest, response: HttpServletResponse) {
-        val body = readBodyAtMost(request.inputStream, request.contentLengthLong, maxBodyBytes)
-        if (body == null) {
-            response.sendError(HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE)
-            return
-        }
         val headers = headerMapOf(request.headerNames) { request.getHeaders(it) }
-        val answer = handler.handle(headers, body, request.remoteAddr)
+        val answer = handler.handle(headers, request.inputStream, request.contentLengthLong, request.remoteAddr, maxBodyBytes)
         response.status = answer.status
         for ((name, value) in answer.headers) response.setHeader(name, value)
         response.setContentLength(answer.body.size)

@@ -1,0 +1,61 @@
+package org.glorycard.spring;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import org.glorycard.GlorycardException;
+import org.glorycard.Outbox;
+import org.glorycard.durable.OutboxStatus;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+
+/**
+ * {@code glorycard} in Actuator's health: the outbox's pending, rejected and acknowledged
+ * items and the age of the oldest pending one, and the replica's last sync. DOWN when the
+ * outbox cannot be read; UP otherwise (a platform outage is what the outbox is for).
+ */
+public class GlorycardHealthIndicator implements HealthIndicator {
+    private static final DateTimeFormatter OUTBOX_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    private final GlorycardScheduler scheduler;
+    private final Outbox outbox;
+
+    public GlorycardHealthIndicator(GlorycardScheduler scheduler, Outbox outbox) {
+        this.scheduler = scheduler;
+        this.outbox = outbox;
+    }
+
+    @Override
+    public Health health() {
+        Health.Builder health = Health.up();
+        if (outbox != null) {
+            try {
+                OutboxStatus status = outbox.status();
+                health.withDetail("pending", status.getPending())
+                        .withDetail("rejected", status.getRejected())
+                        .withDetail("acknowledged", status.getAcknowledged());
+                if (status.getOldestPending() != null) {
+                    // The outbox writes UTC+8 wall-clock times.
+                    LocalDateTime oldest = LocalDateTime.parse(status.getOldestPending(), OUTBOX_TIME);
+                    Duration age = Duration.between(oldest.toInstant(ZoneOffset.ofHours(8)), java.time.Instant.now());
+                    health.withDetail("oldestPending", status.getOldestPending())
+                            .withDetail("oldestPendingAgeSeconds", Math.max(0, age.getSeconds()));
+                }
+            } catch (GlorycardException e) {
+                return Health.down().withDetail("outbox", e.getCode() + ": " + e.getMessage()).build();
+            }
+        }
+        if (scheduler.getLastDrainFailure() != null) {
+            health.withDetail("lastDrainFailure", scheduler.getLastDrainFailure());
+        }
+        if (scheduler.getLastSync() != null) {
+            health.withDetail("lastSync", scheduler.getLastSync().toString())
+                    .withDetail("lastSyncRecords", scheduler.getLastSyncProgress().getRecords());
+        }
+        if (scheduler.getLastSyncFailure() != null) {
+            health.withDetail("lastSyncFailure", scheduler.getLastSyncFailure());
+        }
+        return health.build();
+    }
+}
