@@ -7,6 +7,8 @@ mod retry;
 pub mod blocking;
 #[cfg(feature = "institution")]
 pub mod institution;
+#[cfg(feature = "log-forwarding")]
+pub mod log_forwarding;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, RosterUpdates, sleep_until_next_second,

@@ -212,6 +212,7 @@ class GlorycardClient private constructor(
                 maxSkewSeconds = maxSkewSeconds?.let { it.coerceAtLeast(0).toULong() },
                 maxResponseBytes = maxResponseBytes?.let { it.coerceAtLeast(0).toULong() },
             )
+            NativeLogging.install()
             val inner = native { org.glorycard.ffi.Client(config) }
             return GlorycardClient(inner, "GlorycardClient(baseUrl=$baseUrl, sid=$sid, orgCode=$orgCode, key=***)")
         }

@@ -133,6 +133,7 @@ class DeductCheckHandler private constructor(private val inner: org.glorycard.ff
 
         /** Builds the handler (refuses an empty key, no org code, no source). */
         fun build(): DeductCheckHandler {
+            NativeLogging.install()
             val orgCode = orgCode ?: ""
             val capacity = replayCapacity.toUInt()
             val outbox = outbox

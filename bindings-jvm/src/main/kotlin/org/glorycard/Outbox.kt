@@ -35,6 +35,7 @@ class Outbox private constructor(internal val inner: org.glorycard.ffi.Outbox, p
         @JvmStatic
         fun open(path: String): Outbox {
             requireField(path, "path")
+            NativeLogging.install()
             return Outbox(native { org.glorycard.ffi.Outbox.open(path) }, path)
         }
 

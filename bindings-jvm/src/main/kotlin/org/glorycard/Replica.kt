@@ -30,6 +30,7 @@ class Replica private constructor(private val inner: org.glorycard.ffi.Replica, 
         @JvmStatic
         fun open(path: String): Replica {
             requireField(path, "path")
+            NativeLogging.install()
             return Replica(native { org.glorycard.ffi.Replica.open(path) }, path)
         }
 

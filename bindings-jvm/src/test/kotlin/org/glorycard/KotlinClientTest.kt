@@ -46,6 +46,32 @@ class KotlinClientTest {
         }
     }
 
+    @Test
+    fun theNativeLogReachesSlf4jWithoutPersonalData() {
+        val logger = org.slf4j.LoggerFactory.getLogger("org.glorycard") as ch.qos.logback.classic.Logger
+        val appender = ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>()
+        appender.start()
+        logger.addAppender(appender)
+        try {
+            Sandbox.start().use { sandbox ->
+                sandbox.client().use { client ->
+                    val holder = client.rosterPage(0).first { '*' !in it.certNo }
+                    client.deduct(deduction(holder, "KT-LOGGED"))
+                    val lines = appender.list.map { "${it.loggerName} ${it.level} ${it.formattedMessage}" }
+                    val call = lines.firstOrNull { "call finished" in it && "/store/deduct" in it }
+                    assertTrue(call != null, lines.joinToString("\n"))
+                    assertTrue(call!!.startsWith("org.glorycard.glorycard_client.client INFO"), call)
+                    assertTrue("attempt=1" in call && "latency_ms=" in call, call)
+                    for (line in lines) {
+                        assertFalse(holder.certNo in line || holder.certName in line || Sandbox.KEY in line, line)
+                    }
+                }
+            }
+        } finally {
+            logger.detachAppender(appender)
+        }
+    }
+
     private val key = SecretKey(Sandbox.KEY)
     private val record = DeductCheckRecord(
         Deduction(
