@@ -19,6 +19,7 @@ mvn -B -ntp -q -f "$here/pom.xml" package -DskipTests
 java -Xms256m -Xmx256m ${JAVA_OPTS:-} \
     -Duniffi.component.glorycard_jvm.libraryOverride="$target_dir/release/libglorycard_jvm.so" \
     -Duniffi.component.glorycard_core.libraryOverride="$target_dir/release/libglorycard_jvm.so" \
+    -Duniffi.component.glorycard_durable.libraryOverride="$target_dir/release/libglorycard_jvm.so" \
     -Dglorycard.vectors="$root/tests/vectors" \
     -cp "$here/target/classes:$here/target/lib/*:$jvm/target/glorycard-0.1.0-all.jar" \
     org.glorycard.bench.Bench

@@ -55,8 +55,10 @@ impl Outbox {
         if let Some(patience) = patience {
             options = options.patience(patience);
         }
-        let blocking = &client.0;
-        Ok(blocking.block_on(self.0.drain_with(blocking.as_async(), &options, |_| {}))?)
+        let (outbox, platform) = (self.0.clone(), client.0.as_async().clone());
+        Ok(client
+            .0
+            .run(async move { outbox.drain_with(&platform, &options, |_| {}).await })?)
     }
 
     /// How many items are in each state.

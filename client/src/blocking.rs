@@ -86,6 +86,39 @@ impl Client {
         drive(self.owned.as_ref(), &self.runtime, call)
     }
 
+    /// Runs `call` to completion and waits for it: on the shared runtime, as a task of its
+    /// own on the runtime's workers (the calling thread only waits, so many foreign threads
+    /// calling at once do not each drive network I/O); on the client's own runtime, or from
+    /// a thread of a runtime, as [`block_on`](Client::block_on). Never panics, whatever
+    /// thread it is called from.
+    pub fn run<T, E>(
+        &self,
+        call: impl Future<Output = Result<T, E>> + Send + 'static,
+    ) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: Send + 'static + From<ClientError>,
+    {
+        // On a thread of a runtime (a worker running a foreign callback), waiting for a
+        // task could hold up the very workers it needs: drive it from a helper instead.
+        if self.owned.is_some() || tokio::runtime::Handle::try_current().is_ok() {
+            return self.block_on(call);
+        }
+        let (done, outcome) = std::sync::mpsc::sync_channel(1);
+        self.runtime.spawn(async move {
+            // The receiver is gone only if the waiting thread is; nothing to tell then.
+            let _ = done.send(call.await);
+        });
+        outcome.recv().unwrap_or_else(|_| {
+            Err(ClientError::Transport {
+                reason: "the call's task ended without an outcome (the runtime is shutting down)"
+                    .into(),
+                source: None,
+            }
+            .into())
+        })
+    }
+
     /// The runtime this client's calls run on: spawn asynchronous calls here.
     pub fn runtime(&self) -> &tokio::runtime::Handle {
         &self.runtime
@@ -98,7 +131,8 @@ impl Client {
 
     /// See [`crate::Client::roster_page`].
     pub fn roster_page(&self, after_data_id: i64) -> Result<Vec<RosterRecord>, ClientError> {
-        self.block_on(self.inner.roster_page(after_data_id))
+        let client = self.inner.clone();
+        self.run(async move { client.roster_page(after_data_id).await })
     }
 
     /// Pages from `after_data_id` to the end of the roster; see
@@ -113,12 +147,14 @@ impl Client {
 
     /// See [`crate::Client::deduct`].
     pub fn deduct(&self, deduction: &Deduction) -> Result<AckResponse, ClientError> {
-        self.block_on(self.inner.deduct(deduction))
+        let (client, deduction) = (self.inner.clone(), deduction.clone());
+        self.run(async move { client.deduct(&deduction).await })
     }
 
     /// See [`crate::Client::cancel`].
     pub fn cancel(&self, cancellation: &Cancellation) -> Result<AckResponse, ClientError> {
-        self.block_on(self.inner.cancel(cancellation))
+        let (client, cancellation) = (self.inner.clone(), cancellation.clone());
+        self.run(async move { client.cancel(&cancellation).await })
     }
 
     /// See [`crate::Client::deduct_check`].
@@ -126,7 +162,8 @@ impl Client {
         &self,
         request: &DeductCheckRequest,
     ) -> Result<DeductCheckResponse, ClientError> {
-        self.block_on(self.inner.deduct_check(request))
+        let (client, request) = (self.inner.clone(), request.clone());
+        self.run(async move { client.deduct_check(&request).await })
     }
 }
 

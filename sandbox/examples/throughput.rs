@@ -5,6 +5,11 @@
 //! ```text
 //! cargo run --release -p glorycard-sandbox --example throughput
 //! ```
+//!
+//! With `SANDBOX_URL` and `SANDBOX_CA` (a PEM file) it measures only `deduct`, against a
+//! sandbox already running (`glorycard sandbox`, sid and key as below), so that other
+//! clients (bindings-jvm/bench/client.sh: Java) are measured against the same server in
+//! the same run; `PREFIX` keeps each run's deductionIDs apart.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -33,18 +38,42 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     let key = SecretKey::new("4fd6b8105f894d0da964b1e80b07b136");
-    let mut config = SandboxConfig::new(SID, key.clone());
-    config.holders = holders;
-    let sandbox = Sandbox::start(config).await.expect("sandbox");
-    let client = Client::builder(sandbox.url())
+    let prefix = std::env::var("PREFIX").unwrap_or_else(|_| "B".into());
+    let external = std::env::var("SANDBOX_URL").ok();
+    // Kept alive to the end when started here.
+    let mut _sandbox = None;
+    let (url, ca_pem) = match external {
+        Some(url) => {
+            let ca = std::env::var("SANDBOX_CA").expect("SANDBOX_CA with SANDBOX_URL");
+            (url, std::fs::read(ca).expect("SANDBOX_CA"))
+        }
+        None => {
+            let mut config = SandboxConfig::new(SID, key.clone());
+            config.holders = holders;
+            let sandbox = Sandbox::start(config).await.expect("sandbox");
+            let found = (
+                sandbox.url().to_string(),
+                sandbox.ca_pem().expect("HTTPS").as_bytes().to_vec(),
+            );
+            _sandbox = Some(sandbox);
+            found
+        }
+    };
+    let client = Client::builder(url)
         .sid(SID)
         .key(key)
         .org_code(ORG)
-        .add_root_certificate_pem(sandbox.ca_pem().expect("HTTPS").as_bytes().to_vec())
+        .add_root_certificate_pem(ca_pem)
         .retry_policy(RetryPolicy::never())
         .build()
         .expect("client");
+    if _sandbox.is_some() {
+        roster_sync(&client, holders).await;
+    }
+    deduct(&client, deductions, &prefix).await;
+}
 
+async fn roster_sync(client: &Client, holders: i64) {
     let started = Instant::now();
     let mut pages = client.roster_updates(0);
     let (mut records, mut page_count) = (0usize, 0usize);
@@ -59,12 +88,19 @@ async fn main() {
         elapsed.as_secs_f64(),
         records as f64 / elapsed.as_secs_f64()
     );
+}
 
+async fn deduct(client: &Client, deductions: usize, prefix: &str) {
     let started = Instant::now();
+    let concurrency: usize = std::env::var("CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
     let mut tasks = tokio::task::JoinSet::new();
-    let per_task = deductions / 16;
-    for worker in 0..16 {
+    let per_task = deductions / concurrency;
+    for worker in 0..concurrency {
         let client = client.clone();
+        let prefix = prefix.to_owned();
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(per_task);
             for n in 0..per_task {
@@ -73,7 +109,7 @@ async fn main() {
                     cert_type: CertType::ResidentId,
                     cert_no: "11010519491231002X".into(),
                     cert_name: "王小凡".into(),
-                    deduction_id: format!("B{worker:02}-{n:06}"),
+                    deduction_id: format!("{prefix}{worker:02}-{n:06}"),
                     total_fee: "30.00".into(),
                     deduction_fee: "30.00".into(),
                     deduction_time: "2026-11-26 09:30:00".into(),
@@ -96,7 +132,7 @@ async fn main() {
     latencies.sort();
     let p = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
     println!(
-        "deduct: {} calls at concurrency 16 in {:.2} s, {:.0} calls/s (goal >= 1,000); latency p50 {:.2} ms, p99 {:.2} ms",
+        "deduct: {} calls at concurrency {concurrency} in {:.2} s, {:.0} calls/s (goal >= 1,000); latency p50 {:.2} ms, p99 {:.2} ms",
         latencies.len(),
         elapsed.as_secs_f64(),
         latencies.len() as f64 / elapsed.as_secs_f64(),
