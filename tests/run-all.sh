@@ -60,7 +60,7 @@ cargo check --manifest-path core/fuzz/Cargo.toml --quiet
 step "WebAssembly binding: npm package, wasm-bindgen tests, tsc, node --test, Chromium (bindings-wasm/test.sh)"
 bash bindings-wasm/test.sh
 
-step "JVM binding: cdylib, generated Kotlin, mvn verify (Kotlin and Java JUnit), bytecode check (bindings-jvm/test.sh)"
+step "JVM binding: cdylib, generated Kotlin, mvn install (Kotlin and Java JUnit: vectors, client, outbox, replica, handler against the sandbox), Spring Boot starter on Boot 2.7 and 3, bytecode check (bindings-jvm/test.sh)"
 bash bindings-jvm/test.sh
 
 step "Python binding: abi3 wheel, fresh virtualenv, pytest, stubtest (bindings-python/test.sh)"

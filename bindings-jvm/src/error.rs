@@ -275,6 +275,12 @@ impl NativeError {
 
 pub(crate) type Result<T> = std::result::Result<T, NativeError>;
 
+/// The message of an error made from its code alone (`error_of_code`, the JNI path's
+/// `throwCode`).
+pub(crate) fn describe_code(code: core::ErrorCode) -> String {
+    format!("an error of code {code} (family {})", code.family())
+}
+
 /// Every stable error code of the core, in declaration order.
 #[uniffi::export]
 pub fn error_codes() -> Vec<String> {
@@ -292,7 +298,7 @@ pub fn error_of_code(code: String) -> Result<()> {
     match code.parse::<core::ErrorCode>() {
         Ok(code) => Err(NativeError::of_family(
             code,
-            format!("an error of code {code} (family {})", code.family()),
+            describe_code(code),
             None,
             None,
         )),

@@ -8,6 +8,7 @@ mod body;
 mod client;
 mod error;
 mod institution;
+mod jni_path;
 mod logging;
 mod models;
 mod outbox;

@@ -43,7 +43,8 @@ object Glorycard {
 
     /** STRINGA of the exact body bytes. */
     @JvmStatic
-    fun canonicalize(body: ByteArray): String = native { nativeCanonicalize(body) }
+    fun canonicalize(body: ByteArray): String =
+        if (NativeJni.available) NativeJni.canonicalize(body) else native { nativeCanonicalize(body) }
 
     /** The sign (64 lower-case hex digits) of [body] with [key] at [timestamp]. */
     @JvmStatic
@@ -57,6 +58,7 @@ object Glorycard {
     @JvmStatic
     fun sign(body: ByteArray, key: SecretKey, timestamp: String): String {
         requireTimestamp(timestamp)
+        if (NativeJni.available) return NativeJni.sign(body, key.text, timestamp)
         return native { nativeSign(SignInput(body, key, timestamp)) }
     }
 
@@ -88,6 +90,7 @@ object Glorycard {
         val secret = SecretKey(key)
         requireTimestamp(timestamp)
         requireSign(sign)
+        if (NativeJni.available) return NativeJni.verify(body, secret.text, timestamp, sign)
         return native { nativeVerify(SignInput(body, secret, timestamp), sign) }
     }
 

@@ -23,6 +23,9 @@ class Signer(sid: String, key: SecretKey) {
         org.glorycard.ffi.Signer(sid, key)
     }
 
+    /** The key, for the JNI path (which signs without the native Signer object). */
+    private val key: SecretKey = key
+
     /** The account id. */
     val sid: String = sid
 
@@ -30,7 +33,13 @@ class Signer(sid: String, key: SecretKey) {
     fun sign(body: String): Map<String, String> = sign(Glorycard.utf8(body))
 
     /** The headers for the exact body bytes, signed now. */
-    fun sign(body: ByteArray): Map<String, String> = native { headers(inner.sign(body)) }
+    fun sign(body: ByteArray): Map<String, String> {
+        if (NativeJni.available) {
+            val signed = NativeJni.signNow(body, key.text)
+            return headers(SignedHeaders(sid, signed.substring(0, TIMESTAMP_LENGTH), signed.substring(TIMESTAMP_LENGTH)))
+        }
+        return native { headers(inner.sign(body)) }
+    }
 
     /** The headers for [body] signed at [timestamp] (14 digits, UTC+8). */
     fun signAt(body: String, timestamp: String): Map<String, String> = signAt(Glorycard.utf8(body), timestamp)
@@ -38,11 +47,19 @@ class Signer(sid: String, key: SecretKey) {
     /** The headers for the exact body bytes signed at [timestamp]. */
     fun signAt(body: ByteArray, timestamp: String): Map<String, String> {
         requireTimestamp(timestamp)
+        if (NativeJni.available) {
+            return headers(SignedHeaders(sid, timestamp, NativeJni.sign(body, key.text, timestamp)))
+        }
         return native { headers(inner.signAt(body, timestamp)) }
     }
 
     /** `Signer(sid=..., key=***)`. */
     override fun toString(): String = "Signer(sid=$sid, key=***)"
+
+    private companion object {
+        /** `yyyyMMddHHmmss`: the JNI path's `signNow` answers the timestamp, then the sign. */
+        const val TIMESTAMP_LENGTH = 14
+    }
 
     private fun headers(h: SignedHeaders): Map<String, String> {
         val map = LinkedHashMap<String, String>(4)

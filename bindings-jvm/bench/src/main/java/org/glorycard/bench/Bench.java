@@ -225,7 +225,8 @@ public final class Bench {
         System.out.println("where the native call's time goes");
         final org.glorycard.Signer signer = new org.glorycard.Signer("sid", KEY);
         report("native  Signer.signAt(byte[] spec, ts) (key held natively)", () -> signer.signAt(specBytes, TS));
-        report("native  Glorycard.maskCertName(\"x\") (one JNA call, strings)", () -> Glorycard.maskCertName("x"));
+        double trivialJni = report("native  JNI trivial call (NativeJni.calls(), no work)", () -> org.glorycard.NativeJni.calls());
+        double trivialJna = report("native  Glorycard.maskCertName(\"x\") (one JNA call, strings)", () -> Glorycard.maskCertName("x"));
         report("native  Glorycard.sign(\"{}\" bytes) (call + HMAC floor)", () -> Glorycard.sign(empty, KEY, TS));
         report("native  Glorycard.canonicalize(page bytes) (STRINGA back)", () -> Glorycard.canonicalize(pageBytes));
         report("String.getBytes(UTF_8) of the page", () -> page.getBytes(StandardCharsets.UTF_8));
@@ -236,6 +237,10 @@ public final class Bench {
                 blocksPerCall(() -> signer.signAt(specBytes, TS)));
 
         System.out.println();
+        System.out.printf("hot calls through JNI: %s; trivial call: JNI %.2f us, uniffi/JNA %.2f us%n",
+                org.glorycard.NativeJni.available, trivialJni / 1000, trivialJna / 1000);
+        System.out.printf("spec example: JVM sign(byte[]) %.2f us, sign(String) %.2f us (compare with the core's own, glorycard bench)%n",
+                specNativeBytes / 1000, specNative / 1000);
         System.out.printf("spec example: pure Java / native = %.2fx (String), %.2fx (byte[])%n",
                 specJava / specNative, specJava / specNativeBytes);
         System.out.printf("roster page:  pure Java / native = %.2fx (String), %.2fx (byte[])%n",

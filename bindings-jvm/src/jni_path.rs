@@ -1,0 +1,272 @@
+//! The JNI path of the hot calls (signing, verification, STRINGA): plain JNI functions in
+//! the same library as uniffi's, called by `org.glorycard.NativeJni`. uniffi's Kotlin goes
+//! through JNA, which allocates several native `Memory` blocks and `Structure`s per call
+//! (about 40 µs, see README.md, Performance); here a `byte[]` body is read in place
+//! (`GetPrimitiveArrayCritical`), strings cross as JNI strings, and an error is thrown as
+//! the facade's own exception class of its family, with the same code and message as the
+//! uniffi path. Everything else stays on uniffi.
+//!
+//! Every function catches panics (none are expected: the workspace denies them) and turns
+//! one into a `java.lang.IllegalStateException`, so no unwinding crosses into the JVM.
+//! Local references are only made by the function's own frame, which the JVM frees when
+//! it returns.
+// `#[unsafe(no_mangle)]` on the exported functions, and reading a pinned array as bytes,
+// are the only unsafe code of the crate; each use says why it holds.
+#![allow(unsafe_code)]
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use glorycard_core as core;
+use jni::JNIEnv;
+use jni::objects::{JByteArray, JClass, JObject, JString, JValue, ReleaseMode};
+use jni::sys::{JNI_FALSE, JNI_TRUE, jboolean, jlong, jstring};
+
+/// Calls that took the JNI path, for the test that proves it is taken.
+static CALLS: AtomicU64 = AtomicU64::new(0);
+
+/// Why a call failed: the core's error, or the JVM's (an exception is then pending).
+enum Failure {
+    Core(core::Error),
+    Jvm,
+}
+
+impl From<core::Error> for Failure {
+    fn from(error: core::Error) -> Self {
+        Failure::Core(error)
+    }
+}
+
+impl From<jni::errors::Error> for Failure {
+    fn from(_: jni::errors::Error) -> Self {
+        Failure::Jvm
+    }
+}
+
+/// Runs `call`, counting it; on failure throws and returns `fallback` (ignored by the JVM
+/// once an exception is pending).
+fn entry<'local, T>(
+    env: &mut JNIEnv<'local>,
+    fallback: T,
+    call: impl FnOnce(&mut JNIEnv<'local>) -> Result<T, Failure>,
+) -> T {
+    CALLS.fetch_add(1, Ordering::Relaxed);
+    match catch_unwind(AssertUnwindSafe(|| call(env))) {
+        Ok(Ok(value)) => value,
+        Ok(Err(Failure::Core(error))) => {
+            throw_core(env, &error);
+            fallback
+        }
+        Ok(Err(Failure::Jvm)) => fallback,
+        Err(_) => {
+            let _ = env.throw_new(
+                "java/lang/IllegalStateException",
+                "glorycard: the native library failed unexpectedly",
+            );
+            fallback
+        }
+    }
+}
+
+/// Throws the facade's exception for `error`.
+fn throw_core(env: &mut JNIEnv<'_>, error: &core::Error) {
+    throw_coded(
+        env,
+        error.code(),
+        &error.to_string(),
+        error.offset(),
+        error.field(),
+    );
+}
+
+/// Throws the facade's exception of `code`'s family, as the uniffi path
+/// (`GlorycardException.of` in Errors.kt) does, with the message, body offset and field.
+fn throw_coded(
+    env: &mut JNIEnv<'_>,
+    error_code: core::ErrorCode,
+    message: &str,
+    byte_offset: Option<usize>,
+    field_name: Option<&str>,
+) {
+    const TWO: &str = "(Ljava/lang/String;Ljava/lang/String;)V";
+    let thrown: jni::errors::Result<()> = (|| {
+        let code = JObject::from(env.new_string(error_code.as_str())?);
+        let detail = JObject::from(env.new_string(message)?);
+        let offset = match byte_offset {
+            Some(offset) => env.new_object(
+                "java/lang/Long",
+                "(J)V",
+                &[JValue::Long(i64::try_from(offset).unwrap_or(i64::MAX))],
+            )?,
+            None => JObject::null(),
+        };
+        let field = match field_name {
+            Some(field) => JObject::from(env.new_string(field)?),
+            None => JObject::null(),
+        };
+        let (code, detail) = (JValue::Object(&code), JValue::Object(&detail));
+        let exception = match error_code.family() {
+            core::ErrorFamily::InvalidBody => env.new_object(
+                "org/glorycard/InvalidBodyException",
+                "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/Long;)V",
+                &[code, detail, JValue::Object(&offset)],
+            )?,
+            core::ErrorFamily::InvalidTimestamp => env.new_object(
+                "org/glorycard/InvalidTimestampException",
+                TWO,
+                &[code, detail],
+            )?,
+            core::ErrorFamily::Signature => {
+                env.new_object("org/glorycard/SignatureException", TWO, &[code, detail])?
+            }
+            core::ErrorFamily::Validation => env.new_object(
+                "org/glorycard/ValidationException",
+                "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V",
+                &[code, detail, JValue::Object(&field)],
+            )?,
+            core::ErrorFamily::Key => {
+                env.new_object("org/glorycard/KeyException", TWO, &[code, detail])?
+            }
+            // ErrorFamily is non_exhaustive: a family added later is the base class.
+            _ => env.new_object(
+                "org/glorycard/GlorycardException",
+                "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/Long;Ljava/lang/String;Z)V",
+                &[
+                    code,
+                    detail,
+                    JValue::Object(&offset),
+                    JValue::Object(&field),
+                    JValue::Bool(JNI_FALSE),
+                ],
+            )?,
+        };
+        env.throw(jni::objects::JThrowable::from(exception))
+    })();
+    if thrown.is_err() && !env.exception_check().unwrap_or(true) {
+        let _ = env.throw_new("java/lang/IllegalStateException", error_code.as_str());
+    }
+}
+
+fn text(env: &mut JNIEnv<'_>, string: &JString<'_>) -> Result<String, Failure> {
+    // The jni crate decodes the JVM's modified UTF-8 (surrogate pairs, U+0000) into UTF-8.
+    Ok(env.get_string(string)?.into())
+}
+
+fn timestamp(env: &mut JNIEnv<'_>, string: &JString<'_>) -> Result<core::Timestamp, Failure> {
+    Ok(core::Timestamp::parse(&text(env, string)?)?)
+}
+
+/// Runs `read` over the bytes of `array`, in place where the JVM allows (a critical
+/// region: no other JNI call may happen inside it, so every other argument is read first).
+fn with_bytes<T>(
+    env: &mut JNIEnv<'_>,
+    array: &JByteArray<'_>,
+    read: impl FnOnce(&[u8]) -> T,
+) -> Result<T, Failure> {
+    // SAFETY: the elements are only read, inside this call, and no JNI call is made until
+    // they are released (at the end of the block).
+    let elements = unsafe { env.get_array_elements_critical(array, ReleaseMode::NoCopyBack)? };
+    // SAFETY: `jbyte` is `i8`, of the size and alignment of `u8`; the slice lives as long as
+    // `elements`, which outlives this borrow.
+    let bytes =
+        unsafe { std::slice::from_raw_parts(elements.as_ptr().cast::<u8>(), elements.len()) };
+    Ok(read(bytes))
+}
+
+fn new_string(env: &mut JNIEnv<'_>, value: &str) -> Result<jstring, Failure> {
+    Ok(env.new_string(value)?.into_raw())
+}
+
+/// `NativeJni.canonicalize(byte[])`: STRINGA.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_glorycard_NativeJni_canonicalize<'local>(
+    mut env: JNIEnv<'local>,
+    _class: JClass<'local>,
+    body: JByteArray<'local>,
+) -> jstring {
+    entry(&mut env, std::ptr::null_mut(), |env| {
+        let string_a = with_bytes(env, &body, core::canonicalize)??;
+        new_string(env, &string_a)
+    })
+}
+
+/// `NativeJni.sign(byte[], String key, String timestamp)`: the sign, 64 hex digits.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_glorycard_NativeJni_sign<'local>(
+    mut env: JNIEnv<'local>,
+    _class: JClass<'local>,
+    body: JByteArray<'local>,
+    key: JString<'local>,
+    timestamp: JString<'local>,
+) -> jstring {
+    entry(&mut env, std::ptr::null_mut(), |env| {
+        let key = core::SecretKey::new(text(env, &key)?);
+        let timestamp = self::timestamp(env, &timestamp)?;
+        let sign = with_bytes(env, &body, |bytes| core::sign_body(bytes, &key, &timestamp))??;
+        new_string(env, &sign.to_string())
+    })
+}
+
+/// `NativeJni.signNow(byte[], String key)`: the timestamp (now, UTC+8) followed by the sign.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_glorycard_NativeJni_signNow<'local>(
+    mut env: JNIEnv<'local>,
+    _class: JClass<'local>,
+    body: JByteArray<'local>,
+    key: JString<'local>,
+) -> jstring {
+    entry(&mut env, std::ptr::null_mut(), |env| {
+        let key = core::SecretKey::new(text(env, &key)?);
+        let timestamp = core::Timestamp::now();
+        let sign = with_bytes(env, &body, |bytes| core::sign_body(bytes, &key, &timestamp))??;
+        new_string(env, &format!("{timestamp}{sign}"))
+    })
+}
+
+/// `NativeJni.verify(byte[], String key, String timestamp, String sign)`: true when the
+/// sign matches, false for a clean mismatch.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_glorycard_NativeJni_verify<'local>(
+    mut env: JNIEnv<'local>,
+    _class: JClass<'local>,
+    body: JByteArray<'local>,
+    key: JString<'local>,
+    timestamp: JString<'local>,
+    sign: JString<'local>,
+) -> jboolean {
+    entry(&mut env, JNI_FALSE, |env| {
+        let key = core::SecretKey::new(text(env, &key)?);
+        let timestamp = self::timestamp(env, &timestamp)?;
+        let sign = text(env, &sign)?;
+        let valid = with_bytes(env, &body, |bytes| {
+            core::verify_body(bytes, &key, &timestamp, &sign)
+        })??;
+        Ok(if valid { JNI_TRUE } else { JNI_FALSE })
+    })
+}
+
+/// `NativeJni.throwCode(String code)`: throws what an error of `code` throws (for the test
+/// that the JNI path throws the uniffi path's classes); returns for a string that is not a
+/// code.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_glorycard_NativeJni_throwCode<'local>(
+    mut env: JNIEnv<'local>,
+    _class: JClass<'local>,
+    code: JString<'local>,
+) {
+    entry(&mut env, (), |env| {
+        if let Ok(code) = text(env, &code)?.parse::<core::ErrorCode>() {
+            throw_coded(env, code, &crate::error::describe_code(code), None, None);
+        }
+        Ok(())
+    })
+}
+
+/// `NativeJni.calls()`: how many calls took the JNI path.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_glorycard_NativeJni_calls<'local>(
+    _env: JNIEnv<'local>,
+    _class: JClass<'local>,
+) -> jlong {
+    i64::try_from(CALLS.load(Ordering::Relaxed)).unwrap_or(i64::MAX)
+}
