@@ -19,8 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use glorycard_core as core;
 use jni::JNIEnv;
-use jni::objects::{JByteArray, JClass, JObject, JString, JValue, ReleaseMode};
-use jni::sys::{JNI_FALSE, JNI_TRUE, jboolean, jlong, jstring};
+use std::sync::Arc;
+
+use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue, ReleaseMode};
+use jni::sys::{JNI_FALSE, JNI_TRUE, jboolean, jlong, jobject, jstring};
 
 /// Calls that took the JNI path, for the test that proves it is taken.
 static CALLS: AtomicU64 = AtomicU64::new(0);
@@ -242,6 +244,120 @@ pub extern "system" fn Java_org_glorycard_NativeJni_verify<'local>(
             core::verify_body(bytes, &key, &timestamp, &sign)
         })??;
         Ok(if valid { JNI_TRUE } else { JNI_FALSE })
+    })
+}
+
+/// A strong reference to `verifier` as a `long` for the JVM (the uniffi `Verifier`'s
+/// `jni_handle`), released by `verifierRelease`.
+pub(crate) fn verifier_handle(verifier: Arc<core::Verifier>) -> i64 {
+    Arc::into_raw(verifier) as i64
+}
+
+/// The verifier behind `handle`.
+///
+/// # Safety
+/// `handle` comes from [`verifier_handle`] and has not been released: the facade keeps it
+/// until its `Verifier` is unreachable, and passes that `Verifier` (`owner`) to every call,
+/// so it stays reachable (and the handle alive) while the call runs.
+unsafe fn verifier_at<'a>(handle: jlong) -> &'a core::Verifier {
+    // SAFETY: see the function's contract.
+    unsafe { &*(handle as *const core::Verifier) }
+}
+
+fn verified<'local>(
+    env: &mut JNIEnv<'local>,
+    verified: core::Verified,
+) -> Result<jobject, Failure> {
+    let sid = JObject::from(env.new_string(&verified.sid)?);
+    let timestamp = JObject::from(env.new_string(verified.timestamp.to_string())?);
+    let key_index = i32::try_from(verified.key_index).unwrap_or(i32::MAX);
+    let object = env.new_object(
+        "org/glorycard/Verified",
+        "(Ljava/lang/String;Ljava/lang/String;I)V",
+        &[
+            JValue::Object(&sid),
+            JValue::Object(&timestamp),
+            JValue::Int(key_index),
+        ],
+    )?;
+    Ok(object.into_raw())
+}
+
+/// `NativeJni.verifierVerify(owner, handle, sid, timestamp, sign, byte[] body)`: a
+/// `Verified`, or the rejection thrown.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_glorycard_NativeJni_verifierVerify<'local>(
+    mut env: JNIEnv<'local>,
+    _class: JClass<'local>,
+    _owner: JObject<'local>,
+    handle: jlong,
+    sid: JString<'local>,
+    timestamp: JString<'local>,
+    sign: JString<'local>,
+    body: JByteArray<'local>,
+) -> jobject {
+    entry(&mut env, std::ptr::null_mut(), |env| {
+        // SAFETY: the facade's handle, its owner passed along (see `verifier_at`).
+        let verifier = unsafe { verifier_at(handle) };
+        let (sid, timestamp, sign) = (text(env, &sid)?, text(env, &timestamp)?, text(env, &sign)?);
+        let outcome = with_bytes(env, &body, |bytes| {
+            verifier.verify(&sid, &timestamp, &sign, bytes)
+        })??;
+        verified(env, outcome)
+    })
+}
+
+/// `NativeJni.verifierVerifyHeaders(owner, handle, String[] names, String[] values, byte[]
+/// body)`: the headers as received (a name once per value), names compared
+/// case-insensitively by the core.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_glorycard_NativeJni_verifierVerifyHeaders<'local>(
+    mut env: JNIEnv<'local>,
+    _class: JClass<'local>,
+    _owner: JObject<'local>,
+    handle: jlong,
+    names: JObjectArray<'local>,
+    values: JObjectArray<'local>,
+    body: JByteArray<'local>,
+) -> jobject {
+    entry(&mut env, std::ptr::null_mut(), |env| {
+        // SAFETY: the facade's handle, its owner passed along (see `verifier_at`).
+        let verifier = unsafe { verifier_at(handle) };
+        let count = env
+            .get_array_length(&names)?
+            .min(env.get_array_length(&values)?);
+        let mut headers = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        for index in 0..count {
+            let name = JString::from(env.get_object_array_element(&names, index)?);
+            let value = JString::from(env.get_object_array_element(&values, index)?);
+            headers.push((text(env, &name)?, text(env, &value)?));
+            // Freed at once: a message may carry many headers, and a frame holds few local
+            // references.
+            env.delete_local_ref(name)?;
+            env.delete_local_ref(value)?;
+        }
+        let pairs = headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()));
+        let outcome = with_bytes(env, &body, |bytes| verifier.verify_headers(pairs, bytes))??;
+        verified(env, outcome)
+    })
+}
+
+/// `NativeJni.verifierRelease(handle)`: drops the reference `jni_handle` made.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_org_glorycard_NativeJni_verifierRelease<'local>(
+    mut env: JNIEnv<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) {
+    entry(&mut env, (), |_| {
+        if handle != 0 {
+            // SAFETY: `handle` came from `verifier_handle` and the facade releases it once,
+            // from its cleaner, after its last use.
+            drop(unsafe { Arc::from_raw(handle as *const core::Verifier) });
+        }
+        Ok(())
     })
 }
 

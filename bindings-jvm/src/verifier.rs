@@ -78,8 +78,10 @@ impl From<core::Verified> for Verified {
 }
 
 /// Verifies signed requests or responses: keys by sid, a skew window, replay refusal.
+/// Shared (`Arc`) with the JNI path, which verifies through the same core verifier (one
+/// replay cache) by a handle ([`Verifier::jni_handle`]).
 #[derive(uniffi::Object)]
-pub struct Verifier(core::Verifier);
+pub struct Verifier(pub(crate) Arc<core::Verifier>);
 
 #[uniffi::export]
 impl Verifier {
@@ -102,7 +104,13 @@ impl Verifier {
         if let Some(clock) = clock {
             builder = builder.clock(clock.0.clone());
         }
-        Ok(Verifier(builder.build()?))
+        Ok(Verifier(Arc::new(builder.build()?)))
+    }
+
+    /// A handle on this verifier for the JNI path (`NativeJni.verifierVerify…`): a strong
+    /// reference, released by `NativeJni.verifierRelease`.
+    pub fn jni_handle(&self) -> i64 {
+        crate::jni_path::verifier_handle(Arc::clone(&self.0))
     }
 
     /// The allowed skew in seconds.

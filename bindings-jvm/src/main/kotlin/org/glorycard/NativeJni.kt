@@ -39,6 +39,32 @@ internal object NativeJni {
     /** True when [sign] is the body's sign; false for a clean mismatch. */
     @JvmStatic external fun verify(body: ByteArray, key: String, timestamp: String, sign: String): Boolean
 
+    /**
+     * Verifies through the core verifier behind [handle] (`ffi.Verifier.jniHandle()`).
+     * [owner] is the facade's `Verifier`: passed so that it stays reachable, and its cleaner
+     * cannot release the handle, while the call runs.
+     */
+    @JvmStatic external fun verifierVerify(
+        owner: Any,
+        handle: Long,
+        sid: String,
+        timestamp: String,
+        sign: String,
+        body: ByteArray,
+    ): Verified
+
+    /** [verifierVerify] with the received headers, a name once per value. */
+    @JvmStatic external fun verifierVerifyHeaders(
+        owner: Any,
+        handle: Long,
+        names: Array<String>,
+        values: Array<String>,
+        body: ByteArray,
+    ): Verified
+
+    /** Releases a verifier handle (once, from the facade's cleaner). */
+    @JvmStatic external fun verifierRelease(handle: Long)
+
     /** Throws what an error of [code] throws on this path (tests); returns for a non-code. */
     @JvmStatic external fun throwCode(code: String)
 

@@ -116,6 +116,20 @@ class Verified internal constructor(
  * skipped, as the core skips every header but `sid`, `timestamp` and `sign`.
  */
 class Verifier private constructor(private val inner: org.glorycard.ffi.Verifier, private val sids: List<String>) {
+    /**
+     * The JNI path's handle on the same core verifier (one replay cache for both paths),
+     * released when this object is garbage-collected; 0 when the JNI path is not available.
+     */
+    private val jniHandle: Long =
+        if (NativeJni.available) {
+            val handle = inner.jniHandle()
+            // The cleaner's action must not capture `this`, or it would never run.
+            com.sun.jna.internal.Cleaner.getCleaner().register(this) { NativeJni.verifierRelease(handle) }
+            handle
+        } else {
+            0L
+        }
+
     /** The allowed skew in seconds. */
     val maxSkewSeconds: Long get() = inner.maxSkewSeconds().toLong()
 
@@ -128,6 +142,7 @@ class Verifier private constructor(private val inner: org.glorycard.ffi.Verifier
         requireReceivedSid(sid)
         requireTimestamp(timestamp)
         requireSign(sign)
+        if (jniHandle != 0L) return NativeJni.verifierVerify(this, jniHandle, sid, timestamp, sign, body)
         return native { verified(inner.verify(sid, timestamp, sign, body)) }
     }
 
@@ -181,8 +196,14 @@ class Verifier private constructor(private val inner: org.glorycard.ffi.Verifier
         return verifyHeaderList(list, body)
     }
 
-    private fun verifyHeaderList(list: List<Header>, body: ByteArray): Verified =
-        native { verified(inner.verifyHeaders(list, body)) }
+    private fun verifyHeaderList(list: List<Header>, body: ByteArray): Verified {
+        if (jniHandle != 0L) {
+            val names = Array(list.size) { list[it].name }
+            val values = Array(list.size) { list[it].value }
+            return NativeJni.verifierVerifyHeaders(this, jniHandle, names, values, body)
+        }
+        return native { verified(inner.verifyHeaders(list, body)) }
+    }
 
     // Adds one header for the core, or refuses or skips one that has no UTF-8 form (see
     // the class comment): uniffi could not pass it, and throws a checked exception.

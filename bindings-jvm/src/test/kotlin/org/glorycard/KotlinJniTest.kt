@@ -25,7 +25,22 @@ class KotlinJniTest {
         assertTrue(Glorycard.verify(body, key, ts, sign))
         assertEquals("a=1", Glorycard.canonicalize(body))
         val headers = Signer("sid-1", key).sign(body)
-        assertEquals(4, NativeJni.calls() - before, "sign, verify, canonicalize and Signer.sign took the JNI path")
+        val verifier = Verifier.builder().key("sid-1", key).replayCache(16).build()
+        val received = verifier.verifyHeaders(headers, body)
+        assertEquals("sid-1", received.sid)
+        assertEquals(0, received.keyIndex)
+        val replay = try {
+            verifier.verify("sid-1", headers.getValue("timestamp"), headers.getValue("sign"), body)
+            fail("a replay was accepted")
+        } catch (e: SignatureException) {
+            e
+        }
+        assertEquals("replayed", replay.code)
+        assertEquals(
+            6,
+            NativeJni.calls() - before,
+            "sign, verify, canonicalize, Signer.sign, Verifier.verifyHeaders and Verifier.verify took the JNI path",
+        )
         // Signer.sign's timestamp is now, its sign that of the body at that timestamp.
         assertEquals(14, headers.getValue("timestamp").length)
         assertEquals(Glorycard.sign(body, key, headers.getValue("timestamp")), headers["sign"])

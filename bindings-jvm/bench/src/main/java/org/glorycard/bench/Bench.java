@@ -225,6 +225,10 @@ public final class Bench {
         System.out.println("where the native call's time goes");
         final org.glorycard.Signer signer = new org.glorycard.Signer("sid", KEY);
         report("native  Signer.signAt(byte[] spec, ts) (key held natively)", () -> signer.signAt(specBytes, TS));
+        final org.glorycard.Verifier verifier = org.glorycard.Verifier.builder().key("sid", KEY)
+                .clock(new org.glorycard.ManualClock(Glorycard.unixSecondsOf(TS))).build();
+        final Map<String, String> specHeaders = signer.signAt(specBytes, TS);
+        report("native  Verifier.verifyHeaders(Map, byte[] spec) (no replay cache)", () -> verifier.verifyHeaders(specHeaders, specBytes));
         double trivialJni = report("native  JNI trivial call (NativeJni.calls(), no work)", () -> org.glorycard.NativeJni.calls());
         double trivialJna = report("native  Glorycard.maskCertName(\"x\") (one JNA call, strings)", () -> Glorycard.maskCertName("x"));
         report("native  Glorycard.sign(\"{}\" bytes) (call + HMAC floor)", () -> Glorycard.sign(empty, KEY, TS));
