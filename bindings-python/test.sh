@@ -71,7 +71,11 @@ rm -rf "$VENV"
 # Run from outside the source tree so the installed package, not python/, is imported.
 (cd "$WORK" && "$VENV/bin/python" -c 'import glorycard; print("testing", glorycard.__file__)')
 
-step "pytest"
+step "pytest (the client, outbox and replica against the CLI's sandbox: cargo build -p glorycard-cli)"
+cargo build -p glorycard-cli --locked
+GLORYCARD_CLI="$(cargo metadata --format-version 1 --no-deps --locked \
+    | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/debug/glorycard"
+export GLORYCARD_CLI
 (cd bindings-python && "$VENV/bin/python" -m pytest -p no:cacheprovider tests)
 
 step "stubs: mypy.stubtest against the built module, mypy --strict on the package and tests/typing_headers.py"

@@ -52,6 +52,92 @@ pyo3::create_exception!(
     "The secret key is unusable (code `empty_key`)."
 );
 
+pyo3::create_exception!(
+    glorycard,
+    TransportError,
+    GlorycardError,
+    "The platform could not be reached, did not answer in time, or answered with an HTTP \
+     error (codes `timeout`, `connect`, `http_status` with `.http_status`, `transport`). \
+     `.retryable` says whether trying again later may succeed."
+);
+pyo3::create_exception!(
+    glorycard,
+    PlatformRejected,
+    GlorycardError,
+    "The platform refused the request (code `platform_rejected`, `responseFlag` \"0\"); \
+     `.platform_message` is its `responseMessage`. Never retryable."
+);
+pyo3::create_exception!(
+    glorycard,
+    UntrustedResponse,
+    GlorycardError,
+    "An answer arrived but could not be trusted: its signature failed (a signature code \
+     such as `signature_mismatch`, usually a wrong key on this side), it was unsigned \
+     (`unsigned_response`) or malformed (`invalid_response`). Retryable: whether the \
+     request was applied is unknown."
+);
+pyo3::create_exception!(
+    glorycard,
+    ConfigError,
+    GlorycardError,
+    "The client's configuration is unusable (code `config`)."
+);
+pyo3::create_exception!(
+    glorycard,
+    StorageError,
+    GlorycardError,
+    "An outbox or replica file failed (code `storage`), or the request contradicts what \
+     it holds (code `conflict`). Nothing was half-written."
+);
+
+/// Converts a client error into its Python exception, with `.code`, `.retryable` and,
+/// where there is one, `.http_status` or `.platform_message`.
+pub(crate) fn client_err(py: Python<'_>, error: &glorycard_client::ClientError) -> PyErr {
+    use glorycard_client::ClientError as E;
+    let (class, http_status, platform_message) = match error {
+        E::Core(core) => return to_py_err(py, core),
+        E::HttpStatus { status, .. } => (py.get_type::<TransportError>(), Some(*status), None),
+        E::PlatformRejected { message } => (
+            py.get_type::<PlatformRejected>(),
+            None,
+            Some(message.clone()),
+        ),
+        E::ResponseSignature { .. } | E::UnsignedResponse { .. } | E::InvalidResponse { .. } => {
+            (py.get_type::<UntrustedResponse>(), None, None)
+        }
+        E::Config { .. } => (py.get_type::<ConfigError>(), None, None),
+        // Timeout, Connect, Transport, and variants added later (non-exhaustive).
+        _ => (py.get_type::<TransportError>(), None, None),
+    };
+    let err = PyErr::from_type(class, error.to_string());
+    let value = err.value(py);
+    let attributes = value
+        .setattr("code", error.code())
+        .and_then(|()| value.setattr("retryable", error.is_retryable()))
+        .and_then(|()| value.setattr("http_status", http_status))
+        .and_then(|()| value.setattr("platform_message", platform_message));
+    match attributes {
+        Ok(()) => err,
+        Err(failed) => failed,
+    }
+}
+
+/// Converts an outbox or replica error into its Python exception.
+pub(crate) fn durable_err(py: Python<'_>, error: &glorycard_durable::DurableError) -> PyErr {
+    use glorycard_durable::DurableError as E;
+    match error {
+        E::Core(core) => to_py_err(py, core),
+        E::Client(client) => client_err(py, client),
+        _ => {
+            let err = PyErr::from_type(py.get_type::<StorageError>(), error.to_string());
+            match err.value(py).setattr("code", error.code()) {
+                Ok(()) => err,
+                Err(failed) => failed,
+            }
+        }
+    }
+}
+
 /// The Python class an error is raised as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
@@ -139,13 +225,21 @@ pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     base.setattr("code", "")?;
     base.setattr("offset", py.None())?;
     base.setattr("field", py.None())?;
-    let classes: [(&str, Bound<'_, PyType>); 6] = [
+    base.setattr("retryable", false)?;
+    base.setattr("http_status", py.None())?;
+    base.setattr("platform_message", py.None())?;
+    let classes: [(&str, Bound<'_, PyType>); 11] = [
         ("GlorycardError", base),
         ("InvalidBody", py.get_type::<InvalidBody>()),
         ("InvalidTimestamp", py.get_type::<InvalidTimestamp>()),
         ("SignatureError", py.get_type::<SignatureError>()),
         ("ValidationError", py.get_type::<ValidationError>()),
         ("InvalidKey", py.get_type::<InvalidKey>()),
+        ("TransportError", py.get_type::<TransportError>()),
+        ("PlatformRejected", py.get_type::<PlatformRejected>()),
+        ("UntrustedResponse", py.get_type::<UntrustedResponse>()),
+        ("ConfigError", py.get_type::<ConfigError>()),
+        ("StorageError", py.get_type::<StorageError>()),
     ];
     for (name, class) in classes {
         module.add(name, class)?;

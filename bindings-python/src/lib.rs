@@ -1,8 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 mod body;
+mod client;
 mod error;
 mod models;
+mod outbox;
+mod replica;
 mod signing;
 mod types;
 mod verifier;
@@ -18,5 +21,17 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     signing::register(module)?;
     verifier::register(module)?;
     models::register(module)?;
+    module.add_class::<client::Client>()?;
+    module.add_class::<client::AckResponse>()?;
+    module.add_class::<client::RosterPages>()?;
+    module.add_class::<outbox::Outbox>()?;
+    module.add_class::<replica::Replica>()?;
+    module.add_class::<replica::HolderMatch>()?;
+    module.add_class::<glorycard_durable::Enqueued>()?;
+    module.add_class::<glorycard_durable::OutboxStatus>()?;
+    module.add_class::<glorycard_durable::RejectedItem>()?;
+    module.add_class::<glorycard_durable::DrainReport>()?;
+    module.add_class::<glorycard_durable::SyncProgress>()?;
+    module.add_class::<glorycard_durable::MatchKind>()?;
     Ok(())
 }

@@ -371,7 +371,7 @@ impl DeductCheckRecord {
             ..self.record.clone()
         })
     }
-    fn wrap(py: Python<'_>, record: core::DeductCheckRecord) -> PyResult<Self> {
+    pub(crate) fn wrap(py: Python<'_>, record: core::DeductCheckRecord) -> PyResult<Self> {
         Ok(DeductCheckRecord {
             deduction: Py::new(py, Deduction(record.deduction.clone()))?,
             record,

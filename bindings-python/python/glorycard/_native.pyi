@@ -1,6 +1,21 @@
 """Type stubs of the native module ``glorycard._native`` (re-exported by ``glorycard``)."""
 
-from typing import Iterable, List, Mapping, Optional, Protocol, Sequence, Tuple, Type, Union, final
+import datetime
+import os
+from typing import (
+    Callable,
+    ClassVar,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Type,
+    Union,
+    final,
+)
 
 from typing_extensions import deprecated
 
@@ -20,21 +35,38 @@ _Headers = Union[
 
 __version__: str
 __all__ = [
+    "AckResponse",
     "Cancellation",
+    "Client",
+    "ConfigError",
     "DeductCheckRecord",
     "DeductCheckRequest",
     "Deduction",
+    "DrainReport",
     "ERROR_CODES",
+    "Enqueued",
     "Explanation",
     "GlorycardError",
+    "HolderMatch",
     "InvalidBody",
     "InvalidKey",
     "InvalidTimestamp",
+    "MatchKind",
+    "Outbox",
+    "OutboxStatus",
+    "PlatformRejected",
+    "RejectedItem",
+    "Replica",
     "RosterPageRequest",
+    "RosterPages",
     "RosterRecord",
     "SecretKey",
     "SignatureError",
     "Signer",
+    "StorageError",
+    "SyncProgress",
+    "TransportError",
+    "UntrustedResponse",
     "ValidationError",
     "Verified",
     "Verifier",
@@ -53,12 +85,20 @@ class GlorycardError(ValueError):
     code: str
     offset: Optional[int]
     field: Optional[str]
+    retryable: bool
+    http_status: Optional[int]
+    platform_message: Optional[str]
 
 class InvalidBody(GlorycardError): ...
 class InvalidTimestamp(GlorycardError): ...
 class SignatureError(GlorycardError): ...
 class ValidationError(GlorycardError): ...
 class InvalidKey(GlorycardError): ...
+class TransportError(GlorycardError): ...
+class PlatformRejected(GlorycardError): ...
+class UntrustedResponse(GlorycardError): ...
+class ConfigError(GlorycardError): ...
+class StorageError(GlorycardError): ...
 
 def canonicalize(body: _Body) -> str: ...
 def sign(body: _Body, key: _Key, timestamp: str) -> str: ...
@@ -233,3 +273,134 @@ class DeductCheckRecord:
     def to_json(self) -> bytes: ...
     @staticmethod
     def from_json(data: Union[str, bytes]) -> DeductCheckRecord: ...
+
+@final
+class AckResponse:
+    @property
+    def response_flag(self) -> str: ...
+    @property
+    def response_message(self) -> str: ...
+    @property
+    def data(self) -> Optional[str]: ...
+
+@final
+class RosterPages:
+    def __iter__(self) -> RosterPages: ...
+    def __next__(self) -> List[RosterRecord]: ...
+    @property
+    def checkpoint(self) -> Optional[int]: ...
+
+@final
+class Client:
+    def __new__(
+        cls,
+        base_url: str,
+        *,
+        sid: str,
+        key: _Key,
+        org_code: str,
+        ca_cert: Optional[bytes] = None,
+        allow_http: bool = False,
+        accept_unsigned_responses: bool = False,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        retry: Optional[int] = None,
+        max_skew_seconds: Optional[int] = None,
+    ) -> Client: ...
+    def roster_page(self, after_data_id: int) -> List[RosterRecord]: ...
+    def roster_updates(self, after_data_id: int = 0) -> RosterPages: ...
+    def deduct(self, deduction: Deduction) -> AckResponse: ...
+    def cancel(self, cancellation: Cancellation) -> AckResponse: ...
+    @property
+    def org_code(self) -> str: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Client: ...
+    def __exit__(self, *_exc: object) -> bool: ...
+
+@final
+class Enqueued:
+    @property
+    def seq(self) -> int: ...
+    @property
+    def newly_added(self) -> bool: ...
+
+@final
+class OutboxStatus:
+    @property
+    def pending(self) -> int: ...
+    @property
+    def acknowledged(self) -> int: ...
+    @property
+    def rejected(self) -> int: ...
+    @property
+    def oldest_pending(self) -> Optional[str]: ...
+
+@final
+class RejectedItem:
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def deduction_id(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def rejected_at(self) -> str: ...
+
+@final
+class DrainReport:
+    @property
+    def acknowledged(self) -> int: ...
+    @property
+    def rejected(self) -> int: ...
+    @property
+    def failed_calls(self) -> int: ...
+    @property
+    def pending(self) -> int: ...
+    @property
+    def gave_up(self) -> bool: ...
+    @property
+    def last_failure(self) -> Optional[str]: ...
+
+@final
+class Outbox:
+    def __new__(cls, path: Union[str, os.PathLike[str]]) -> Outbox: ...
+    def enqueue(self, item: Union[Deduction, Cancellation]) -> Enqueued: ...
+    def enqueue_all(self, items: Iterable[Union[Deduction, Cancellation]]) -> List[Enqueued]: ...
+    def drain(self, client: Client, *, concurrency: int = 8, patience: float = 120.0) -> DrainReport: ...
+    def status(self) -> OutboxStatus: ...
+    def rejected(self) -> List[RejectedItem]: ...
+    def requeue(self, seq: int) -> bool: ...
+    def deductions_between(self, org_code: str, start: str, end: str) -> List[DeductCheckRecord]: ...
+
+@final
+class SyncProgress:
+    @property
+    def pages(self) -> int: ...
+    @property
+    def records(self) -> int: ...
+    @property
+    def checkpoint(self) -> int: ...
+    @property
+    def elapsed(self) -> datetime.timedelta: ...
+
+@final
+class MatchKind:
+    EXACT: ClassVar[MatchKind]
+    PARTIAL: ClassVar[MatchKind]
+
+@final
+class HolderMatch:
+    @property
+    def record(self) -> RosterRecord: ...
+    @property
+    def kind(self) -> MatchKind: ...
+
+@final
+class Replica:
+    def __new__(cls, path: Union[str, os.PathLike[str]]) -> Replica: ...
+    def sync(self, client: Client, progress: Optional[Callable[[SyncProgress], object]] = None) -> SyncProgress: ...
+    def lookup(self, cert_type: str, cert_no: str, cert_name: Optional[str] = None) -> List[HolderMatch]: ...
+    def checkpoint(self) -> int: ...
+    def __len__(self) -> int: ...

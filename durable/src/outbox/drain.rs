@@ -67,6 +67,10 @@ impl Default for DrainOptions {
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(get_all, frozen, module = "glorycard")
+)]
 pub struct DrainReport {
     /// Items the platform accepted during this drain.
     pub acknowledged: i64,

@@ -49,6 +49,10 @@ pub struct Outbox {
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(get_all, frozen, module = "glorycard")
+)]
 pub struct Enqueued {
     /// The item's sequence number in the outbox.
     pub seq: i64,
@@ -60,6 +64,10 @@ pub struct Enqueued {
 #[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(get_all, frozen, module = "glorycard")
+)]
 pub struct OutboxStatus {
     /// Not yet acknowledged by the platform.
     pub pending: i64,
@@ -77,6 +85,10 @@ pub struct OutboxStatus {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(get_all, frozen, module = "glorycard")
+)]
 pub struct RejectedItem {
     /// Its sequence number.
     pub seq: i64,

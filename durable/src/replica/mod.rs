@@ -79,6 +79,10 @@ pub struct Replica {
 /// How a lookup matched a holder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(eq, frozen, module = "glorycard", rename_all = "UPPERCASE")
+)]
 pub enum MatchKind {
     /// The whole ID number matched.
     Exact,
@@ -110,6 +114,10 @@ pub struct HolderMatch {
 /// Where a sync stands: passed to the progress callback after each page, and returned.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "python",
+    pyo3::pyclass(get_all, frozen, module = "glorycard")
+)]
 pub struct SyncProgress {
     /// Pages applied by this sync.
     pub pages: i64,

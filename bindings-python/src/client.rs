@@ -1,0 +1,252 @@
+//! The platform client: the Rust client (`glorycard_client`) on the shared runtime, each
+//! call made with the GIL released, so many Python threads call at once.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use glorycard_client::{self as client, ClientError, RosterUpdates, blocking};
+use glorycard_core::models as core;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::error::client_err;
+use crate::models::{Cancellation, Deduction, RosterRecord};
+use crate::types::key_arg;
+
+/// The answer to `store/deduct` or `store/deductCancel` (a refusal raises
+/// `PlatformRejected` instead).
+#[pyclass(module = "glorycard", frozen, get_all)]
+pub(crate) struct AckResponse {
+    /// `responseFlag`: `"1"`.
+    response_flag: String,
+    /// `responseMessage`.
+    response_message: String,
+    /// `data` as JSON text, when the platform sent any.
+    data: Option<String>,
+}
+
+#[pymethods]
+impl AckResponse {
+    fn __repr__(&self) -> String {
+        format!(
+            "AckResponse(response_flag={:?}, response_message={:?})",
+            self.response_flag, self.response_message
+        )
+    }
+}
+
+impl From<core::AckResponse> for AckResponse {
+    fn from(ack: core::AckResponse) -> Self {
+        AckResponse {
+            response_flag: ack.response_flag.code().to_string(),
+            response_message: ack.response_message,
+            data: ack.data.map(|data| data.to_string()),
+        }
+    }
+}
+
+/// A client of the platform: validates, signs the exact bytes sent (afresh for each
+/// attempt), retries transport failures, timeouts and HTTP 429/5xx with backoff, and
+/// verifies every answer before trusting it. Thread-safe; a context manager.
+#[pyclass(module = "glorycard", frozen)]
+pub(crate) struct Client {
+    inner: Mutex<Option<Arc<blocking::Client>>>,
+    description: String,
+}
+
+fn seconds(value: f64, name: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        PyValueError::new_err(format!("{name} must be a non-negative number of seconds"))
+    })
+}
+
+impl Client {
+    /// The blocking client, shared, so that a call runs without holding the lock or the
+    /// GIL.
+    pub(crate) fn shared(&self, py: Python<'_>) -> PyResult<Arc<blocking::Client>> {
+        let guard = self.inner.lock().map_err(|_| client_err(py, &closed()))?;
+        guard.clone().ok_or_else(|| client_err(py, &closed()))
+    }
+}
+
+fn closed() -> ClientError {
+    ClientError::Config {
+        reason: "the client is closed".into(),
+        source: None,
+    }
+}
+
+#[pymethods]
+impl Client {
+    /// A client for the platform at `base_url`.
+    #[new]
+    #[pyo3(signature = (
+        base_url, *, sid, key, org_code, ca_cert = None, allow_http = false,
+        accept_unsigned_responses = false, timeout = None, connect_timeout = None,
+        retry = None, max_skew_seconds = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        base_url: String,
+        sid: String,
+        key: &Bound<'_, PyAny>,
+        org_code: String,
+        ca_cert: Option<Vec<u8>>,
+        allow_http: bool,
+        accept_unsigned_responses: bool,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        retry: Option<u32>,
+        max_skew_seconds: Option<u64>,
+    ) -> PyResult<Self> {
+        let description =
+            format!("Client(base_url={base_url:?}, sid={sid:?}, org_code={org_code:?}, key=***)");
+        let mut builder = client::Client::builder(base_url)
+            .sid(sid)
+            .key(key_arg(key)?.into_owned())
+            .org_code(org_code)
+            .allow_http_for_loopback(allow_http)
+            .accept_unsigned_responses(accept_unsigned_responses);
+        if let Some(pem) = ca_cert {
+            builder = builder.add_root_certificate_pem(pem);
+        }
+        if let Some(value) = timeout {
+            builder = builder.request_timeout(seconds(value, "timeout")?);
+        }
+        if let Some(value) = connect_timeout {
+            builder = builder.connect_timeout(seconds(value, "connect_timeout")?);
+        }
+        if let Some(attempts) = retry {
+            builder = builder.retry_policy(client::RetryPolicy {
+                max_attempts: attempts.max(1),
+                ..client::RetryPolicy::default()
+            });
+        }
+        if let Some(seconds) = max_skew_seconds {
+            builder = builder.max_skew_seconds(seconds);
+        }
+        let inner = py
+            .detach(|| blocking::Client::on_shared_runtime(builder))
+            .map_err(|e| client_err(py, &e))?;
+        Ok(Client {
+            inner: Mutex::new(Some(Arc::new(inner))),
+            description,
+        })
+    }
+
+    /// `store/all`: up to 500 records with `dataID` after `after_data_id`; empty when synced.
+    fn roster_page(&self, py: Python<'_>, after_data_id: i64) -> PyResult<Vec<RosterRecord>> {
+        let client = self.shared(py)?;
+        let records = py
+            .detach(|| client.roster_page(after_data_id))
+            .map_err(|e| client_err(py, &e))?;
+        Ok(records.into_iter().map(RosterRecord).collect())
+    }
+
+    /// Every page after `after_data_id` to the end of the roster, one list per page.
+    #[pyo3(signature = (after_data_id = 0))]
+    fn roster_updates(&self, py: Python<'_>, after_data_id: i64) -> PyResult<RosterPages> {
+        let client = self.shared(py)?;
+        let pages = client.as_async().roster_updates(after_data_id);
+        Ok(RosterPages {
+            client,
+            pages: Mutex::new(Some(pages)),
+        })
+    }
+
+    /// `store/deduct`: uploads one deduction (safe to repeat: `deduction_id` is its key).
+    fn deduct(&self, py: Python<'_>, deduction: PyRef<'_, Deduction>) -> PyResult<AckResponse> {
+        let (client, deduction) = (self.shared(py)?, deduction.0.clone());
+        py.detach(|| client.deduct(&deduction))
+            .map(AckResponse::from)
+            .map_err(|e| client_err(py, &e))
+    }
+
+    /// `store/deductCancel`: cancels a deduction by its `deduction_id`.
+    fn cancel(
+        &self,
+        py: Python<'_>,
+        cancellation: PyRef<'_, Cancellation>,
+    ) -> PyResult<AckResponse> {
+        let (client, cancellation) = (self.shared(py)?, cancellation.0.clone());
+        py.detach(|| client.cancel(&cancellation))
+            .map(AckResponse::from)
+            .map_err(|e| client_err(py, &e))
+    }
+
+    /// The org code this client sends.
+    #[getter]
+    fn org_code(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.shared(py)?.as_async().org_code().to_string())
+    }
+
+    /// Releases the connection pool; later calls raise `ConfigError`.
+    fn close(&self) {
+        if let Ok(mut guard) = self.inner.lock() {
+            guard.take();
+        }
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.close();
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        self.description.clone()
+    }
+}
+
+/// The pages of `Client.roster_updates`: an iterator of lists of `RosterRecord`.
+#[pyclass(module = "glorycard")]
+pub(crate) struct RosterPages {
+    client: Arc<blocking::Client>,
+    pages: Mutex<Option<RosterUpdates>>,
+}
+
+#[pymethods]
+impl RosterPages {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Vec<RosterRecord>>> {
+        // Taken out while the page is fetched (the GIL released), put back after; after an
+        // error the iteration ends.
+        let Some(mut pages) = self.pages.lock().ok().and_then(|mut slot| slot.take()) else {
+            return Ok(None);
+        };
+        let client = Arc::clone(&self.client);
+        let (pages, page) = py
+            .detach(move || {
+                client.run(async move {
+                    let page = pages.next_page().await;
+                    Ok::<_, ClientError>((pages, page))
+                })
+            })
+            .map_err(|e| client_err(py, &e))?;
+        let page = page.map_err(|e| client_err(py, &e))?;
+        if page.is_some()
+            && let Ok(mut slot) = self.pages.lock()
+        {
+            *slot = Some(pages);
+        }
+        Ok(page.map(|records| records.into_iter().map(RosterRecord).collect()))
+    }
+
+    /// The largest `dataID` received so far.
+    #[getter]
+    fn checkpoint(&self) -> Option<i64> {
+        self.pages
+            .lock()
+            .ok()?
+            .as_ref()
+            .map(RosterUpdates::checkpoint)
+    }
+}

@@ -1,0 +1,121 @@
+//! The outbox (`glorycard_durable::Outbox`): the same file, guarantees and errors as the
+//! CLI's and Rust's. Its records are the durable crate's own classes (its `python`
+//! feature).
+
+use std::time::Duration;
+
+use glorycard_durable::{
+    self as durable, DrainReport, Enqueued, OutboxEntry, OutboxStatus, RejectedItem,
+};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+
+use crate::client::Client;
+use crate::error::durable_err;
+use crate::models::{Cancellation, DeductCheckRecord, Deduction};
+
+/// A durable queue of deductions and cancellations for the platform, in one SQLite file.
+#[pyclass(module = "glorycard", frozen)]
+pub(crate) struct Outbox(pub(crate) durable::Outbox);
+
+/// A deduction or a cancellation, as the outbox takes it.
+fn entry(item: &Bound<'_, PyAny>) -> PyResult<OutboxEntry> {
+    if let Ok(deduction) = item.cast::<Deduction>() {
+        return Ok(OutboxEntry::Deduction(deduction.borrow().0.clone()));
+    }
+    if let Ok(cancellation) = item.cast::<Cancellation>() {
+        return Ok(OutboxEntry::Cancellation(cancellation.borrow().0.clone()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "an outbox item is a Deduction or a Cancellation, not {}",
+        item.get_type().name()?
+    )))
+}
+
+#[pymethods]
+impl Outbox {
+    /// Opens the outbox at `path`, creating it (mode 0600) when missing.
+    #[new]
+    fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        py.detach(|| durable::Outbox::open(path))
+            .map(Outbox)
+            .map_err(|e| durable_err(py, &e))
+    }
+
+    /// Validates and commits a deduction or a cancellation (a repeat is a no-op).
+    fn enqueue(&self, py: Python<'_>, item: &Bound<'_, PyAny>) -> PyResult<Enqueued> {
+        let entries = [entry(item)?];
+        py.detach(|| self.0.enqueue_all(&entries))
+            .map_err(|e| durable_err(py, &e))?
+            .pop()
+            .ok_or_else(|| PyTypeError::new_err("nothing was enqueued"))
+    }
+
+    /// Validates every item, then commits them all in one transaction, or none.
+    fn enqueue_all(&self, py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<Enqueued>> {
+        let entries = items
+            .try_iter()?
+            .map(|item| entry(&item?))
+            .collect::<PyResult<Vec<_>>>()?;
+        py.detach(|| self.0.enqueue_all(&entries))
+            .map_err(|e| durable_err(py, &e))
+    }
+
+    /// Delivers every pending item through `client` (`concurrency` calls at once; gives
+    /// up after `patience` seconds without progress), the GIL released.
+    #[pyo3(signature = (client, *, concurrency = 8, patience = 120.0))]
+    fn drain(
+        &self,
+        py: Python<'_>,
+        client: PyRef<'_, Client>,
+        concurrency: usize,
+        patience: f64,
+    ) -> PyResult<DrainReport> {
+        let platform = client.shared(py)?;
+        let options = durable::DrainOptions::default()
+            .concurrency(concurrency.max(1))
+            .patience(Duration::try_from_secs_f64(patience).unwrap_or(Duration::MAX));
+        let outbox = self.0.clone();
+        py.detach(move || {
+            let async_client = platform.as_async().clone();
+            platform.run(async move { outbox.drain_with(&async_client, &options, |_| {}).await })
+        })
+        .map_err(|e| durable_err(py, &e))
+    }
+
+    /// How many items are pending, acknowledged and rejected.
+    fn status(&self, py: Python<'_>) -> PyResult<OutboxStatus> {
+        py.detach(|| self.0.status())
+            .map_err(|e| durable_err(py, &e))
+    }
+
+    /// The items the platform refused, with its message.
+    fn rejected(&self, py: Python<'_>) -> PyResult<Vec<RejectedItem>> {
+        py.detach(|| self.0.rejected())
+            .map_err(|e| durable_err(py, &e))
+    }
+
+    /// Moves a rejected item back to pending; False when `seq` is not a rejected item.
+    fn requeue(&self, py: Python<'_>, seq: i64) -> PyResult<bool> {
+        py.detach(|| self.0.requeue(seq))
+            .map_err(|e| durable_err(py, &e))
+    }
+
+    /// The deductions of `org_code` with `deductionTime` in `[start, end]`, as
+    /// `/deductCheck` answers from the outbox.
+    fn deductions_between(
+        &self,
+        py: Python<'_>,
+        org_code: &str,
+        start: &str,
+        end: &str,
+    ) -> PyResult<Vec<DeductCheckRecord>> {
+        let records = py
+            .detach(|| self.0.deductions_between(org_code, start, end))
+            .map_err(|e| durable_err(py, &e))?;
+        records
+            .into_iter()
+            .map(|record| DeductCheckRecord::wrap(py, record))
+            .collect()
+    }
+}

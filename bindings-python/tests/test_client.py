@@ -1,0 +1,231 @@
+"""The client, outbox and replica against the project's sandbox platform.
+
+The sandbox is the CLI's ``glorycard sandbox`` (the binary named by ``GLORYCARD_CLI``,
+which test.sh builds), started on a free loopback port with its own certificate and
+stopped after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import ssl
+import subprocess
+import threading
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+import glorycard
+
+SID = "py-sandbox-sid"
+KEY = "py-sandbox-key-4fd6b8105f894d0d"
+ORG = "106607"
+HOLDERS = 1200
+
+
+class Sandbox:
+    def __init__(self, tmp: Path, *extra: str) -> None:
+        cli = os.environ.get("GLORYCARD_CLI")
+        if not cli or not os.access(cli, os.X_OK):
+            raise RuntimeError("GLORYCARD_CLI must name the glorycard binary (bindings-python/test.sh sets it)")
+        self.pem = tmp / "sandbox.pem"
+        self.process = subprocess.Popen(
+            [cli, "sandbox", "--listen", "127.0.0.1:0", "--sid", SID, "--org-code", ORG,
+             "--holders", str(HOLDERS), "--masked-every", "7", "--cert-out", str(self.pem), *extra],
+            env={**os.environ, "GLORYCARD_KEY": KEY},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        found: list[str] = []
+        ready = threading.Event()
+
+        def read() -> None:
+            assert self.process.stdout is not None
+            for line in self.process.stdout:
+                match = re.search(r"listening on (https://\S+)", line)
+                if match and not found:
+                    found.append(match.group(1))
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(30):
+            self.process.kill()
+            raise RuntimeError("the sandbox did not start within 30 s")
+        self.url = found[0]
+        self.ca = self.pem.read_bytes()
+
+    def client(self, **options: Any) -> glorycard.Client:
+        settings: dict[str, Any] = {"sid": SID, "key": KEY, "org_code": ORG, "ca_cert": self.ca}
+        settings.update(options)
+        return glorycard.Client(self.url, **settings)
+
+    def admin(self, path: str) -> Any:
+        context = ssl.create_default_context(cadata=self.ca.decode())
+        with urllib.request.urlopen(self.url + path, context=context, timeout=60) as answer:
+            return json.loads(answer.read())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    running = Sandbox(tmp_path)
+    yield running
+    running.stop()
+
+
+def deduction(holder: glorycard.RosterRecord, deduction_id: str) -> glorycard.Deduction:
+    return glorycard.Deduction(
+        org_code=ORG, cert_type=holder.cert_type, cert_no=holder.cert_no, cert_name=holder.cert_name,
+        deduction_id=deduction_id, total_fee="12.00", deduction_fee="12.00",
+        deduction_time="2026-11-30 09:15:00", glory_type=holder.glory_type, deduction_type="0",
+    )
+
+
+def whole(page: list[glorycard.RosterRecord]) -> list[glorycard.RosterRecord]:
+    """The holders the sandbox serves with their whole number (it masks every 7th)."""
+    return [holder for holder in page if "*" not in holder.cert_no]
+
+
+def test_pages_deducts_cancels_and_is_refused(sandbox: Sandbox) -> None:
+    with sandbox.client() as client:
+        first = client.roster_page(0)
+        assert len(first) == 500 and first[0].data_id == 1
+        pages = list(client.roster_updates(0))
+        assert [len(page) for page in pages] == [500, 500, HOLDERS - 1000]
+        assert first[0].cert_no not in repr(first[0])
+
+        ack = client.deduct(deduction(whole(first)[0], "PY-D-1"))
+        assert ack.response_flag == "1"
+        cancel = glorycard.Cancellation(org_code=ORG, deduction_id="PY-D-1", cancel_time="2026-11-30 10:00:00")
+        assert client.cancel(cancel).response_flag == "1"
+
+        never = glorycard.Cancellation(org_code=ORG, deduction_id="PY-NEVER", cancel_time="2026-11-30 10:00:00")
+        with pytest.raises(glorycard.PlatformRejected) as refused:
+            client.cancel(never)
+        assert refused.value.code == "platform_rejected"
+        assert refused.value.retryable is False
+        assert refused.value.platform_message
+
+        stats = sandbox.admin("/admin/stats")
+        assert (stats["deductions"], stats["cancelled"]) == (1, 1)
+    with pytest.raises(glorycard.ConfigError):
+        client.roster_page(0)
+
+
+def test_a_wrong_key_is_untrusted_and_an_invalid_record_is_never_sent(sandbox: Sandbox) -> None:
+    client = sandbox.client()
+    holder = whole(client.roster_page(0))[0]
+    wrong = sandbox.client(key="not-the-key", retry=1)
+    with pytest.raises(glorycard.UntrustedResponse) as untrusted:
+        wrong.deduct(deduction(holder, "PY-WRONG-KEY"))
+    assert untrusted.value.code == "signature_mismatch"
+    assert untrusted.value.retryable is True
+    assert "not-the-key" not in str(untrusted.value) and "not-the-key" not in repr(wrong)
+
+    invalid = deduction(holder, "PY-INVALID")
+    invalid.deduction_fee = "99.00"
+    with pytest.raises(glorycard.ValidationError) as refused:
+        client.deduct(invalid)
+    assert refused.value.field == "deductionFee"
+    assert sandbox.admin("/admin/stats")["deductions"] == 0
+    with pytest.raises(glorycard.ConfigError):
+        glorycard.Client("http://example.org/", sid="s", key="k", org_code="1")
+
+
+def test_many_threads_share_one_client(sandbox: Sandbox) -> None:
+    client = sandbox.client()
+    holders = whole(client.roster_page(0))
+    errors: list[BaseException] = []
+
+    def upload(worker: int) -> None:
+        try:
+            for n in range(20):
+                client.deduct(deduction(holders[(worker + n) % len(holders)], f"PY-T{worker}-{n}"))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=upload, args=(worker,)) for worker in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sandbox.admin("/admin/stats")["deductions"] == 16 * 20
+
+
+def test_an_outbox_filled_offline_drains_through_faults_each_deduction_once(tmp_path: Path) -> None:
+    (tmp_path / "roster").mkdir()
+    roster = Sandbox(tmp_path / "roster")
+    try:
+        holders = whole(roster.client().roster_page(0))
+    finally:
+        roster.stop()
+    items: list[glorycard.Deduction | glorycard.Cancellation] = [
+        deduction(holders[i], f"PY-OUTBOX-{i}") for i in range(30)
+    ]
+    items += [
+        glorycard.Cancellation(org_code=ORG, deduction_id=f"PY-OUTBOX-{i}", cancel_time="2026-11-30 10:00:00")
+        for i in range(0, 30, 3)
+    ]
+    path = tmp_path / "outbox.db"
+    outbox = glorycard.Outbox(path)
+    enqueued = outbox.enqueue_all(items)
+    assert len(enqueued) == 40 and enqueued[0].newly_added
+    assert not outbox.enqueue(items[0]).newly_added
+    assert outbox.status().pending == 40
+
+    offline = glorycard.Client("https://127.0.0.1:9/", sid=SID, key=KEY, org_code=ORG, retry=1, connect_timeout=1.0)
+    gave_up = outbox.drain(offline, concurrency=4, patience=2.0)
+    assert gave_up.gave_up and gave_up.pending == 40
+    assert gave_up.last_failure is not None and gave_up.last_failure.startswith("connect")
+    del outbox
+
+    faulty = Sandbox(tmp_path, "--fail-rate", "0.2", "--drop-rate", "0.1", "--seed", "11")
+    try:
+        client = faulty.client(retry=3)
+        report = glorycard.Outbox(path).drain(client, concurrency=8, patience=60.0)
+        assert (report.acknowledged, report.pending, report.gave_up) == (40, 0, False)
+        held = faulty.admin("/admin/deductions")
+        ids = [record["deductionID"] for record in held]
+        assert len(ids) == len(set(ids)) == 30
+        assert sum(record["status"] == "0" for record in held) == 10
+        stats = faulty.admin("/admin/stats")
+        assert stats["injected_failures"] + stats["injected_drops"] > 0
+    finally:
+        faulty.stop()
+
+
+def test_a_replica_syncs_and_finds_holders(sandbox: Sandbox, tmp_path: Path) -> None:
+    client = sandbox.client()
+    replica = glorycard.Replica(tmp_path / "roster.db")
+    seen: list[int] = []
+    done = replica.sync(client, progress=lambda step: seen.append(step.records))
+    assert (done.pages, done.records) == (3, HOLDERS)
+    assert seen == [500, 1000, HOLDERS]
+    assert len(replica) == HOLDERS and replica.checkpoint() == HOLDERS
+    assert replica.sync(client).records == 0
+
+    holder = whole(client.roster_page(0))[0]
+    found = replica.lookup(holder.cert_type, holder.cert_no, holder.cert_name)
+    assert len(found) == 1 and found[0].kind == glorycard.MatchKind.EXACT
+    assert found[0].record == holder
+    assert replica.lookup("0", "110105194912310000") == []
+
+    def fails(_: glorycard.SyncProgress) -> None:
+        raise KeyError("from the callback")
+
+    with pytest.raises(KeyError):
+        glorycard.Replica(tmp_path / "other.db").sync(client, progress=fails)
+    assert len(glorycard.Replica(tmp_path / "other.db")) == HOLDERS, "the pages stay applied"
