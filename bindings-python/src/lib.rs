@@ -3,6 +3,7 @@
 mod body;
 mod client;
 mod error;
+mod institution;
 mod models;
 mod outbox;
 mod replica;
@@ -25,6 +26,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::AckResponse>()?;
     module.add_class::<client::RosterPages>()?;
     module.add_class::<outbox::Outbox>()?;
+    module.add_class::<institution::DeductCheckHandler>()?;
     module.add_class::<replica::Replica>()?;
     module.add_class::<replica::HolderMatch>()?;
     module.add_class::<glorycard_durable::Enqueued>()?;

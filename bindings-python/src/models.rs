@@ -365,7 +365,7 @@ pub(crate) struct DeductCheckRecord {
 }
 
 impl DeductCheckRecord {
-    fn core(&self, py: Python<'_>) -> PyResult<core::DeductCheckRecord> {
+    pub(crate) fn core(&self, py: Python<'_>) -> PyResult<core::DeductCheckRecord> {
         Ok(core::DeductCheckRecord {
             deduction: self.deduction.try_borrow(py)?.0.clone(),
             ..self.record.clone()

@@ -39,6 +39,7 @@ __all__ = [
     "Cancellation",
     "Client",
     "ConfigError",
+    "DeductCheckHandler",
     "DeductCheckRecord",
     "DeductCheckRequest",
     "Deduction",
@@ -404,3 +405,16 @@ class Replica:
     def lookup(self, cert_type: str, cert_no: str, cert_name: Optional[str] = None) -> List[HolderMatch]: ...
     def checkpoint(self) -> int: ...
     def __len__(self) -> int: ...
+
+@final
+class DeductCheckHandler:
+    def __new__(
+        cls,
+        keys: Mapping[str, Union[_Key, List[_Key]]],
+        org_code: str,
+        source: Union[Callable[[str, str], Iterable[DeductCheckRecord]], Outbox],
+        replay: Union[bool, int, None] = None,
+    ) -> DeductCheckHandler: ...
+    def handle(
+        self, headers: _Headers, body: bytes, peer: Optional[str] = None
+    ) -> Tuple[int, List[Tuple[str, str]], bytes]: ...
