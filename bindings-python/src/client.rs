@@ -250,3 +250,156 @@ impl RosterPages {
             .map(RosterUpdates::checkpoint)
     }
 }
+
+/// Runs `call` on the shared runtime and waits for it without a thread: the returned
+/// future is awaited by Python's event loop (a pyo3 coroutine), woken from the runtime.
+async fn on_runtime<T: Send + 'static>(
+    client: &blocking::Client,
+    call: impl Future<Output = Result<T, ClientError>> + Send + 'static,
+) -> PyResult<T> {
+    let (done, outcome) = tokio::sync::oneshot::channel();
+    client.runtime().spawn(async move {
+        // The receiver is gone only when the coroutine was cancelled: nothing to tell.
+        let _ = done.send(call.await);
+    });
+    let result = outcome.await.unwrap_or_else(|_| {
+        Err(ClientError::Transport {
+            reason: "the call's task ended without an outcome (the runtime is shutting down)"
+                .into(),
+            source: None,
+        })
+    });
+    result.map_err(|error| Python::attach(|py| client_err(py, &error)))
+}
+
+/// The client for asyncio applications: the same calls as `Client`, as coroutines driven
+/// by the Rust runtime (no thread per call). Built and closed like `Client`.
+#[pyclass(module = "glorycard", frozen)]
+pub(crate) struct AsyncClient(Client);
+
+#[pymethods]
+impl AsyncClient {
+    /// An asynchronous client for the platform at `base_url` (the arguments of `Client`).
+    #[new]
+    #[pyo3(signature = (
+        base_url, *, sid, key, org_code, ca_cert = None, allow_http = false,
+        accept_unsigned_responses = false, timeout = None, connect_timeout = None,
+        retry = None, max_skew_seconds = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        base_url: String,
+        sid: String,
+        key: &Bound<'_, PyAny>,
+        org_code: String,
+        ca_cert: Option<Vec<u8>>,
+        allow_http: bool,
+        accept_unsigned_responses: bool,
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        retry: Option<u32>,
+        max_skew_seconds: Option<u64>,
+    ) -> PyResult<Self> {
+        let client = Client::new(
+            py,
+            base_url,
+            sid,
+            key,
+            org_code,
+            ca_cert,
+            allow_http,
+            accept_unsigned_responses,
+            timeout,
+            connect_timeout,
+            retry,
+            max_skew_seconds,
+        )?;
+        Ok(AsyncClient(Client {
+            description: client.description.replacen("Client(", "AsyncClient(", 1),
+            ..client
+        }))
+    }
+
+    /// `store/all` (see `Client.roster_page`).
+    async fn roster_page(slf: Py<Self>, after_data_id: i64) -> PyResult<Vec<RosterRecord>> {
+        let client = Python::attach(|py| slf.get().0.shared(py))?;
+        let platform = client.as_async().clone();
+        let records = on_runtime(
+            &client,
+            async move { platform.roster_page(after_data_id).await },
+        )
+        .await?;
+        Ok(records.into_iter().map(RosterRecord).collect())
+    }
+
+    /// `store/deduct` (see `Client.deduct`).
+    async fn deduct(slf: Py<Self>, deduction: Py<Deduction>) -> PyResult<AckResponse> {
+        let (client, deduction) = Python::attach(|py| {
+            Ok::<_, PyErr>((slf.get().0.shared(py)?, deduction.try_borrow(py)?.0.clone()))
+        })?;
+        let platform = client.as_async().clone();
+        on_runtime(&client, async move { platform.deduct(&deduction).await })
+            .await
+            .map(AckResponse::from)
+    }
+
+    /// `store/deductCancel` (see `Client.cancel`).
+    async fn cancel(slf: Py<Self>, cancellation: Py<Cancellation>) -> PyResult<AckResponse> {
+        let (client, cancellation) = Python::attach(|py| {
+            Ok::<_, PyErr>((
+                slf.get().0.shared(py)?,
+                cancellation.try_borrow(py)?.0.clone(),
+            ))
+        })?;
+        let platform = client.as_async().clone();
+        on_runtime(&client, async move { platform.cancel(&cancellation).await })
+            .await
+            .map(AckResponse::from)
+    }
+
+    /// The org code this client sends.
+    #[getter]
+    fn org_code(&self, py: Python<'_>) -> PyResult<String> {
+        self.0.org_code(py)
+    }
+
+    /// Releases the connection pool; later calls raise `ConfigError`.
+    fn close(&self) {
+        self.0.close();
+    }
+
+    fn __aenter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+        ready(py, slf.into_any())
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _exc: &Bound<'py, pyo3::types::PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.close();
+        ready(
+            py,
+            pyo3::types::PyBool::new(py, false)
+                .to_owned()
+                .into_any()
+                .unbind(),
+        )
+    }
+
+    fn __repr__(&self) -> String {
+        self.0.description.clone()
+    }
+}
+
+/// An awaitable that is already done with `value` (for `async with`).
+fn ready(py: Python<'_>, value: Py<PyAny>) -> PyResult<Bound<'_, PyAny>> {
+    let asyncio = py.import("asyncio")?;
+    let future = asyncio
+        .call_method0("get_running_loop")?
+        .call_method0("create_future")?;
+    future.call_method1("set_result", (value,))?;
+    Ok(future)
+}

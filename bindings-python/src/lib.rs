@@ -23,6 +23,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     verifier::register(module)?;
     models::register(module)?;
     module.add_class::<client::Client>()?;
+    module.add_class::<client::AsyncClient>()?;
     module.add_class::<client::AckResponse>()?;
     module.add_class::<client::RosterPages>()?;
     module.add_class::<outbox::Outbox>()?;

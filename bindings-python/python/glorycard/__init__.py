@@ -21,6 +21,7 @@ from typing import Any
 
 from ._native import (
     AckResponse,
+    AsyncClient,
     Cancellation,
     Client,
     ConfigError,
@@ -68,6 +69,7 @@ from ._native import (
 
 __all__ = [
     "AckResponse",
+    "AsyncClient",
     "Cancellation",
     "Client",
     "ConfigError",

@@ -3,8 +3,11 @@
 import datetime
 import os
 from typing import (
+    Any,
+    Awaitable,
     Callable,
     ClassVar,
+    Coroutine,
     Iterable,
     List,
     Mapping,
@@ -36,6 +39,7 @@ _Headers = Union[
 __version__: str
 __all__ = [
     "AckResponse",
+    "AsyncClient",
     "Cancellation",
     "Client",
     "ConfigError",
@@ -418,3 +422,29 @@ class DeductCheckHandler:
     def handle(
         self, headers: _Headers, body: bytes, peer: Optional[str] = None
     ) -> Tuple[int, List[Tuple[str, str]], bytes]: ...
+
+@final
+class AsyncClient:
+    def __new__(
+        cls,
+        base_url: str,
+        *,
+        sid: str,
+        key: _Key,
+        org_code: str,
+        ca_cert: Optional[bytes] = None,
+        allow_http: bool = False,
+        accept_unsigned_responses: bool = False,
+        timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+        retry: Optional[int] = None,
+        max_skew_seconds: Optional[int] = None,
+    ) -> AsyncClient: ...
+    def roster_page(self, after_data_id: int) -> Coroutine[Any, Any, List[RosterRecord]]: ...
+    def deduct(self, deduction: Deduction) -> Coroutine[Any, Any, AckResponse]: ...
+    def cancel(self, cancellation: Cancellation) -> Coroutine[Any, Any, AckResponse]: ...
+    @property
+    def org_code(self) -> str: ...
+    def close(self) -> None: ...
+    def __aenter__(self) -> Awaitable[AsyncClient]: ...
+    def __aexit__(self, *_exc: object) -> Awaitable[bool]: ...
