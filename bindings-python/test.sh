@@ -16,6 +16,7 @@ PYTEST_VERSION=9.2.0
 MYPY_VERSION=2.4.1
 REQUESTS_VERSION=2.32.5  # the last release for CPython 3.9
 UVICORN_VERSION=0.35.0   # an ASGI server for the /deductCheck test (runs on CPython 3.9)
+HTTPX_VERSION=0.28.1     # for HttpxAuth (runs on CPython 3.9)
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 step() { printf '\n==> python binding: %s\n' "$*"; }
@@ -63,12 +64,12 @@ rm -rf "$WORK/wheels"
 WHEEL=$(ls "$WORK"/wheels/glorycard-*-cp39-abi3-*.whl)
 echo "wheel: $WHEEL"
 
-step "fresh virtualenv with the wheel, pytest $PYTEST_VERSION, mypy $MYPY_VERSION, requests $REQUESTS_VERSION, uvicorn $UVICORN_VERSION"
+step "fresh virtualenv with the wheel, pytest $PYTEST_VERSION, mypy $MYPY_VERSION, requests $REQUESTS_VERSION, uvicorn $UVICORN_VERSION, httpx $HTTPX_VERSION"
 VENV="$WORK/venv"
 rm -rf "$VENV"
 "$PY" -m venv "$VENV"
 "$VENV/bin/pip" install --quiet "$WHEEL" "pytest==$PYTEST_VERSION" "mypy==$MYPY_VERSION" \
-    "requests==$REQUESTS_VERSION" "uvicorn==$UVICORN_VERSION"
+    "requests==$REQUESTS_VERSION" "uvicorn==$UVICORN_VERSION" "httpx==$HTTPX_VERSION"
 # Run from outside the source tree so the installed package, not python/, is imported.
 (cd "$WORK" && "$VENV/bin/python" -c 'import glorycard; print("testing", glorycard.__file__)')
 
@@ -124,7 +125,7 @@ print("CPython", sys.version.split()[0], "at", sys.executable)'
     "$PY39" -m venv "$VENV39"
     # pytest 9 needs Python 3.10; 8.4.2 is the last for 3.9.
     "$VENV39/bin/pip" install --quiet "$WHEEL" "pytest==8.4.2" "requests==$REQUESTS_VERSION" \
-        "uvicorn==$UVICORN_VERSION"
+        "uvicorn==$UVICORN_VERSION" "httpx==$HTTPX_VERSION"
     (cd bindings-python && "$VENV39/bin/python" -m pytest -p no:cacheprovider -q tests)
     printf '\npython binding: all checks passed, the CPython 3.9 run included\n'
 else

@@ -4,6 +4,7 @@ mod body;
 mod client;
 mod error;
 mod institution;
+mod logging;
 mod models;
 mod outbox;
 mod replica;
@@ -17,6 +18,7 @@ use pyo3::prelude::*;
 #[pymodule(name = "_native")]
 fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    logging::install();
     error::register(module)?;
     types::register(module)?;
     signing::register(module)?;

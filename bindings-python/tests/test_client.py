@@ -8,6 +8,7 @@ stopped after.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import ssl
@@ -229,3 +230,42 @@ def test_a_replica_syncs_and_finds_holders(sandbox: Sandbox, tmp_path: Path) -> 
     with pytest.raises(KeyError):
         glorycard.Replica(tmp_path / "other.db").sync(client, progress=fails)
     assert len(glorycard.Replica(tmp_path / "other.db")) == HOLDERS, "the pages stay applied"
+
+
+def test_the_native_log_reaches_python_logging_without_personal_data(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="glorycard")
+    client = sandbox.client()
+    holder = whole(client.roster_page(0))[0]
+    client.deduct(deduction(holder, "PY-LOGGED"))
+    lines = [(r.name, r.levelname, r.getMessage()) for r in caplog.records if r.name.startswith("glorycard.")]
+    finished = [line for line in lines if "call finished" in line[2] and "/store/deduct" in line[2]]
+    assert finished, lines
+    assert finished[0][:2] == ("glorycard.glorycard_client.client", "INFO")
+    assert "attempt=1" in finished[0][2] and "latency_ms=" in finished[0][2]
+    for _, _, message in lines:
+        assert holder.cert_no not in message and holder.cert_name not in message and KEY not in message
+
+
+def test_httpx_auth_signs_what_httpx_sends_sync_and_async(sandbox: Sandbox) -> None:
+    import asyncio
+
+    import httpx
+
+    context = ssl.create_default_context(cadata=sandbox.ca.decode())
+    body = {"dataID": 0, "orgCode": ORG}
+    auth = glorycard.HttpxAuth(glorycard.Signer(SID, KEY))
+    answer = httpx.post(sandbox.url + "/glorycard/store/all", json=body, auth=auth, verify=context)
+    assert answer.json()["responseFlag"] == "1" and len(answer.json()["data"]) == 500
+    wrong = httpx.post(sandbox.url + "/glorycard/store/all", json=body, auth=glorycard.HttpxAuth(glorycard.Signer(SID, "x")), verify=context)
+    assert wrong.json()["responseFlag"] == "0"
+    assert "key=***" in repr(auth) and KEY not in repr(auth)
+
+    async def fetch() -> dict[str, Any]:
+        async with httpx.AsyncClient(verify=context) as client:
+            reply = await client.post(sandbox.url + "/glorycard/store/all", content=b'{"dataID":500,"orgCode":"106607"}', auth=auth)
+            result: dict[str, Any] = reply.json()
+            return result
+
+    assert len(asyncio.run(fetch())["data"]) == 500

@@ -17,7 +17,7 @@ sign) or a ``dict``/``list`` (written as JSON first: ``float`` by its shortest r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._native import (
     AckResponse,
@@ -82,6 +82,7 @@ __all__ = [
     "Enqueued",
     "Explanation",
     "GlorycardError",
+    "HttpxAuth",
     "HolderMatch",
     "InvalidBody",
     "InvalidKey",
@@ -115,6 +116,19 @@ __all__ = [
     "timestamp_now",
     "verify",
 ]
+
+
+if TYPE_CHECKING:
+    from .httpx_auth import HttpxAuth
+
+
+def __getattr__(name: str) -> Any:
+    """``HttpxAuth``, imported on first use: httpx is needed only by who uses it."""
+    if name == "HttpxAuth":
+        from .httpx_auth import HttpxAuth
+
+        return HttpxAuth
+    raise AttributeError(f"module 'glorycard' has no attribute {name!r}")
 
 
 class SignerAuth:
