@@ -11,25 +11,12 @@ root="$(cd "$jvm/.." && pwd)"
 cd "$root"
 deductions=${DEDUCTIONS:-4000}
 [ -f "$jvm/target/glorycard-0.1.0-all.jar" ] || "$jvm/test.sh"
-cargo build --release -p glorycard-jvm -p glorycard-cli --locked
-cargo build --release -p glorycard-sandbox --example throughput --locked
-target_dir=$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+cargo build --release -p glorycard-jvm --locked
+# shellcheck source=../../sandbox/bench-sandbox.sh
+source sandbox/bench-sandbox.sh
 mvn -B -ntp -q -f "$here/pom.xml" package -DskipTests
 
-work=$(mktemp -d)
-sandbox_pid=
-cleanup() { [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-GLORYCARD_KEY=4fd6b8105f894d0da964b1e80b07b136 "$target_dir/release/glorycard" sandbox \
-    --listen 127.0.0.1:0 --sid 47258258201708031835123456 --org-code 106607 --holders 1000 \
-    --cert-out "$work/ca.pem" --max-connections 512 >"$work/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$work/sandbox.log" && break; sleep 0.1; done
-url=$(grep -o 'https://[0-9.:]*' "$work/sandbox.log" | head -1)
-echo "sandbox: $url (release build, its own process)"
-
-rust() { SANDBOX_URL=$url SANDBOX_CA=$work/ca.pem DEDUCTIONS=$2 CONCURRENCY=$3 PREFIX=$1 "$target_dir/release/examples/throughput"; }
-echo "rust (before):"; rust RQ $((deductions / 4)) 1; rust RA "$deductions" 16
+echo "rust (before):"; rust RQ $((deductions / 4)) 1; rust RA
 # shellcheck disable=SC2086
 java -Xms256m -Xmx256m ${JAVA_OPTS:-} \
     -Duniffi.component.glorycard_jvm.libraryOverride="$target_dir/release/libglorycard_jvm.so" \
@@ -37,4 +24,4 @@ java -Xms256m -Xmx256m ${JAVA_OPTS:-} \
     -Duniffi.component.glorycard_durable.libraryOverride="$target_dir/release/libglorycard_jvm.so" \
     -cp "$here/target/classes:$here/target/lib/*:$jvm/target/glorycard-0.1.0-all.jar" \
     org.glorycard.bench.ClientBench "$url" "$work/ca.pem" "$deductions"
-echo "rust (after):"; rust RB "$deductions" 16
+echo "rust (after):"; rust RB

@@ -10,6 +10,7 @@ import asyncio
 import sys
 import threading
 import time
+from typing import Callable
 
 import glorycard
 
@@ -26,20 +27,28 @@ def deduction(deduction_id: str) -> glorycard.Deduction:
     )
 
 
-def threads(client: glorycard.Client, prefix: str, count: int) -> float:
+def on_16_threads(count: int, work: Callable[[int, int], None]) -> float:
+    """Calls/s of ``work(worker, n)`` for ``count // 16`` calls on each of 16 threads."""
     per_thread = count // 16
 
-    def work(worker: int) -> None:
+    def run(worker: int) -> None:
         for n in range(per_thread):
-            client.deduct(deduction(f"{prefix}{worker}-{n}"))
+            work(worker, n)
 
     started = time.perf_counter()
-    pool = [threading.Thread(target=work, args=(w,)) for w in range(16)]
+    pool = [threading.Thread(target=run, args=(w,)) for w in range(16)]
     for t in pool:
         t.start()
     for t in pool:
         t.join()
     return per_thread * 16 / (time.perf_counter() - started)
+
+
+def threads(client: glorycard.Client, prefix: str, count: int) -> float:
+    def work(worker: int, n: int) -> None:
+        client.deduct(deduction(f"{prefix}{worker}-{n}"))
+
+    return on_16_threads(count, work)
 
 
 async def in_flight(client: glorycard.AsyncClient, prefix: str, count: int) -> float:
@@ -62,7 +71,6 @@ def by_hand(url: str, ca_file: str, prefix: str, count: int) -> float:
     signer = glorycard.Signer(SID, KEY)
     # Answers of one second can be identical (same body, same sign): no replay check on them.
     verifier = glorycard.Verifier({SID: KEY}, replay=False)
-    per_thread = count // 16
     local = threading.local()
 
     def call(d: glorycard.Deduction) -> None:
@@ -80,18 +88,12 @@ def by_hand(url: str, ca_file: str, prefix: str, count: int) -> float:
                 if attempt == 2:
                     raise
 
-    def work(worker: int) -> None:
-        local.session = requests.Session()
-        for n in range(per_thread):
-            call(deduction(f"{prefix}{worker}-{n}"))
+    def work(worker: int, n: int) -> None:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        call(deduction(f"{prefix}{worker}-{n}"))
 
-    started = time.perf_counter()
-    pool = [threading.Thread(target=work, args=(w,)) for w in range(16)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return per_thread * 16 / (time.perf_counter() - started)
+    return on_16_threads(count, work)
 
 
 def main() -> None:

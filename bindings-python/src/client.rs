@@ -251,25 +251,16 @@ impl RosterPages {
     }
 }
 
-/// Runs `call` on the shared runtime and waits for it without a thread: the returned
-/// future is awaited by Python's event loop (a pyo3 coroutine), woken from the runtime.
+/// Runs `call` as a task on the shared runtime and awaits its outcome without a thread:
+/// the future is awaited by Python's event loop (a pyo3 coroutine), woken from the runtime.
 async fn on_runtime<T: Send + 'static>(
     client: &blocking::Client,
     call: impl Future<Output = Result<T, ClientError>> + Send + 'static,
 ) -> PyResult<T> {
-    let (done, outcome) = tokio::sync::oneshot::channel();
-    client.runtime().spawn(async move {
-        // The receiver is gone only when the coroutine was cancelled: nothing to tell.
-        let _ = done.send(call.await);
-    });
-    let result = outcome.await.unwrap_or_else(|_| {
-        Err(ClientError::Transport {
-            reason: "the call's task ended without an outcome (the runtime is shutting down)"
-                .into(),
-            source: None,
-        })
-    });
-    result.map_err(|error| Python::attach(|py| client_err(py, &error)))
+    client
+        .spawn(call)
+        .await
+        .map_err(|error| Python::attach(|py| client_err(py, &error)))
 }
 
 /// The client for asyncio applications: the same calls as `Client`, as coroutines driven

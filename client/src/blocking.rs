@@ -104,19 +104,39 @@ impl Client {
         if self.owned.is_some() || tokio::runtime::Handle::try_current().is_ok() {
             return self.block_on(call);
         }
-        let (done, outcome) = std::sync::mpsc::sync_channel(1);
+        self.spawn_task(call)
+            .blocking_recv()
+            .unwrap_or_else(|_| Err(task_lost().into()))
+    }
+
+    /// Spawns `call` as a task on this client's runtime and returns its outcome as a
+    /// future that any executor may await (Python's asyncio, through a pyo3 coroutine):
+    /// the call runs on the runtime's workers whoever waits. For a client on the shared
+    /// runtime; on a client's own runtime the task runs only while a blocking call drives
+    /// that runtime.
+    pub fn spawn<T, E>(
+        &self,
+        call: impl Future<Output = Result<T, E>> + Send + 'static,
+    ) -> impl Future<Output = Result<T, E>> + Send + 'static
+    where
+        T: Send + 'static,
+        E: Send + 'static + From<ClientError>,
+    {
+        let outcome = self.spawn_task(call);
+        async move { outcome.await.unwrap_or_else(|_| Err(task_lost().into())) }
+    }
+
+    /// Spawns `call` on the runtime; the receiver gets its outcome.
+    fn spawn_task<T: Send + 'static>(
+        &self,
+        call: impl Future<Output = T> + Send + 'static,
+    ) -> tokio::sync::oneshot::Receiver<T> {
+        let (done, outcome) = tokio::sync::oneshot::channel();
         self.runtime.spawn(async move {
-            // The receiver is gone only if the waiting thread is; nothing to tell then.
+            // The receiver is gone only if its waiter is; nothing to tell then.
             let _ = done.send(call.await);
         });
-        outcome.recv().unwrap_or_else(|_| {
-            Err(ClientError::Transport {
-                reason: "the call's task ended without an outcome (the runtime is shutting down)"
-                    .into(),
-                source: None,
-            }
-            .into())
-        })
+        outcome
     }
 
     /// The runtime this client's calls run on: spawn asynchronous calls here.
@@ -164,6 +184,15 @@ impl Client {
     ) -> Result<DeductCheckResponse, ClientError> {
         let (client, request) = (self.inner.clone(), request.clone());
         self.run(async move { client.deduct_check(&request).await })
+    }
+}
+
+/// A call whose task ended before it had an outcome (it panicked, or the runtime is
+/// shutting down).
+fn task_lost() -> ClientError {
+    ClientError::Transport {
+        reason: "the call's task ended without an outcome (the runtime is shutting down)".into(),
+        source: None,
     }
 }
 
