@@ -131,6 +131,13 @@ pub enum Error {
         /// The configured capacity.
         capacity: usize,
     },
+    /// The shared replay cache (a database several servers use) could not be consulted:
+    /// the request is refused, since it might be a replay (fail closed).
+    #[error("replay cache unavailable: {reason}")]
+    ReplayCacheUnavailable {
+        /// What failed (the store's message; never anything the caller sent).
+        reason: String,
+    },
     /// No key is configured for the received `sid`.
     #[error("unknown sid {sid:?}")]
     UnknownSid {
@@ -208,6 +215,7 @@ impl Error {
             Error::TimestampOutOfWindow { .. } => ErrorCode::TimestampOutOfWindow,
             Error::Replayed => ErrorCode::Replayed,
             Error::ReplayCacheFull { .. } => ErrorCode::ReplayCacheFull,
+            Error::ReplayCacheUnavailable { .. } => ErrorCode::ReplayCacheUnavailable,
             Error::UnknownSid { .. } => ErrorCode::UnknownSid,
             Error::MissingHeader { .. } => ErrorCode::MissingHeader,
             Error::DuplicateHeader { .. } => ErrorCode::DuplicateHeader,
@@ -321,6 +329,8 @@ error_codes! {
     Replayed = "replayed", Signature;
     /// [`Error::ReplayCacheFull`].
     ReplayCacheFull = "replay_cache_full", Signature;
+    /// [`Error::ReplayCacheUnavailable`].
+    ReplayCacheUnavailable = "replay_cache_unavailable", Signature;
     /// [`Error::UnknownSid`].
     UnknownSid = "unknown_sid", Signature;
     /// [`Error::MissingHeader`].

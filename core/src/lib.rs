@@ -30,8 +30,8 @@ pub use value::JsonWriter;
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub use verifier::SystemClock;
 pub use verifier::{
-    Clock, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_CAPACITY, ManualClock, Verified, Verifier,
-    VerifierBuilder,
+    Clock, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_CAPACITY, ManualClock, SharedReplayCache,
+    Verified, Verifier, VerifierBuilder,
 };
 
 #[doc(hidden)]

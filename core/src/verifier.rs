@@ -135,6 +135,24 @@ impl ReplayCache {
     }
 }
 
+/// A replay cache outside this process: one store shared by every server that verifies
+/// calls for the same sids (a database), so that a request replayed to another server of
+/// a cluster is refused as well. `glorycard-durable` implements it on PostgreSQL.
+pub trait SharedReplayCache: Send + Sync {
+    /// Records the accepted (sid, timestamp, sign) triple, atomically with the check that
+    /// it is new: `Ok(true)` when it was not there, `Ok(false)` when it was (a replay).
+    /// Triples with a timestamp before `oldest_valid` can no longer pass the skew check
+    /// and may be forgotten. `Err` (the store cannot be reached) refuses the request with
+    /// [`Error::ReplayCacheUnavailable`]; its text must not quote the caller's input.
+    fn remember(
+        &self,
+        sid: &str,
+        timestamp: i64,
+        sign: &[u8; 32],
+        oldest_valid: i64,
+    ) -> Result<bool, String>;
+}
+
 /// Verifies signed requests or responses.
 ///
 /// Keys are looked up by `sid`, several per sid so that a key can be rotated without
@@ -147,6 +165,7 @@ pub struct Verifier {
     max_skew_seconds: u64,
     clock: Arc<dyn Clock>,
     replay: Option<Mutex<ReplayCache>>,
+    shared_replay: Option<Arc<dyn SharedReplayCache>>,
 }
 
 impl fmt::Debug for Verifier {
@@ -157,6 +176,7 @@ impl fmt::Debug for Verifier {
             .field("sids", &sids)
             .field("max_skew_seconds", &self.max_skew_seconds)
             .field("replay_cache", &self.replay.is_some())
+            .field("shared_replay_cache", &self.shared_replay.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -167,6 +187,7 @@ pub struct VerifierBuilder {
     max_skew_seconds: u64,
     clock: Option<Arc<dyn Clock>>,
     replay_capacity: Option<usize>,
+    shared_replay: Option<Arc<dyn SharedReplayCache>>,
 }
 
 impl VerifierBuilder {
@@ -197,6 +218,14 @@ impl VerifierBuilder {
         self
     }
 
+    /// Refuses replays through `cache`, shared with the other servers of a cluster (with
+    /// [`replay_cache`](VerifierBuilder::replay_cache) too, the local cache is asked
+    /// first).
+    pub fn shared_replay_cache(mut self, cache: Arc<dyn SharedReplayCache>) -> Self {
+        self.shared_replay = Some(cache);
+        self
+    }
+
     /// Builds the verifier. Every configured key must be non-empty, and a clock is
     /// required on targets without a system clock.
     pub fn build(self) -> Result<Verifier, Error> {
@@ -217,6 +246,7 @@ impl VerifierBuilder {
             replay: self
                 .replay_capacity
                 .map(|capacity| Mutex::new(ReplayCache::new(capacity))),
+            shared_replay: self.shared_replay,
         })
     }
 }
@@ -229,6 +259,7 @@ impl Verifier {
             max_skew_seconds: DEFAULT_MAX_SKEW_SECONDS,
             clock: None,
             replay_capacity: None,
+            shared_replay: None,
         }
     }
 
@@ -298,6 +329,15 @@ impl Verifier {
                         capacity: cache.capacity,
                     });
                 }
+            }
+        }
+        if let Some(shared) = &self.shared_replay {
+            let oldest_valid = now.saturating_sub_unsigned(self.max_skew_seconds);
+            let first = shared
+                .remember(sid, timestamp.unix_seconds(), received.as_bytes(), oldest_valid)
+                .map_err(|reason| Error::ReplayCacheUnavailable { reason })?;
+            if !first {
+                return Err(Error::Replayed);
             }
         }
         Ok(Verified {

@@ -254,6 +254,11 @@ fn every_error_code_has_a_vector_or_a_reason() {
             "needs a verifier configured with a tiny replay cache, which the vector format \
              cannot express; core/src/verifier.rs tests it",
         ),
+        (
+            ErrorCode::ReplayCacheUnavailable,
+            "needs a shared replay cache that fails; core/src/verifier.rs tests it, and \
+             cli/tests/postgres.rs stops PostgreSQL under `institution serve`",
+        ),
     ];
     let mut with_vector = std::collections::BTreeSet::new();
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");

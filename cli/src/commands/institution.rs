@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use glorycard_client::institution::{InstitutionEndpoint, Server, router, tls_acceptor_from_pem};
 use glorycard_core::{Signer, Verifier};
-use glorycard_durable::Outbox;
+use glorycard_durable::{Outbox, PostgresReplayCache};
 
 use crate::shared::{
     Failure, KeyArgs, ServerLimitArgs, client_failure, durable_failure, existing, fail,
@@ -25,8 +25,10 @@ pub(crate) enum InstitutionCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// The outbox database the answers come from.
-    #[arg(long, value_name = "FILE")]
+    /// The outbox the answers come from: a SQLite file, or a postgres:// URL (then every
+    /// node's deductions answer, and the replay cache is shared in that database, so a
+    /// call replayed to another node is refused).
+    #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
     db: PathBuf,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8444")]
@@ -75,11 +77,19 @@ pub(crate) fn institution(command: InstitutionCommand) -> Result<String, Failure
     existing(&args.db, "glorycard outbox add --db creates it")?;
     let key = args.key.load()?;
     let outbox = Outbox::open(&args.db).map_err(durable_failure)?;
-    let verifier = Verifier::builder()
+    let mut verifier = Verifier::builder()
         .key(args.sid.clone(), key.clone())
         .max_skew_seconds(args.max_skew)
-        .replay_cache(1_000_000)
-        .build()?;
+        .replay_cache(1_000_000);
+    if let Some(url) = args
+        .db
+        .to_str()
+        .filter(|_| glorycard_durable::is_database_url(&args.db))
+    {
+        let shared = PostgresReplayCache::open(url).map_err(durable_failure)?;
+        verifier = verifier.shared_replay_cache(Arc::new(shared));
+    }
+    let verifier = verifier.build()?;
     let endpoint = InstitutionEndpoint::new(
         verifier,
         Signer::new(args.sid, key),
@@ -100,7 +110,7 @@ pub(crate) fn institution(command: InstitutionCommand) -> Result<String, Failure
         let scheme = if args.http { "http" } else { "https" };
         say(format_args!(
             "glorycard institution: serving /deductCheck on {scheme}://{address} from {}",
-            args.db.display()
+            glorycard_durable::display_location(&args.db)
         ));
         server
             .serve_with_shutdown(listener, wait_for_shutdown())

@@ -19,8 +19,9 @@ pub(crate) enum OutboxCommand {
     /// an object with certNo is a deduction, one with only orgCode, deductionID and
     /// deductionTime a cancellation.
     Add {
-        /// The outbox database.
-        #[arg(long, value_name = "FILE")]
+        /// The outbox: a SQLite file, or a postgres:// URL shared by several nodes
+        /// (its password may come from PGPASSWORD).
+        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
         db: PathBuf,
         /// The records (default: standard input).
         file: Option<PathBuf>,
@@ -30,8 +31,9 @@ pub(crate) enum OutboxCommand {
     Drain {
         #[command(flatten)]
         connection: ConnectionArgs,
-        /// The outbox database.
-        #[arg(long, value_name = "FILE")]
+        /// The outbox: a SQLite file, or a postgres:// URL shared by several nodes
+        /// (its password may come from PGPASSWORD).
+        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
         db: PathBuf,
         /// Calls in flight at once.
         #[arg(long, default_value_t = 8)]
@@ -44,8 +46,9 @@ pub(crate) enum OutboxCommand {
     /// temporary, or once its cause was mended). Items are named by their number in
     /// `outbox status`.
     Requeue {
-        /// The outbox database.
-        #[arg(long, value_name = "FILE")]
+        /// The outbox: a SQLite file, or a postgres:// URL shared by several nodes
+        /// (its password may come from PGPASSWORD).
+        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
         db: PathBuf,
         /// The items' numbers (`rejected #N` in `outbox status`).
         #[arg(required = true)]
@@ -53,8 +56,9 @@ pub(crate) enum OutboxCommand {
     },
     /// Count the items in each state and list the refused ones with the platform's message.
     Status {
-        /// The outbox database.
-        #[arg(long, value_name = "FILE")]
+        /// The outbox: a SQLite file, or a postgres:// URL shared by several nodes
+        /// (its password may come from PGPASSWORD).
+        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
         db: PathBuf,
         /// Print JSON.
         #[arg(long)]
@@ -116,7 +120,7 @@ pub(crate) fn outbox(command: OutboxCommand) -> Result<String, Failure> {
             Ok(format!(
                 "enqueued {added} new item(s), {} already in the outbox; committed to {}\n",
                 enqueued.len() - added,
-                db.display()
+                glorycard_durable::display_location(&db)
             ))
         }
         OutboxCommand::Drain {
@@ -133,7 +137,7 @@ pub(crate) fn outbox(command: OutboxCommand) -> Result<String, Failure> {
                 if !outbox.requeue(seq).map_err(durable_failure)? {
                     return Err(fail(format!(
                         "{out}not_found: item {seq} is not a rejected item of {}",
-                        db.display()
+                        glorycard_durable::display_location(&db)
                     )));
                 }
                 out.push_str(&format!("requeued #{seq}\n"));
@@ -216,7 +220,7 @@ fn drain(
         return Err(Failure {
             message: format!(
                 "platform_rejected: {summary}: see glorycard outbox status --db {}",
-                db.display()
+                glorycard_durable::display_location(&db)
             ),
             status: 1,
         });

@@ -27,8 +27,9 @@ pub(crate) enum RosterCommand {
     Sync {
         #[command(flatten)]
         connection: ConnectionArgs,
-        /// The replica database (created if missing).
-        #[arg(long, value_name = "FILE")]
+        /// The replica (created if missing): a SQLite file, or a postgres:// URL shared by
+        /// several nodes (one sync at a time; its password may come from PGPASSWORD).
+        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
         db: PathBuf,
     },
     /// Look a holder up in the local replica, without the network. Prints one JSON line
@@ -36,8 +37,8 @@ pub(crate) enum RosterCommand {
     /// exit 1 when nobody matches. Pass the query with --query (a file, or - for standard
     /// input): --cert-no and --name put personal data on the command line.
     Lookup {
-        /// The replica database.
-        #[arg(long, value_name = "FILE")]
+        /// The replica: a SQLite file or a postgres:// URL.
+        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
         db: PathBuf,
         /// The query as JSON, {"certType":"0","certNo":"...","certName":"..."} (certType
         /// defaults to "0", certName is optional), read from FILE, or from standard input

@@ -78,6 +78,10 @@ pub(crate) fn client_failure(error: ClientError) -> Failure {
 pub(crate) fn durable_failure(error: DurableError) -> Failure {
     match error {
         DurableError::Client(error) => client_failure(error),
+        // Its own errors' messages begin with their code already.
+        error @ (DurableError::Storage { .. } | DurableError::Conflict { .. }) => {
+            fail(error.to_string())
+        }
         // The code is said before the message, as for the client's errors.
         error => fail(format!("{}: {error}", error.code())),
     }

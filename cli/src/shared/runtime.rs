@@ -55,9 +55,10 @@ impl ProgressLine {
 }
 
 /// Commands that read a store refuse a missing file instead of creating an empty one (a
-/// mistyped path would otherwise look like an empty outbox or replica).
+/// mistyped path would otherwise look like an empty outbox or replica). A `postgres://`
+/// URL names a database the server must already have.
 pub(crate) fn existing(db: &std::path::Path, hint: &str) -> Result<(), Failure> {
-    if db.exists() {
+    if glorycard_durable::is_database_url(db) || db.exists() {
         Ok(())
     } else {
         Err(fail(format!(

@@ -11,8 +11,10 @@ use rusqlite::params;
 
 use super::{Outbox, OutboxEntry};
 use crate::DurableError;
-use crate::database::{Database, now_datetime, storage};
+use crate::backend::Backend;
+use crate::database::{now_datetime, storage};
 use crate::lock::DrainLock;
+use crate::postgres;
 
 /// How a drain runs.
 #[non_exhaustive]
@@ -105,28 +107,92 @@ impl Outbox {
     /// that item aside as rejected, with the status in its message, and the others go on.
     /// Ends with `Err`, leaving items pending, on a failure that every item would share:
     /// an HTTP status about the endpoint (401, 403, 404, 405, 407, 421, 426: a wrong key,
-    /// account or base URL), a storage error, or another drain of the same outbox
-    /// already running ([`DurableError::Conflict`]). Before it ends so, it waits for the
-    /// calls already in flight and records their outcomes, so nothing the platform
+    /// account or base URL), a storage error, or, on SQLite, another drain of the same
+    /// outbox already running ([`DurableError::Conflict`]). Before it ends so, it waits
+    /// for the calls already in flight and records their outcomes, so nothing the platform
     /// acknowledged is sent again.
+    ///
+    /// On PostgreSQL, drains on any number of nodes run at once: each claims whole
+    /// `deductionID` chains under a lease that it renews while it works (30 s; a chain
+    /// whose drainer died is taken over when its lease expires), so each item is sent by
+    /// one drainer and the items of a deduction still in order. The report's `pending`
+    /// then counts every drainer's pending items.
     pub async fn drain_with(
         &self,
         client: &Client,
         options: &DrainOptions,
         mut progress: impl FnMut(&DrainReport),
     ) -> Result<DrainReport, DurableError> {
-        let _lock = DrainLock::acquire(self.database.path())?;
+        // SQLite: one drain per file. PostgreSQL: leases let several run, one per handle.
+        let _lock = match &self.backend {
+            Backend::Sqlite(database) => Some(DrainLock::acquire(database.path())?),
+            Backend::Postgres(_) => None,
+        };
+        let _running = self.lease_owner.running.try_lock().map_err(|_| DurableError::Conflict {
+            reason: "this outbox is already draining; open it again to drain in parallel".into(),
+        })?;
+        if let Backend::Postgres(database) = &self.backend {
+            // Leases a failed drain of this handle could not give back (the database was
+            // unreachable) are this drain's to take up at once.
+            postgres::outbox::release(database, &self.lease_owner.name).await?;
+        }
         if self.pending_count().await? == 0 {
             return Ok(DrainReport::default());
         }
         // A drain killed a moment ago may have sent an item in this second (see
         // `sleep_until_next_second`).
         glorycard_client::sleep_until_next_second().await;
-        let mut drain = Drain::new(self.database.clone(), client.clone(), options);
-        drain.run(&mut progress).await?;
+        let mut drain = Drain::new(
+            self.backend.clone(),
+            self.lease_owner.name.clone(),
+            client.clone(),
+            options,
+        );
+        let ran = drain.run(&mut progress).await;
+        if let Backend::Postgres(database) = &self.backend {
+            // Another drainer need not wait for the leases to expire. Best effort: they
+            // expire anyway, and this handle's next drain takes them up.
+            if let Err(error) = postgres::outbox::release(database, &drain.owner).await {
+                tracing::warn!(%error, "the drain's leases were not released; they will expire");
+            }
+        }
+        ran?;
         drain.report.pending = self.pending_count().await?;
         Ok(drain.report)
     }
+}
+
+/// Who holds a PostgreSQL outbox's leases: one name per opened outbox (its drains take
+/// turns), so that a drain can take up the leases its predecessor could not release.
+#[derive(Debug)]
+pub(crate) struct LeaseOwner {
+    /// `host-pid-random`: says which node holds a chain.
+    name: String,
+    running: tokio::sync::Mutex<()>,
+}
+
+impl LeaseOwner {
+    pub(crate) fn new() -> Self {
+        Self {
+            name: format!(
+                "{}-{}-{:016x}",
+                hostname(),
+                std::process::id(),
+                fastrand::u64(..)
+            ),
+            running: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+/// This machine's name, for the leases' owner (which node holds a chain).
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "node".into())
 }
 
 async fn sleep_until(wake: Option<Instant>) {
@@ -135,11 +201,19 @@ async fn sleep_until(wake: Option<Instant>) {
     }
 }
 
+/// A pending item as stored.
+#[derive(Debug)]
+pub(crate) struct PendingRow {
+    pub(crate) seq: i64,
+    pub(crate) kind: String,
+    pub(crate) deduction_id: String,
+    pub(crate) body: Vec<u8>,
+}
+
 /// A pending item loaded for delivery.
 #[derive(Debug, Clone)]
 struct Item {
     seq: i64,
-    deduction_id: String,
     /// The parsed entry, or why the stored body could not be read.
     entry: Result<OutboxEntry, String>,
     /// Failed calls of this item during this drain (for its backoff).
@@ -197,10 +271,18 @@ fn classify(result: Result<models::AckResponse, ClientError>) -> Outcome {
 const LOAD_BATCH: usize = 2_000;
 /// How often a drain with nothing left to start looks for items enqueued meanwhile.
 const RELOAD_INTERVAL: Duration = Duration::from_millis(200);
+/// How long a PostgreSQL drainer's claim on a chain lasts without renewal: another
+/// drainer takes the chain over this long after its drainer died.
+const LEASE: Duration = Duration::from_secs(30);
+/// How often a PostgreSQL drainer renews its leases.
+const RENEW_INTERVAL: Duration = Duration::from_secs(10);
 
 /// The scheduler of one drain: per-`deductionID` chains, started in enqueue order.
 struct Drain {
-    database: Database,
+    backend: Backend,
+    /// This drain's name on its PostgreSQL leases: unique per process and drain.
+    owner: String,
+    last_renewal: Instant,
     client: Client,
     options: DrainOptions,
     backoff: RetryPolicy,
@@ -218,9 +300,11 @@ struct Drain {
 }
 
 impl Drain {
-    fn new(database: Database, client: Client, options: &DrainOptions) -> Self {
+    fn new(backend: Backend, owner: String, client: Client, options: &DrainOptions) -> Self {
         Self {
-            database,
+            backend,
+            owner,
+            last_renewal: Instant::now(),
             client,
             backoff: RetryPolicy {
                 max_attempts: u32::MAX,
@@ -259,6 +343,7 @@ impl Drain {
             // Out of patience: start nothing more, record the calls still in flight, stop.
             self.report.gave_up = self.last_settled.elapsed() >= self.options.patience;
             let giving_up = self.report.gave_up;
+            self.renew_leases(now).await?;
             if !giving_up && stopping.is_none() {
                 if self.should_load(now) {
                     self.load().await?;
@@ -278,11 +363,15 @@ impl Drain {
                     return Ok(());
                 }
                 if self.runnable.is_empty() && self.waiting.is_empty() {
-                    // Nothing loaded is left: finished unless items were enqueued meanwhile.
-                    if self.load().await? == 0 {
+                    // Nothing loaded is left: finished unless items were enqueued meanwhile,
+                    if self.load().await? > 0 {
+                        continue;
+                    }
+                    // or (PostgreSQL) other drainers hold pending items: wait, to take
+                    // over those of a drainer that died once its lease expires.
+                    if !self.held_elsewhere().await? {
                         return Ok(());
                     }
-                    continue;
                 }
             }
             // Wake for a finished call, a backoff that ends, a look for new items, or the
@@ -333,48 +422,97 @@ impl Drain {
         }
         match self.last_load {
             None => true,
-            Some((at, loaded)) => loaded == LOAD_BATCH || now.duration_since(at) >= RELOAD_INTERVAL,
+            Some((at, loaded)) => {
+                loaded == self.batch() || now.duration_since(at) >= RELOAD_INTERVAL
+            }
         }
     }
 
-    /// Loads the next pending items after those already loaded; returns how many.
+    /// Loads the next pending items after those already loaded (on PostgreSQL: claims
+    /// chains no other drainer holds); returns how many.
     async fn load(&mut self) -> Result<usize, DurableError> {
-        let after = self.loaded_up_to;
-        let items = self
-            .database
-            .run(move |connection| {
-                let mut statement = connection
-                    .prepare_cached(
-                        "SELECT seq, kind, deduction_id, body FROM items
-                         WHERE state = 'pending' AND seq > ?1 ORDER BY seq LIMIT ?2",
-                    )
-                    .map_err(storage)?;
-                let rows = statement
-                    .query_map(params![after, LOAD_BATCH as i64], |row| {
-                        let kind: String = row.get(1)?;
-                        let body: Vec<u8> = row.get(3)?;
-                        Ok(Item {
-                            seq: row.get(0)?,
-                            deduction_id: row.get(2)?,
-                            entry: OutboxEntry::parse(&kind, &body).map_err(|e| e.to_string()),
-                            failures: 0,
-                        })
+        let rows = match &self.backend {
+            Backend::Sqlite(database) => {
+                let after = self.loaded_up_to;
+                database
+                    .run(move |connection| {
+                        let mut statement = connection
+                            .prepare_cached(
+                                "SELECT seq, kind, deduction_id, body FROM items
+                                 WHERE state = 'pending' AND seq > ?1 ORDER BY seq LIMIT ?2",
+                            )
+                            .map_err(storage)?;
+                        let rows = statement
+                            .query_map(params![after, LOAD_BATCH as i64], |row| {
+                                Ok(PendingRow {
+                                    seq: row.get(0)?,
+                                    kind: row.get(1)?,
+                                    deduction_id: row.get(2)?,
+                                    body: row.get(3)?,
+                                })
+                            })
+                            .map_err(storage)?;
+                        rows.collect::<Result<Vec<_>, _>>().map_err(storage)
                     })
-                    .map_err(storage)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(storage)
-            })
-            .await?;
-        let count = items.len();
-        self.last_load = Some((Instant::now(), count));
-        for item in items {
-            self.loaded_up_to = self.loaded_up_to.max(item.seq);
-            let chain = self.chains.entry(item.deduction_id.clone()).or_default();
-            if chain.is_empty() {
-                self.runnable.insert(item.seq, item.deduction_id.clone());
+                    .await?
             }
-            chain.push_back(item);
+            Backend::Postgres(database) => {
+                let batch = self.batch() as i64;
+                postgres::outbox::claim(database, &self.owner, batch, LEASE).await?
+            }
+        };
+        let count = rows.len();
+        self.last_load = Some((Instant::now(), count));
+        for row in rows {
+            self.loaded_up_to = self.loaded_up_to.max(row.seq);
+            let chain = self.chains.entry(row.deduction_id.clone()).or_default();
+            // A chain this drain's own expired lease let it claim again is loaded once.
+            if chain.iter().any(|item| item.seq == row.seq) {
+                continue;
+            }
+            if chain.is_empty() {
+                self.runnable.insert(row.seq, row.deduction_id.clone());
+            }
+            chain.push_back(Item {
+                seq: row.seq,
+                entry: OutboxEntry::parse(&row.kind, &row.body).map_err(|e| e.to_string()),
+                failures: 0,
+            });
         }
         Ok(count)
+    }
+
+    /// Items loaded at a time: from a SQLite file, many; on PostgreSQL, a few per call in
+    /// flight, so that the other drainers find chains left to claim.
+    fn batch(&self) -> usize {
+        match &self.backend {
+            Backend::Sqlite(_) => LOAD_BATCH,
+            Backend::Postgres(_) => (self.options.concurrency * 4).min(LOAD_BATCH),
+        }
+    }
+
+    /// True when pending items remain that this drain has not loaded: on PostgreSQL, held
+    /// by other drainers (this one holds none once nothing of its own is left).
+    async fn held_elsewhere(&self) -> Result<bool, DurableError> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(false),
+            Backend::Postgres(database) => {
+                Ok(postgres::outbox::pending_count(database).await? > 0)
+            }
+        }
+    }
+
+    /// On PostgreSQL, extends this drain's leases every [`RENEW_INTERVAL`].
+    async fn renew_leases(&mut self, now: Instant) -> Result<(), DurableError> {
+        let Backend::Postgres(database) = &self.backend else {
+            return Ok(());
+        };
+        if now.duration_since(self.last_renewal) < RENEW_INTERVAL {
+            return Ok(());
+        }
+        postgres::outbox::renew(database, &self.owner, LEASE).await?;
+        self.last_renewal = now;
+        Ok(())
     }
 
     fn start(&mut self, seq: i64, id: String) {
@@ -421,29 +559,36 @@ impl Drain {
             .iter()
             .map(|(seq, _, state, message)| (*seq, *state, message.clone()))
             .collect();
-        self.database
-            .run(move |connection| {
-                let transaction = connection
-                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                    .map_err(storage)?;
-                {
-                    let now = now_datetime();
-                    let mut update = transaction
-                        .prepare_cached(
-                            "UPDATE items SET state = ?2, message = ?3, attempts = attempts + 1,
-                                settled_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?4 END
-                             WHERE seq = ?1 AND state = 'pending'",
-                        )
-                        .map_err(storage)?;
-                    for (seq, state, message) in &rows {
-                        update
-                            .execute(params![seq, state, message, now])
+        match &self.backend {
+            Backend::Sqlite(database) => {
+                database
+                    .run(move |connection| {
+                        let transaction = connection
+                            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                             .map_err(storage)?;
-                    }
-                }
-                transaction.commit().map_err(storage)
-            })
-            .await?;
+                        {
+                            let now = now_datetime();
+                            let mut update = transaction
+                                .prepare_cached(
+                                    "UPDATE items SET state = ?2, message = ?3, attempts = attempts + 1,
+                                        settled_at = CASE WHEN ?2 = 'pending' THEN NULL ELSE ?4 END
+                                     WHERE seq = ?1 AND state = 'pending'",
+                                )
+                                .map_err(storage)?;
+                            for (seq, state, message) in &rows {
+                                update
+                                    .execute(params![seq, state, message, now])
+                                    .map_err(storage)?;
+                            }
+                        }
+                        transaction.commit().map_err(storage)
+                    })
+                    .await?;
+            }
+            Backend::Postgres(database) => {
+                postgres::outbox::record(database, rows, now_datetime()).await?;
+            }
+        }
         for (seq, id, state, message) in updates {
             // Ids and codes only: a platform's message may quote personal data.
             match state {

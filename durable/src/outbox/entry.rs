@@ -2,6 +2,7 @@
 
 use glorycard_core::models::{self, Cancellation, Deduction, Validate as _};
 
+use super::store::EnqueueRow;
 use crate::DurableError;
 
 /// Something to deliver: a deduction or a cancellation.
@@ -37,11 +38,18 @@ impl OutboxEntry {
         .map_err(DurableError::from)
     }
 
-    /// (org code, event time, body in wire names).
-    pub(super) fn row(&self) -> Result<(&str, &str, Vec<u8>), DurableError> {
-        Ok(match self {
+    /// The columns stored: org code, event time and the body in wire names.
+    pub(super) fn row(&self) -> Result<EnqueueRow, DurableError> {
+        let (org_code, event_time, body) = match self {
             OutboxEntry::Deduction(d) => (&d.org_code, &d.deduction_time, models::to_json(d)?),
             OutboxEntry::Cancellation(c) => (&c.org_code, &c.cancel_time, models::to_json(c)?),
+        };
+        Ok(EnqueueRow {
+            kind: self.kind(),
+            deduction_id: self.deduction_id().to_owned(),
+            org_code: org_code.clone(),
+            event_time: event_time.clone(),
+            body,
         })
     }
 

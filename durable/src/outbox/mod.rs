@@ -11,12 +11,15 @@ mod store;
 
 pub use drain::{DrainOptions, DrainReport};
 pub use entry::OutboxEntry;
+pub(crate) use drain::PendingRow;
+pub(crate) use store::{EnqueueRow, Existing, status_from};
 
 use glorycard_core::models;
 
-use crate::database::Database;
+use crate::backend::Backend;
 
-/// A durable queue of deductions and cancellations for the platform, in one SQLite file.
+/// A durable queue of deductions and cancellations for the platform, in one SQLite file
+/// or in a PostgreSQL database that several nodes share.
 ///
 /// [`enqueue_deduction`](Outbox::enqueue_deduction) and
 /// [`enqueue_cancellation`](Outbox::enqueue_cancellation) validate the record, then commit
@@ -42,7 +45,9 @@ use crate::database::Database;
 /// cancellation was enqueued for it.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    database: Database,
+    backend: Backend,
+    /// This handle's name on PostgreSQL leases, and its one drain at a time.
+    lease_owner: std::sync::Arc<drain::LeaseOwner>,
 }
 
 /// What an enqueue did.
@@ -337,7 +342,8 @@ mod tests {
             "a pending item is not requeued"
         );
         outbox
-            .database
+            .backend
+            .sqlite()
             .lock()
             .unwrap()
             .execute(
@@ -383,7 +389,7 @@ mod tests {
     fn commits_are_durable_wal_with_synchronous_full() {
         let db = TempDb::new("outbox-pragmas");
         let outbox = Outbox::open(&db.0).unwrap();
-        let connection = outbox.database.lock().unwrap();
+        let connection = outbox.backend.sqlite().lock().unwrap();
         let mode: String = connection
             .query_row("PRAGMA journal_mode", [], |row| row.get(0))
             .unwrap();

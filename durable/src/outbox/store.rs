@@ -9,7 +9,9 @@ use rusqlite::{OptionalExtension as _, params};
 use super::entry::in_entry;
 use super::{Enqueued, Outbox, OutboxEntry, OutboxStatus, RejectedItem};
 use crate::DurableError;
+use crate::backend::Backend;
 use crate::database::{Database, Durability, Kind, now_datetime, storage};
+use crate::postgres::{self, Store};
 
 const SCHEMA: &str = "
     CREATE TABLE items (
@@ -36,11 +38,17 @@ const SCHEMA: &str = "
 ";
 
 impl Outbox {
-    /// Opens the outbox at `path`, creating an empty one if the file does not exist. A
-    /// file that is not a glorycard outbox is refused.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, DurableError> {
-        let database = Database::open(path.as_ref(), Kind::Outbox, Durability::Full, SCHEMA)?;
-        Ok(Self { database })
+    /// Opens the outbox at `location`, creating an empty one if there is none: a SQLite
+    /// file path, or a `postgres://` (`postgresql://`) URL for an outbox shared by several
+    /// nodes. A file or a database that is not a glorycard outbox is refused.
+    pub fn open(location: impl AsRef<Path>) -> Result<Self, DurableError> {
+        let backend = Backend::open(location.as_ref(), Store::Outbox, |path| {
+            Database::open(path, Kind::Outbox, Durability::Full, SCHEMA)
+        })?;
+        Ok(Self {
+            backend,
+            lease_owner: std::sync::Arc::new(super::drain::LeaseOwner::new()),
+        })
     }
 
     /// Validates `deduction` and commits it durably. Enqueuing the same record again
@@ -82,7 +90,7 @@ impl Outbox {
         entries: &[OutboxEntry],
         name_entries: bool,
     ) -> Result<Vec<Enqueued>, DurableError> {
-        let in_entry = |index: usize, error: DurableError| {
+        let name = move |index: usize, error: DurableError| {
             if name_entries {
                 in_entry(index, error)
             } else {
@@ -92,124 +100,40 @@ impl Outbox {
         let mut rows = Vec::with_capacity(entries.len());
         for (index, entry) in entries.iter().enumerate() {
             let row = entry.validate().and_then(|()| entry.row());
-            rows.push(row.map_err(|e| in_entry(index, e))?);
+            rows.push(row.map_err(|e| name(index, e))?);
         }
-        let mut connection = self.database.lock()?;
-        let transaction = connection
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(storage)?;
+        let decide = move |index: usize, row: &EnqueueRow, existing: Existing| {
+            decide(row, existing).map_err(|e| name(index, e))
+        };
         let now = now_datetime();
-        let mut enqueued = Vec::with_capacity(entries.len());
-        {
-            let mut existing = transaction
-                .prepare_cached(
-                    "SELECT seq, body, org_code FROM items WHERE deduction_id = ?1 AND kind = ?2",
-                )
-                .map_err(storage)?;
-            let mut insert = transaction
-                .prepare_cached(
-                    "INSERT INTO items (kind, deduction_id, org_code, event_time, body, enqueued_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(storage)?;
-            for (index, (entry, (org_code, event_time, body))) in
-                entries.iter().zip(&rows).enumerate()
-            {
-                let found: Option<(i64, Vec<u8>, String)> = existing
-                    .query_row(params![entry.deduction_id(), entry.kind()], |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-                    })
-                    .optional()
-                    .map_err(storage)?;
-                if found.is_none() && matches!(entry, OutboxEntry::Deduction(_)) {
-                    // Items of a deductionID are sent in enqueue order: a deduction behind
-                    // its own cancellation would be cancelled before it exists.
-                    let cancelled: Option<i64> = existing
-                        .query_row(params![entry.deduction_id(), "cancellation"], |row| {
-                            row.get(0)
-                        })
-                        .optional()
-                        .map_err(storage)?;
-                    if let Some(seq) = cancelled {
-                        return Err(in_entry(
-                            index,
-                            DurableError::Conflict {
-                                reason: format!(
-                                    "deductionID {:?} already has a cancellation in the outbox (item {seq}); enqueue a deduction before its cancellation",
-                                    entry.deduction_id()
-                                ),
-                            },
-                        ));
-                    }
-                }
-                match found {
-                    Some((seq, stored, stored_org)) => {
-                        // A second cancellation is the first one (the platform keeps the
-                        // first time), if it is the same institution's.
-                        let same = match entry {
-                            OutboxEntry::Deduction(_) => stored == *body,
-                            OutboxEntry::Cancellation(_) => stored_org == *org_code,
-                        };
-                        if !same {
-                            return Err(in_entry(
-                                index,
-                                DurableError::Conflict {
-                                    reason: format!(
-                                        "deductionID {:?} is already in the outbox (item {seq}) with a different record",
-                                        entry.deduction_id()
-                                    ),
-                                },
-                            ));
-                        }
-                        enqueued.push(Enqueued {
-                            seq,
-                            newly_added: false,
-                        });
-                    }
-                    None => {
-                        insert
-                            .execute(params![
-                                entry.kind(),
-                                entry.deduction_id(),
-                                org_code,
-                                event_time,
-                                body,
-                                now
-                            ])
-                            .map_err(storage)?;
-                        enqueued.push(Enqueued {
-                            seq: transaction.last_insert_rowid(),
-                            newly_added: true,
-                        });
-                    }
-                }
-            }
-        }
-        transaction.commit().map_err(storage)?;
-        Ok(enqueued)
+        let enqueued = match &self.backend {
+            Backend::Sqlite(database) => enqueue_sqlite(database, &rows, &now, decide)?,
+            Backend::Postgres(database) => postgres::outbox::enqueue(database, rows, now, decide)?,
+        };
+        Ok(enqueued
+            .into_iter()
+            .map(|(seq, newly_added)| Enqueued { seq, newly_added })
+            .collect())
     }
 
     /// How many items are in each state.
     pub fn status(&self) -> Result<OutboxStatus, DurableError> {
-        let connection = self.database.read()?;
-        let mut status = OutboxStatus::default();
+        let database = match &self.backend {
+            Backend::Sqlite(database) => database,
+            Backend::Postgres(database) => return postgres::outbox::status(database),
+        };
+        let connection = database.read()?;
         let mut statement = connection
             .prepare_cached("SELECT state, count(*) FROM items GROUP BY state")
             .map_err(storage)?;
-        let rows = statement
+        let counts = statement
             .query_map([], |row| {
                 Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
             })
+            .map_err(storage)?
+            .collect::<Result<Vec<_>, _>>()
             .map_err(storage)?;
-        for row in rows {
-            let (state, count) = row.map_err(storage)?;
-            match state.as_str() {
-                "pending" => status.pending = count,
-                "acknowledged" => status.acknowledged = count,
-                _ => status.rejected = count,
-            }
-        }
-        status.oldest_pending = connection
+        let oldest_pending = connection
             .query_row(
                 "SELECT enqueued_at FROM items WHERE state = 'pending' ORDER BY seq LIMIT 1",
                 [],
@@ -217,12 +141,16 @@ impl Outbox {
             )
             .optional()
             .map_err(storage)?;
-        Ok(status)
+        Ok(status_from(counts, oldest_pending))
     }
 
     /// The items the platform refused, oldest first, with its messages.
     pub fn rejected(&self) -> Result<Vec<RejectedItem>, DurableError> {
-        let connection = self.database.read()?;
+        let database = match &self.backend {
+            Backend::Sqlite(database) => database,
+            Backend::Postgres(database) => return postgres::outbox::rejected(database),
+        };
+        let connection = database.read()?;
         let mut statement = connection
             .prepare_cached(
                 "SELECT seq, kind, deduction_id, coalesce(message, ''), coalesce(settled_at, '')
@@ -244,7 +172,13 @@ impl Outbox {
     }
 
     pub(super) async fn pending_count(&self) -> Result<i64, DurableError> {
-        self.database
+        let database = match &self.backend {
+            Backend::Sqlite(database) => database,
+            Backend::Postgres(database) => {
+                return postgres::outbox::pending_count(database).await;
+            }
+        };
+        database
             .run(|connection| {
                 connection
                     .query_row(
@@ -262,7 +196,11 @@ impl Outbox {
     /// did not yet know, a wrong orgCode in this client's settings). False when `seq` is
     /// not a rejected item.
     pub fn requeue(&self, seq: i64) -> Result<bool, DurableError> {
-        let connection = self.database.lock()?;
+        let database = match &self.backend {
+            Backend::Sqlite(database) => database,
+            Backend::Postgres(database) => return postgres::outbox::requeue(database, seq),
+        };
+        let connection = database.lock()?;
         let changed = connection
             .execute(
                 "UPDATE items SET state = 'pending', settled_at = NULL
@@ -275,51 +213,195 @@ impl Outbox {
 
     /// The deductions of `org_code` whose `deductionTime` lies in `[start, end]`, with
     /// status "0" and the `cancelTime` where a cancellation was enqueued (whatever its
-    /// delivery state: this is the institution's own record of what it granted).
+    /// delivery state: this is the institution's own record of what it granted). On
+    /// PostgreSQL, every node's deductions.
     pub fn deductions_between(
         &self,
         org_code: &str,
         start: &str,
         end: &str,
     ) -> Result<Vec<models::DeductCheckRecord>, DurableError> {
-        let connection = self.database.read()?;
-        let mut statement = connection
+        let rows = match &self.backend {
+            Backend::Sqlite(database) => {
+                let connection = database.read()?;
+                let mut statement = connection
+                    .prepare_cached(
+                        "SELECT d.seq, d.body,
+                                (SELECT c.event_time FROM items c
+                                 WHERE c.kind = 'cancellation' AND c.deduction_id = d.deduction_id)
+                         FROM items d
+                         WHERE d.kind = 'deduction' AND d.org_code = ?1
+                           AND d.event_time >= ?2 AND d.event_time <= ?3
+                         ORDER BY d.event_time, d.seq",
+                    )
+                    .map_err(storage)?;
+                statement
+                    .query_map(params![org_code, start, end], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+                    })
+                    .map_err(storage)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(storage)?
+            }
+            Backend::Postgres(database) => {
+                postgres::outbox::deductions_between(database, org_code, start, end)?
+            }
+        };
+        rows.into_iter()
+            .map(|(seq, body, cancel_time)| check_record(seq, &body, cancel_time))
+            .collect()
+    }
+}
+
+/// An item to insert, in the columns both backends store.
+#[derive(Debug)]
+pub(crate) struct EnqueueRow {
+    pub(crate) kind: &'static str,
+    pub(crate) deduction_id: String,
+    pub(crate) org_code: String,
+    pub(crate) event_time: String,
+    pub(crate) body: Vec<u8>,
+}
+
+/// What the outbox already holds under a row's `deductionID`.
+#[derive(Debug)]
+pub(crate) struct Existing {
+    /// The item of the same kind: (seq, body, org code).
+    pub(crate) item: Option<(i64, Vec<u8>, String)>,
+    /// For a new deduction: the seq of a cancellation already enqueued for it.
+    pub(crate) cancellation: Option<i64>,
+}
+
+/// The enqueue rule both backends apply: `Some(seq)` when the row is the item already
+/// held, `None` when it is new, an error when it contradicts what is held.
+fn decide(row: &EnqueueRow, existing: Existing) -> Result<Option<i64>, DurableError> {
+    if let Some(seq) = existing.cancellation {
+        // Items of a deductionID are sent in enqueue order: a deduction behind its own
+        // cancellation would be cancelled before it exists.
+        return Err(DurableError::Conflict {
+            reason: format!(
+                "deductionID {:?} already has a cancellation in the outbox (item {seq}); enqueue a deduction before its cancellation",
+                row.deduction_id
+            ),
+        });
+    }
+    let Some((seq, stored, stored_org)) = existing.item else {
+        return Ok(None);
+    };
+    // A second cancellation is the first one (the platform keeps the first time), if it
+    // is the same institution's.
+    let same = match row.kind {
+        "deduction" => stored == row.body,
+        _ => stored_org == row.org_code,
+    };
+    if !same {
+        return Err(DurableError::Conflict {
+            reason: format!(
+                "deductionID {:?} is already in the outbox (item {seq}) with a different record",
+                row.deduction_id
+            ),
+        });
+    }
+    Ok(Some(seq))
+}
+
+fn enqueue_sqlite(
+    database: &Database,
+    rows: &[EnqueueRow],
+    now: &str,
+    decide: impl Fn(usize, &EnqueueRow, Existing) -> Result<Option<i64>, DurableError>,
+) -> Result<Vec<(i64, bool)>, DurableError> {
+    let mut connection = database.lock()?;
+    let transaction = connection
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(storage)?;
+    let mut enqueued = Vec::with_capacity(rows.len());
+    {
+        let mut existing = transaction
             .prepare_cached(
-                "SELECT d.seq, d.body,
-                        (SELECT c.event_time FROM items c
-                         WHERE c.kind = 'cancellation' AND c.deduction_id = d.deduction_id)
-                 FROM items d
-                 WHERE d.kind = 'deduction' AND d.org_code = ?1
-                   AND d.event_time >= ?2 AND d.event_time <= ?3
-                 ORDER BY d.event_time, d.seq",
+                "SELECT seq, body, org_code FROM items WHERE deduction_id = ?1 AND kind = ?2",
             )
             .map_err(storage)?;
-        let rows = statement
-            .query_map(params![org_code, start, end], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, Vec<u8>>(1)?,
-                    row.get::<_, Option<String>>(2)?,
-                ))
-            })
+        let mut insert = transaction
+            .prepare_cached(
+                "INSERT INTO items (kind, deduction_id, org_code, event_time, body, enqueued_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
             .map_err(storage)?;
-        let mut records = Vec::new();
-        for row in rows {
-            let (seq, body, cancel_time) = row.map_err(storage)?;
-            let deduction: Deduction =
-                models::from_json(&body).map_err(|e| DurableError::Storage {
-                    reason: format!("item {seq} cannot be read: {e}"),
-                })?;
-            let status = match cancel_time {
-                Some(_) => models::DeductionStatus::Cancelled,
-                None => models::DeductionStatus::Deducted,
+        for (index, row) in rows.iter().enumerate() {
+            let item: Option<(i64, Vec<u8>, String)> = existing
+                .query_row(params![row.deduction_id, row.kind], |found| {
+                    Ok((found.get(0)?, found.get(1)?, found.get(2)?))
+                })
+                .optional()
+                .map_err(storage)?;
+            let cancellation = if item.is_none() && row.kind == "deduction" {
+                existing
+                    .query_row(params![row.deduction_id, "cancellation"], |found| {
+                        found.get(0)
+                    })
+                    .optional()
+                    .map_err(storage)?
+            } else {
+                None
             };
-            records.push(models::DeductCheckRecord {
-                deduction,
-                status,
-                cancel_time,
-            });
+            match decide(index, row, Existing { item, cancellation })? {
+                Some(seq) => enqueued.push((seq, false)),
+                None => {
+                    insert
+                        .execute(params![
+                            row.kind,
+                            row.deduction_id,
+                            row.org_code,
+                            row.event_time,
+                            row.body,
+                            now
+                        ])
+                        .map_err(storage)?;
+                    enqueued.push((transaction.last_insert_rowid(), true));
+                }
+            }
         }
-        Ok(records)
     }
+    transaction.commit().map_err(storage)?;
+    Ok(enqueued)
+}
+
+/// An [`OutboxStatus`] from (state, count) pairs and the oldest pending item's time.
+pub(crate) fn status_from(
+    counts: impl IntoIterator<Item = (String, i64)>,
+    oldest_pending: Option<String>,
+) -> OutboxStatus {
+    let mut status = OutboxStatus {
+        oldest_pending,
+        ..OutboxStatus::default()
+    };
+    for (state, count) in counts {
+        match state.as_str() {
+            "pending" => status.pending = count,
+            "acknowledged" => status.acknowledged = count,
+            _ => status.rejected = count,
+        }
+    }
+    status
+}
+
+/// A stored deduction as `/deductCheck` reports it.
+fn check_record(
+    seq: i64,
+    body: &[u8],
+    cancel_time: Option<String>,
+) -> Result<models::DeductCheckRecord, DurableError> {
+    let deduction: Deduction = models::from_json(body).map_err(|e| DurableError::Storage {
+        reason: format!("item {seq} cannot be read: {e}"),
+    })?;
+    let status = match cancel_time {
+        Some(_) => models::DeductionStatus::Cancelled,
+        None => models::DeductionStatus::Deducted,
+    };
+    Ok(models::DeductCheckRecord {
+        deduction,
+        status,
+        cancel_time,
+    })
 }

@@ -6,7 +6,9 @@ use rusqlite::params;
 
 use super::{HolderMatch, MatchKind, Replica};
 use crate::DurableError;
-use crate::database::storage;
+use crate::backend::Backend;
+use crate::database::{Database, storage};
+use crate::postgres;
 
 /// Visible characters a masked number needs before a lookup may match it partially.
 const MIN_VISIBLE: usize = 4;
@@ -46,78 +48,25 @@ impl Replica {
         cert_name: Option<&str>,
     ) -> Result<Vec<HolderMatch>, DurableError> {
         let key = lookup_key(cert_no);
-        let connection = self.database.read()?;
-        let mut matches = Vec::new();
-        let mut exact = connection
-            .prepare_cached(
-                "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
-                 FROM holders WHERE cert_type = ?1 AND lookup_key = ?2 AND lookup_key IS NOT NULL
-                 ORDER BY glory_id",
-            )
-            .map_err(storage)?;
-        let rows = exact
-            .query_map(params![cert_type.code(), key], read_record)
-            .map_err(storage)?;
-        for record in rows {
-            matches.push(HolderMatch {
-                record: record.map_err(storage)?,
-                kind: MatchKind::Exact,
-            });
-        }
-        let Some(name) = cert_name else {
-            return Ok(matches);
+        let name = cert_name.map(str::trim);
+        let (exact, partial) = match &self.backend {
+            Backend::Sqlite(database) => lookup_sqlite(database, cert_type.code(), &key, name)?,
+            Backend::Postgres(database) => postgres::replica::lookup(
+                database,
+                cert_type.code().to_owned(),
+                key,
+                name.map(str::to_owned),
+            )?,
         };
-        let mut shapes = connection
-            .prepare_cached("SELECT prefix_length, suffix_length FROM masked_shapes")
-            .map_err(storage)?;
-        let shapes = shapes
-            .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))
-            .map_err(storage)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(storage)?;
-        let mut masked = connection
-            .prepare_cached(
-                "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
-                 FROM holders
-                 WHERE cert_type = ?1 AND masked_prefix = ?2 AND masked_suffix = ?3
-                   AND cert_name = ?4 AND lookup_key IS NULL
-                 ORDER BY glory_id",
-            )
-            .map_err(storage)?;
-        for (prefix_length, suffix_length) in shapes {
-            let (Ok(prefix_length), Ok(suffix_length)) = (
-                usize::try_from(prefix_length),
-                usize::try_from(suffix_length),
-            ) else {
-                continue;
-            };
-            // A number with almost nothing visible would match on the name alone; and at
-            // least one character is hidden between the visible parts.
-            if prefix_length + suffix_length < MIN_VISIBLE
-                || key.len() <= prefix_length + suffix_length
-            {
-                continue;
-            }
-            let (Some(prefix), Some(suffix)) = (
-                key.get(..prefix_length),
-                key.get(key.len() - suffix_length..),
-            ) else {
-                continue;
-            };
-            let rows = masked
-                .query_map(
-                    params![cert_type.code(), prefix, suffix, name.trim()],
-                    read_record,
-                )
-                .map_err(storage)?;
-            for record in rows {
-                matches.push(HolderMatch {
-                    record: record.map_err(storage)?,
-                    kind: MatchKind::Partial,
-                });
-            }
-        }
-        Ok(matches)
+        let exact = exact.into_iter().map(|record| HolderMatch {
+            record,
+            kind: MatchKind::Exact,
+        });
+        let partial = partial.into_iter().map(|record| HolderMatch {
+            record,
+            kind: MatchKind::Partial,
+        });
+        Ok(exact.chain(partial).collect())
     }
 
     /// Every holder, in `dataID` order, for checks and exports. Holds the connection
@@ -126,7 +75,15 @@ impl Replica {
         &self,
         mut visit: impl FnMut(RosterRecord) -> Result<(), DurableError>,
     ) -> Result<(), DurableError> {
-        let connection = self.database.read()?;
+        let database = match &self.backend {
+            Backend::Sqlite(database) => database,
+            Backend::Postgres(database) => {
+                return postgres::replica::all(database)?
+                    .into_iter()
+                    .try_for_each(visit);
+            }
+        };
+        let connection = database.read()?;
         let mut statement = connection
             .prepare(
                 "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
@@ -141,13 +98,107 @@ impl Replica {
     }
 }
 
+/// (exact, partial) matches from the SQLite file.
+type Found = (Vec<RosterRecord>, Vec<RosterRecord>);
+
+fn lookup_sqlite(
+    database: &Database,
+    cert_type: &str,
+    key: &str,
+    name: Option<&str>,
+) -> Result<Found, DurableError> {
+    let connection = database.read()?;
+    let mut exact = connection
+        .prepare_cached(
+            "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
+             FROM holders WHERE cert_type = ?1 AND lookup_key = ?2 AND lookup_key IS NOT NULL
+             ORDER BY glory_id",
+        )
+        .map_err(storage)?;
+    let exact = exact
+        .query_map(params![cert_type, key], read_record)
+        .map_err(storage)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(storage)?;
+    let Some(name) = name else {
+        return Ok((exact, Vec::new()));
+    };
+    let mut shapes = connection
+        .prepare_cached("SELECT prefix_length, suffix_length FROM masked_shapes")
+        .map_err(storage)?;
+    let shapes = shapes
+        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?)))
+        .map_err(storage)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(storage)?;
+    let mut masked = connection
+        .prepare_cached(
+            "SELECT cert_type, cert_no, cert_name, glory_type, glory_id, data_id
+             FROM holders
+             WHERE cert_type = ?1 AND masked_prefix = ?2 AND masked_suffix = ?3
+               AND cert_name = ?4 AND lookup_key IS NULL
+             ORDER BY glory_id",
+        )
+        .map_err(storage)?;
+    let mut partial = Vec::new();
+    for (prefix, suffix) in masked_probes(key, shapes) {
+        let rows = masked
+            .query_map(params![cert_type, prefix, suffix, name], read_record)
+            .map_err(storage)?;
+        for record in rows {
+            partial.push(record.map_err(storage)?);
+        }
+    }
+    Ok((exact, partial))
+}
+
+/// The (prefix, suffix) pairs of `key` to look up among masked numbers: one per shape
+/// of masked number the replica holds. A number with almost nothing visible would match
+/// on the name alone, and at least one character must be hidden between the parts.
+pub(crate) fn masked_probes(key: &str, shapes: Vec<(i64, i64)>) -> Vec<(String, String)> {
+    shapes
+        .into_iter()
+        .filter_map(|(prefix_length, suffix_length)| {
+            let prefix_length = usize::try_from(prefix_length).ok()?;
+            let suffix_length = usize::try_from(suffix_length).ok()?;
+            if prefix_length + suffix_length < MIN_VISIBLE
+                || key.len() <= prefix_length + suffix_length
+            {
+                return None;
+            }
+            let prefix = key.get(..prefix_length)?;
+            let suffix = key.get(key.len() - suffix_length..)?;
+            Some((prefix.to_owned(), suffix.to_owned()))
+        })
+        .collect()
+}
+
+/// A holder from its stored columns.
+pub(crate) fn roster_record(
+    cert_type: &str,
+    cert_no: String,
+    cert_name: String,
+    glory_type: &str,
+    glory_id: i64,
+    data_id: i64,
+) -> RosterRecord {
+    RosterRecord {
+        cert_type: CertType::from_code(cert_type),
+        cert_no: cert_no.into(),
+        cert_name: cert_name.into(),
+        glory_type: GloryType::from_code(glory_type),
+        glory_id,
+        data_id,
+    }
+}
+
 fn read_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RosterRecord> {
-    Ok(RosterRecord {
-        cert_type: CertType::from_code(&row.get::<_, String>(0)?),
-        cert_no: row.get::<_, String>(1)?.into(),
-        cert_name: row.get::<_, String>(2)?.into(),
-        glory_type: GloryType::from_code(&row.get::<_, String>(3)?),
-        glory_id: row.get(4)?,
-        data_id: row.get(5)?,
-    })
+    Ok(roster_record(
+        &row.get::<_, String>(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        &row.get::<_, String>(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
 }

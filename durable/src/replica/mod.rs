@@ -5,6 +5,9 @@
 mod lookup;
 mod sync;
 
+pub(crate) use lookup::{masked_probes, roster_record};
+pub(crate) use sync::{HolderRow, holder_row};
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -12,7 +15,9 @@ use glorycard_core::models::RosterRecord;
 use rusqlite::OptionalExtension as _;
 
 use crate::DurableError;
+use crate::backend::Backend;
 use crate::database::{Database, Durability, Kind, count, storage};
+use crate::postgres::{self, Store};
 
 const SCHEMA: &str = "
     CREATE TABLE holders (
@@ -47,7 +52,8 @@ const SCHEMA: &str = "
     INSERT INTO checkpoint (only_row, data_id) VALUES (1, 0);
 ";
 
-/// A local copy of the platform's roster (`store/all`), in one SQLite file.
+/// A local copy of the platform's roster (`store/all`), in one SQLite file, or in a
+/// PostgreSQL database that several nodes share (one sync at a time, lookups from any).
 ///
 /// [`sync`](Replica::sync) fetches the pages after the stored checkpoint and applies each
 /// page together with its new checkpoint in one transaction: a process killed at any
@@ -73,7 +79,7 @@ const SCHEMA: &str = "
 /// ```
 #[derive(Debug, Clone)]
 pub struct Replica {
-    database: Database,
+    backend: Backend,
 }
 
 /// How a lookup matched a holder.
@@ -142,22 +148,31 @@ impl SyncProgress {
 }
 
 impl Replica {
-    /// Opens the replica at `path`, creating an empty one (checkpoint 0) if the file does
-    /// not exist. A file that is not a glorycard roster replica is refused.
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, DurableError> {
-        let database = Database::open(path.as_ref(), Kind::Replica, Durability::Normal, SCHEMA)?;
-        Ok(Self { database })
+    /// Opens the replica at `location`, creating an empty one (checkpoint 0) if there is
+    /// none: a SQLite file path, or a `postgres://` (`postgresql://`) URL. A file or a
+    /// database that is not a glorycard roster replica is refused.
+    pub fn open(location: impl AsRef<Path>) -> Result<Self, DurableError> {
+        let backend = Backend::open(location.as_ref(), Store::Replica, |path| {
+            Database::open(path, Kind::Replica, Durability::Normal, SCHEMA)
+        })?;
+        Ok(Self { backend })
     }
 
     /// The largest `dataID` applied: where the next sync resumes.
     pub fn checkpoint(&self) -> Result<i64, DurableError> {
-        let connection = self.database.read()?;
-        read_checkpoint(&connection)
+        match &self.backend {
+            Backend::Sqlite(database) => read_checkpoint(&*database.read()?),
+            Backend::Postgres(database) => postgres::replica::checkpoint(database),
+        }
     }
 
     /// The number of holders in the replica.
     pub fn len(&self) -> Result<u64, DurableError> {
-        let connection = self.database.read()?;
+        let database = match &self.backend {
+            Backend::Sqlite(database) => database,
+            Backend::Postgres(database) => return postgres::replica::len(database).map(count),
+        };
+        let connection = database.read()?;
         connection
             .query_row("SELECT count(*) FROM holders", [], |row| {
                 Ok(count(row.get(0)?))
@@ -205,7 +220,7 @@ mod tests {
     }
 
     fn apply(replica: &Replica, records: Vec<RosterRecord>, checkpoint: i64) {
-        let mut connection = replica.database.lock().unwrap();
+        let mut connection = replica.backend.sqlite().lock().unwrap();
         apply_page(&mut connection, records, checkpoint).unwrap();
     }
 
@@ -257,7 +272,7 @@ mod tests {
         assert_eq!(matches[0].record.cert_name, "张小帆");
         assert_eq!(matches[0].record.data_id, 4);
         // A checkpoint never goes back (two syncs of one file racing).
-        let mut connection = replica.database.lock().unwrap();
+        let mut connection = replica.backend.sqlite().lock().unwrap();
         let error = apply_page(&mut connection, vec![record(12, 3, "1", "x")], 3).unwrap_err();
         assert_eq!(error.code(), "storage");
         drop(connection);

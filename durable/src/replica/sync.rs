@@ -10,7 +10,9 @@ use rusqlite::params;
 use super::lookup::{lookup_key, masked_parts};
 use super::{Replica, SyncProgress, read_checkpoint};
 use crate::DurableError;
+use crate::backend::Backend;
 use crate::database::storage;
+use crate::postgres;
 
 impl Replica {
     /// Fetches every page after the checkpoint and applies it. See
@@ -23,8 +25,10 @@ impl Replica {
     /// in one transaction, calling `progress` after each. The next page is fetched while
     /// the current one is written. The first request waits for the next wall-clock second
     /// (up to one second): a sync killed a moment ago may have asked for the same page in
-    /// this second, and the platform would refuse the identical request as a replay. On an error, every page applied before it stays
-    /// applied, and the next sync resumes after it.
+    /// this second, and the platform would refuse the identical request as a replay. On an
+    /// error, every page applied before it stays applied, and the next sync resumes after
+    /// it. On PostgreSQL a second sync of the same replica, on any node, ends at once with
+    /// [`DurableError::Conflict`] while the first runs.
     pub async fn sync_with_progress(
         &self,
         client: &Client,
@@ -33,7 +37,16 @@ impl Replica {
         // A sync killed a moment ago may have asked for this page in this second.
         glorycard_client::sleep_until_next_second().await;
         let started = Instant::now();
-        let mut updates = client.roster_updates(self.checkpoint()?);
+        // PostgreSQL: one sync at a time on any node (else `conflict`), on the session
+        // that holds the lock, from the checkpoint read under it.
+        let (mut session, checkpoint) = match &self.backend {
+            Backend::Postgres(database) => {
+                let (session, checkpoint) = postgres::replica::begin_sync(database).await?;
+                (Some(session), checkpoint)
+            }
+            Backend::Sqlite(_) => (None, self.checkpoint()?),
+        };
+        let mut updates = client.roster_updates(checkpoint);
         let mut done = SyncProgress {
             pages: 0,
             records: 0,
@@ -45,11 +58,24 @@ impl Replica {
             let checkpoint = updates.checkpoint();
             // A page holds at most 500 records.
             let count = records.len() as i64;
-            let apply = self
-                .database
-                .run(move |connection| apply_page(connection, records, checkpoint));
-            let (next, applied) = tokio::join!(updates.next_page(), apply);
-            applied?;
+            let next = match &self.backend {
+                Backend::Sqlite(database) => {
+                    let apply =
+                        database.run(move |connection| apply_page(connection, records, checkpoint));
+                    let (next, applied) = tokio::join!(updates.next_page(), apply);
+                    applied?;
+                    next
+                }
+                Backend::Postgres(database) => {
+                    let locked = session.take().ok_or_else(|| DurableError::Storage {
+                        reason: "the sync lost its PostgreSQL session".into(),
+                    })?;
+                    let apply = postgres::replica::apply_page(database, locked, records, checkpoint);
+                    let (next, applied) = tokio::join!(updates.next_page(), apply);
+                    session = Some(applied?);
+                    next
+                }
+            };
             done.pages += 1;
             done.records += count;
             done.checkpoint = checkpoint;
@@ -59,6 +85,29 @@ impl Replica {
         }
         done.elapsed = started.elapsed();
         Ok(done)
+    }
+}
+
+/// The lookup columns of a holder: its normalized number, or the visible parts of a
+/// masked one.
+pub(crate) struct HolderRow {
+    pub(crate) lookup_key: Option<String>,
+    pub(crate) masked_prefix: Option<String>,
+    pub(crate) masked_suffix: Option<String>,
+}
+
+pub(crate) fn holder_row(record: &RosterRecord) -> HolderRow {
+    match masked_parts(record.cert_no.as_str()) {
+        Some((prefix, suffix)) => HolderRow {
+            lookup_key: None,
+            masked_prefix: Some(prefix),
+            masked_suffix: Some(suffix),
+        },
+        None => HolderRow {
+            lookup_key: Some(lookup_key(record.cert_no.as_str())),
+            masked_prefix: None,
+            masked_suffix: None,
+        },
     }
 }
 
@@ -92,15 +141,16 @@ pub(super) fn apply_page(
             .prepare_cached("INSERT OR IGNORE INTO masked_shapes VALUES (?1, ?2)")
             .map_err(storage)?;
         for record in &records {
-            let (lookup, prefix, suffix) = match masked_parts(record.cert_no.as_str()) {
-                Some((prefix, suffix)) => {
-                    shape
-                        .execute(params![prefix.len() as i64, suffix.len() as i64])
-                        .map_err(storage)?;
-                    (None, Some(prefix), Some(suffix))
-                }
-                None => (Some(lookup_key(record.cert_no.as_str())), None, None),
-            };
+            let HolderRow {
+                lookup_key: lookup,
+                masked_prefix: prefix,
+                masked_suffix: suffix,
+            } = holder_row(record);
+            if let (Some(prefix), Some(suffix)) = (&prefix, &suffix) {
+                shape
+                    .execute(params![prefix.len() as i64, suffix.len() as i64])
+                    .map_err(storage)?;
+            }
             upsert
                 .execute(params![
                     record.glory_id,

@@ -1,0 +1,356 @@
+//! The stores on a real PostgreSQL server (`bash tests/postgres.sh run cargo test …`
+//! starts one; see `support/postgres.rs`): the outbox shared by two nodes, two drainers at
+//! once, the shared replay cache, refusals of a foreign or newer schema, and the server
+//! stopped in the middle of a drain.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+#[path = "../../client/tests/common/mod.rs"]
+mod common;
+#[path = "support/postgres.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::{Answer, KEY, ORG, SID, ack, client, platform};
+use glorycard_core::models::{Cancellation, CertType, Deduction, DeductionType, GloryType};
+use glorycard_core::{SecretKey, Signer, Verifier};
+use glorycard_durable::{DrainOptions, Outbox, OutboxEntry, PostgresReplayCache, Replica};
+use support::{OwnServer, TestDatabase};
+
+fn deduction(n: u32) -> Deduction {
+    Deduction {
+        org_code: ORG.into(),
+        cert_type: CertType::ResidentId,
+        cert_no: "11010519491231002X".into(),
+        cert_name: "张小凡".into(),
+        deduction_id: format!("D{n:04}"),
+        total_fee: "10.00".into(),
+        deduction_fee: "10.00".into(),
+        deduction_time: format!("2026-11-26 10:{:02}:{:02}", (n / 60) % 60, n % 60),
+        glory_type: GloryType::GloryCard,
+        deduction_type: DeductionType::from_code("0"),
+        remarks: None,
+    }
+}
+
+fn cancellation(n: u32) -> Cancellation {
+    Cancellation {
+        org_code: ORG.into(),
+        deduction_id: format!("D{n:04}"),
+        cancel_time: "2026-11-26 12:00:00".into(),
+    }
+}
+
+fn options() -> DrainOptions {
+    DrainOptions::default()
+        .concurrency(8)
+        .backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .patience(Duration::from_secs(60))
+}
+
+/// What the platform received: (arrival number, path) per deductionID.
+type Received = Arc<Mutex<BTreeMap<String, Vec<(usize, String)>>>>;
+
+/// Records a request; returns its arrival number (0 for the first).
+fn record(received: &Received, arrivals: &AtomicUsize, request: &common::Request) -> usize {
+    let id = request.json()["deductionID"].as_str().unwrap().to_owned();
+    let arrival = arrivals.fetch_add(1, Ordering::SeqCst);
+    received
+        .lock()
+        .unwrap()
+        .entry(id)
+        .or_default()
+        .push((arrival, request.path.clone()));
+    arrival
+}
+
+#[test]
+fn an_outbox_enqueues_idempotently_all_or_none_and_every_node_reads_it() {
+    let db = TestDatabase::new("outbox_basics");
+    let node_a = Outbox::open(&db.url).unwrap();
+    let node_b = Outbox::open(&db.url).unwrap();
+    let first = node_a.enqueue_deduction(&deduction(1)).unwrap();
+    assert!(first.newly_added);
+    // The other node sees the same item: enqueuing it there again adds nothing.
+    let again = node_b.enqueue_deduction(&deduction(1)).unwrap();
+    assert_eq!((again.seq, again.newly_added), (first.seq, false));
+    let mut other = deduction(1);
+    other.total_fee = "20.00".into();
+    let error = node_b.enqueue_deduction(&other).unwrap_err();
+    assert_eq!(error.code(), "conflict");
+    assert!(error.to_string().contains("\"D0001\""), "{error}");
+    // A batch with a deduction behind its own cancellation commits nothing, and names it.
+    let error = node_b
+        .enqueue_all(&[
+            OutboxEntry::Deduction(deduction(2)),
+            OutboxEntry::Cancellation(cancellation(3)),
+            OutboxEntry::Deduction(deduction(3)),
+        ])
+        .unwrap_err();
+    assert_eq!(error.code(), "conflict");
+    assert!(error.to_string().contains("entries[2]"), "{error}");
+    assert_eq!(node_a.status().unwrap().pending, 1);
+    node_b
+        .enqueue_all(&[
+            OutboxEntry::Deduction(deduction(2)),
+            OutboxEntry::Cancellation(cancellation(2)),
+        ])
+        .unwrap();
+    let status = node_a.status().unwrap();
+    assert_eq!((status.pending, status.acknowledged, status.rejected), (3, 0, 0));
+    assert!(status.oldest_pending.is_some());
+    // /deductCheck from either node answers with every node's deductions.
+    let records = node_a
+        .deductions_between(ORG, "2026-11-26 00:00:00", "2026-11-26 23:59:59")
+        .unwrap();
+    let summary: Vec<_> = records
+        .iter()
+        .map(|r| (r.deduction.deduction_id.as_str(), r.cancel_time.as_deref()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("D0001", None), ("D0002", Some("2026-11-26 12:00:00"))]
+    );
+    assert_eq!(records[0].deduction, deduction(1));
+    // Requeue only moves a rejected item.
+    assert!(!node_a.requeue(first.seq).unwrap());
+    db.query(&format!(
+        "UPDATE glorycard.outbox_items SET state = 'rejected', message = 'x', settled_at = 'y' WHERE seq = {}",
+        first.seq
+    ));
+    assert_eq!(node_b.rejected().unwrap()[0].deduction_id, "D0001");
+    assert!(node_b.requeue(first.seq).unwrap());
+    assert_eq!(node_a.status().unwrap().rejected, 0);
+}
+
+#[test]
+fn a_foreign_glorycard_schema_or_a_newer_store_is_refused_unchanged_and_no_message_shows_the_password()
+ {
+    let foreign = TestDatabase::new("foreign");
+    foreign.query("CREATE SCHEMA glorycard; CREATE TABLE glorycard.notes (text TEXT)");
+    let error = Outbox::open(&foreign.url).unwrap_err();
+    assert_eq!(error.code(), "storage");
+    assert!(error.to_string().contains("not a glorycard store"), "{error}");
+    assert_eq!(
+        foreign.query(
+            "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'glorycard'"
+        ),
+        "notes",
+        "the foreign schema was changed"
+    );
+
+    let newer = TestDatabase::new("newer");
+    drop(Outbox::open(&newer.url).unwrap());
+    newer.query("UPDATE glorycard.stores SET version = 99 WHERE store = 'outbox'");
+    let error = Outbox::open(&newer.url).unwrap_err();
+    assert!(
+        error.to_string().contains("schema version 99, newer than this build's 1"),
+        "{error}"
+    );
+    assert_eq!(
+        newer.query("SELECT version FROM glorycard.stores WHERE store = 'outbox'"),
+        "99"
+    );
+    // Another store beside it in the same database is unaffected.
+    Replica::open(&newer.url).unwrap();
+    assert_eq!(
+        newer.query("SELECT string_agg(store || '=' || version, ',' ORDER BY store) FROM glorycard.stores"),
+        "outbox=99,replica=1"
+    );
+
+    // A wrong password: refused, and neither it nor the right one is in the message.
+    let password = newer
+        .url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('@'))
+        .and_then(|(user, _)| user.split_once(':'))
+        .map(|(_, password)| password.to_owned())
+        .unwrap();
+    let wrong = newer.url.replace(&password, "not-the-password");
+    let message = Outbox::open(&wrong).unwrap_err().to_string();
+    assert!(message.contains("28P01"), "{message}");
+    assert!(
+        !message.contains("not-the-password") && !message.contains(&password),
+        "{message}"
+    );
+}
+
+/// Two nodes drain one outbox at once: the platform receives every item exactly once
+/// (no faults here), each cancellation after its deduction, and both drainers worked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_drainers_send_each_item_once_and_each_cancellation_after_its_deduction() {
+    let db = TestDatabase::new("two_drainers");
+    let node_a = Outbox::open(&db.url).unwrap();
+    let node_b = Outbox::open(&db.url).unwrap();
+    let mut entries = Vec::new();
+    for n in 0..300 {
+        entries.push(OutboxEntry::Deduction(deduction(n)));
+        if n % 3 == 0 {
+            entries.push(OutboxEntry::Cancellation(cancellation(n)));
+        }
+    }
+    let batch = tokio::task::spawn_blocking(move || node_a.enqueue_all(&entries).map(|_| node_a));
+    let node_a = batch.await.unwrap().unwrap();
+    let received: Received = Arc::default();
+    let arrivals = Arc::new(AtomicUsize::new(0));
+    let platform = platform({
+        let (received, arrivals) = (Arc::clone(&received), Arc::clone(&arrivals));
+        move |request| {
+            let _ = record(&received, &arrivals, request);
+            Answer::Delayed(Duration::from_millis(5), Box::new(ack()))
+        }
+    })
+    .await;
+    let client = client(&platform).build().unwrap();
+    let options = options();
+    let (a, b) = tokio::join!(
+        node_a.drain_with(&client, &options, |_| {}),
+        node_b.drain_with(&client, &options, |_| {})
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    eprintln!("node a: {a:?}\nnode b: {b:?}");
+    assert_eq!(a.acknowledged + b.acknowledged, 400);
+    assert!(
+        a.acknowledged > 0 && b.acknowledged > 0,
+        "one drainer did all the work"
+    );
+    assert_eq!((a.pending, b.pending), (0, 0));
+    let received = received.lock().unwrap();
+    assert_eq!(received.len(), 300);
+    for (id, calls) in received.iter() {
+        let n: u32 = id[1..].parse().unwrap();
+        let paths: Vec<&str> = calls.iter().map(|(_, path)| path.as_str()).collect();
+        if n % 3 == 0 {
+            assert_eq!(paths.len(), 2, "{id}: {paths:?}");
+            assert!(paths[0].ends_with("/deduct") && paths[1].ends_with("/deductCancel"));
+            assert!(calls[0].0 < calls[1].0);
+        } else {
+            assert_eq!(paths.len(), 1, "{id}: {paths:?}");
+        }
+    }
+    // No lease is left behind.
+    assert_eq!(
+        db.number("SELECT count(*) FROM glorycard.outbox_items WHERE lease_owner IS NOT NULL AND state = 'pending'"),
+        0
+    );
+}
+
+/// A request accepted by one node's verifier is refused as `replayed` by another's, both
+/// on one database; expired triples are deleted.
+#[test]
+fn a_request_replayed_to_another_node_is_refused_through_the_shared_cache() {
+    let db = TestDatabase::new("replay");
+    let key = SecretKey::new(KEY);
+    let verifier = || {
+        Verifier::builder()
+            .key(SID, key.clone())
+            .replay_cache(1_000)
+            .shared_replay_cache(Arc::new(PostgresReplayCache::open(&db.url).unwrap()))
+            .build()
+            .unwrap()
+    };
+    let (node_a, node_b) = (verifier(), verifier());
+    // A triple from two days ago, long out of the window: the first call purges it.
+    db.query(&format!(
+        "INSERT INTO glorycard.replay_seen VALUES ('{SID}', {}, '\\x00')",
+        glorycard_core::Timestamp::now().unix_seconds() - 172_800
+    ));
+    let body = br#"{"orgCode":"106607","deductTimeStart":"2026-11-26 00:00:00","deductionTimeEnd":"2026-11-26 23:59:59"}"#;
+    let headers = Signer::new(SID, key.clone()).sign(body).unwrap().to_pairs();
+    let pairs = || headers.iter().map(|(name, value)| (*name, value.as_str()));
+    node_a.verify_headers(pairs(), body).unwrap();
+    let error = node_b.verify_headers(pairs(), body).unwrap_err();
+    assert_eq!(error.code().as_str(), "replayed");
+    // The same node refuses it too (its local cache answers first).
+    assert_eq!(
+        node_a.verify_headers(pairs(), body).unwrap_err().code().as_str(),
+        "replayed"
+    );
+    assert_eq!(db.number("SELECT count(*) FROM glorycard.replay_seen"), 1);
+}
+
+/// PostgreSQL stops (as in a crash) while a drain is delivering: the drain ends with
+/// `storage`; every item marked acknowledged was received by the platform; a later drain
+/// by the same process, once the server is back, delivers the rest. A shared replay cache
+/// refuses requests while the server is down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_mid_drain_fails_with_storage_and_a_later_drain_completes() {
+    let server = Arc::new(OwnServer::start("stopped"));
+    let db = TestDatabase::on(&server.url, "stopped");
+    let outbox = Outbox::open(&db.url).unwrap();
+    let entries: Vec<_> = (0..200).map(|n| OutboxEntry::Deduction(deduction(n))).collect();
+    outbox.enqueue_all(&entries).unwrap();
+    let replay = PostgresReplayCache::open(&db.url).unwrap();
+    let received: Received = Arc::default();
+    let arrivals = Arc::new(AtomicUsize::new(0));
+    let (paused_sender, paused) = std::sync::mpsc::channel();
+    let platform = platform({
+        let (received, arrivals) = (Arc::clone(&received), Arc::clone(&arrivals));
+        let server = Arc::clone(&server);
+        let paused_sender = Mutex::new(Some(paused_sender));
+        move |request| {
+            // The 60th request stops the server (once), while others are in flight.
+            if record(&received, &arrivals, request) == 59 {
+                server.pause();
+                if let Some(sender) = paused_sender.lock().unwrap().take() {
+                    sender.send(()).unwrap();
+                }
+            }
+            ack()
+        }
+    })
+    .await;
+    let client = client(&platform).build().unwrap();
+    let started = std::time::Instant::now();
+    let error = outbox
+        .drain_with(&client, &options(), |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "storage", "{error}");
+    assert!(!error.to_string().contains(&db.url), "{error}");
+    eprintln!("the drain failed after {:?}: {error}", started.elapsed());
+
+    // Down: the shared replay cache refuses rather than let a replay through.
+    let verifier = Verifier::builder()
+        .key(SID, SecretKey::new(KEY))
+        .shared_replay_cache(Arc::new(replay))
+        .build()
+        .unwrap();
+    let body = br#"{"a":"1"}"#;
+    let headers = Signer::new(SID, SecretKey::new(KEY)).sign(body).unwrap().to_pairs();
+    let refused = verifier
+        .verify_headers(headers.iter().map(|(name, value)| (*name, value.as_str())), body)
+        .unwrap_err();
+    assert_eq!(refused.code().as_str(), "replay_cache_unavailable");
+
+    paused.recv().unwrap();
+    server.resume();
+    let acknowledged = db.query(
+        "SELECT string_agg(deduction_id, ',' ORDER BY deduction_id) FROM glorycard.outbox_items WHERE state = 'acknowledged'",
+    );
+    let acknowledged: Vec<&str> = acknowledged.split(',').filter(|id| !id.is_empty()).collect();
+    assert!(!acknowledged.is_empty() && acknowledged.len() < 200, "{}", acknowledged.len());
+    {
+        let received = received.lock().unwrap();
+        for id in &acknowledged {
+            assert!(received.contains_key(*id), "{id} marked delivered, never received");
+        }
+    }
+    let started = std::time::Instant::now();
+    let report = outbox.drain_with(&client, &options(), |_| {}).await.unwrap();
+    // The failed drain's leases are this handle's: taken up at once, not after 30 s.
+    eprintln!("the later drain: {report:?} in {:?}", started.elapsed());
+    assert_eq!(report.pending, 0);
+    assert_eq!(
+        report.acknowledged as usize + acknowledged.len(),
+        200,
+        "{report:?}"
+    );
+    let status = outbox.status().unwrap();
+    assert_eq!((status.pending, status.acknowledged), (0, 200));
+    assert_eq!(received.lock().unwrap().len(), 200);
+    drop(db);
+}
