@@ -587,3 +587,281 @@ fn a_rejected_deduction_is_kept_with_the_message_and_reconciliation_shows_it_ove
     drop(institution);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// --- The same on PostgreSQL: several processes on one database --------------------------
+
+#[path = "../../durable/tests/support/postgres.rs"]
+mod postgres;
+
+/// Starts `command` with its output discarded (a drain that runs to its end).
+fn spawn_quiet(command: &mut Command) -> std::process::Child {
+    command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Three `outbox drain` processes on one PostgreSQL outbox against a sandbox that fails
+/// and drops calls; two are killed with SIGKILL mid-way and started again. The survivors
+/// take over the dead drainers' chains once their leases expire: every deduction is held
+/// once, each cancellation after its deduction, and reconciliation against `institution
+/// serve` on the same database finds no difference.
+#[test]
+fn three_drainers_on_postgres_two_killed_deliver_everything_once_and_reconcile() {
+    let db = postgres::TestDatabase::new("cli_three_drainers");
+    let dir = scratch("pg-drain");
+    let pem = dir.join("ca.pem");
+    let mut lines = String::new();
+    let mut cancelled = BTreeMap::new();
+    for n in 0..600u32 {
+        lines.push_str(&deduction(n).to_string());
+        lines.push('\n');
+    }
+    for n in (0..600u32).step_by(10) {
+        let time = format!("2026-11-26 18:{:02}:{:02}", (n / 60) % 60, n % 60);
+        cancelled.insert(format!("HIS-{n:05}"), time.clone());
+        lines.push_str(
+            &json!({"orgCode": ORG, "deductionID": format!("HIS-{n:05}"), "deductionTime": time})
+                .to_string(),
+        );
+        lines.push('\n');
+    }
+    let records = dir.join("records.jsonl");
+    std::fs::write(&records, lines).unwrap();
+    // The password comes from PGPASSWORD, not from the command line.
+    let (without_password, password) = split_password(&db.url);
+    let added = output(
+        glorycard()
+            .env("PGPASSWORD", &password)
+            .args(["outbox", "add", "--db", &without_password])
+            .arg(&records),
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let said = text(&added.stdout);
+    assert!(said.starts_with("enqueued 660 new item(s)"), "{said}");
+    assert!(!said.contains(&password), "{said}");
+
+    let institution = server(&[
+        "institution",
+        "serve",
+        "--db",
+        &db.url,
+        "--listen",
+        "127.0.0.1:0",
+        "--http",
+    ]);
+    let sandbox = server(&[
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--fail-rate",
+        "0.2",
+        "--drop-rate",
+        "0.1",
+        "--seed",
+        "9",
+        "--org-code",
+        ORG,
+        "--institution-url",
+        &institution.url,
+        "--cert-out",
+        pem.to_str().unwrap(),
+    ]);
+    let drain = || {
+        let mut command = glorycard();
+        command.args(["outbox", "drain", "--db", &db.url, "--concurrency", "8"]);
+        against(&mut command, &sandbox, &pem);
+        command
+    };
+    let acknowledged =
+        || db.number("SELECT count(*) FROM glorycard.outbox_items WHERE state = 'acknowledged'");
+    let mut drainers: Vec<_> = (0..3).map(|_| spawn_quiet(&mut drain())).collect();
+    let mut rng = random("three drainers");
+    let targets = [
+        random_points(&mut rng, 1, 50, 250)[0],
+        random_points(&mut rng, 1, 300, 500)[0],
+    ];
+    for (victim, target) in targets.into_iter().enumerate() {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while acknowledged() < target {
+            assert!(Instant::now() < deadline, "{target} not reached in 120 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            drainers[victim].try_wait().unwrap().is_none(),
+            "drainer {victim} ended before its kill"
+        );
+        drainers[victim].kill().unwrap();
+        drainers[victim].wait().unwrap();
+        let leased = db.number(
+            "SELECT count(DISTINCT lease_owner) FROM glorycard.outbox_items WHERE state = 'pending' AND lease_until > now()",
+        );
+        eprintln!(
+            "killed drainer {victim} at {} acknowledged; {leased} drainer(s) hold leases",
+            acknowledged()
+        );
+        drainers[victim] = spawn_quiet(&mut drain());
+    }
+    let started = Instant::now();
+    for (index, drainer) in drainers.into_iter().enumerate() {
+        let finished = drainer.wait_with_output().unwrap();
+        assert!(
+            finished.status.success(),
+            "drainer {index}: {}",
+            text(&finished.stderr)
+        );
+    }
+    eprintln!("the drainers finished {:?} after the last kill", started.elapsed());
+    let status: Value = serde_json::from_slice(
+        &output(glorycard().args(["outbox", "status", "--json", "--db", &db.url])).stdout,
+    )
+    .unwrap();
+    assert_eq!(status["status"]["pending"], 0, "{status}");
+    assert_eq!(status["status"]["acknowledged"], 660, "{status}");
+    assert_eq!(status["status"]["rejected"], 0, "{status}");
+
+    let listed = admin(&sandbox.url, &pem, "/admin/deductions");
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 600);
+    let mut seen = std::collections::BTreeSet::new();
+    for stored in listed {
+        let id = stored["deductionID"].as_str().unwrap();
+        assert!(seen.insert(id.to_owned()), "{id} listed twice");
+        match cancelled.get(id) {
+            Some(time) => assert_eq!(stored["cancelTime"].as_str(), Some(time.as_str())),
+            None => assert_eq!(stored["status"], "1", "{stored}"),
+        }
+    }
+    let stats = admin(&sandbox.url, &pem, "/admin/stats");
+    assert!(stats["injected_failures"].as_u64() > Some(0), "{stats}");
+    assert_eq!(stats["deductions"], 600, "{stats}");
+    let report = admin(&sandbox.url, &pem, "/admin/reconcile");
+    assert_eq!(report["differences"], json!([]), "{report}");
+    assert_eq!(report["institutionCount"].as_u64(), Some(600), "{report}");
+    drop(sandbox);
+    drop(institution);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// (`url` without its password, the password).
+fn split_password(url: &str) -> (String, String) {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (credentials, host) = rest.split_once('@').unwrap();
+    let (user, password) = credentials.split_once(':').unwrap();
+    (format!("{scheme}://{user}@{host}"), password.to_owned())
+}
+
+/// A replica on PostgreSQL: a sync killed with SIGKILL is resumed by another process,
+/// a third sync started meanwhile is refused (`conflict`) while that one runs, and the
+/// result equals the sandbox's roster; lookups answer from the database.
+#[test]
+fn a_replica_sync_on_postgres_killed_resumes_elsewhere_one_sync_at_a_time() {
+    const HOLDERS: i64 = 50_000;
+    const SEED: u64 = 11;
+    let db = postgres::TestDatabase::new("cli_replica");
+    let dir = scratch("pg-sync");
+    let pem = dir.join("ca.pem");
+    let sandbox = server(&[
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--holders",
+        "50000",
+        "--seed",
+        "11",
+        "--masked-every",
+        "9",
+        "--cert-out",
+        pem.to_str().unwrap(),
+    ]);
+    let sync = || {
+        let mut command = glorycard();
+        command.args(["roster", "sync", "--db", &db.url]);
+        against(&mut command, &sandbox, &pem);
+        command
+    };
+    let checkpoint = || db.number("SELECT data_id FROM glorycard.replica_checkpoint");
+    let mut rng = random("replica sync on postgres");
+    let target = random_points(&mut rng, 1, 1_000, 20_000)[0];
+    kill_when_reached(&mut sync(), checkpoint, target);
+    let killed_at = checkpoint();
+    assert_eq!(
+        db.number("SELECT count(*) FROM glorycard.replica_holders"),
+        killed_at,
+        "records and checkpoint after the kill"
+    );
+    assert_eq!(killed_at % 500, 0, "a partial page was applied");
+
+    let resumed = spawn_quiet(&mut sync());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while checkpoint() <= killed_at {
+        assert!(Instant::now() < deadline, "the resumed sync applied no page");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The resumed sync holds the lock while it applies pages: a third is refused.
+    if checkpoint() < HOLDERS {
+        let third = output(&mut sync());
+        assert_eq!(third.status.code(), Some(2), "{}", text(&third.stderr));
+        assert!(
+            text(&third.stderr).contains("conflict: another sync of the replica"),
+            "{}",
+            text(&third.stderr)
+        );
+    } else {
+        eprintln!("the resumed sync finished before a third could start: not checked");
+    }
+    let finished = resumed.wait_with_output().unwrap();
+    assert!(finished.status.success(), "{}", text(&finished.stderr));
+
+    let rows = db.query(
+        "SELECT string_agg(concat_ws(E'\\t', cert_type, cert_no, cert_name, glory_type, glory_id, data_id), E'\\n' ORDER BY data_id) FROM glorycard.replica_holders",
+    );
+    let stored = rows.lines().map(|line| {
+        let fields: Vec<String> = line.split('\t').map(str::to_owned).collect();
+        <[String; 6]>::try_from(fields).unwrap()
+    });
+    let served = (1..=HOLDERS).map(|id| {
+        let r = glorycard_sandbox::served_record(SEED, 9, id);
+        [
+            r.cert_type.code().to_owned(),
+            r.cert_no.into(),
+            r.cert_name.into(),
+            r.glory_type.code().to_owned(),
+            r.glory_id.to_string(),
+            r.data_id.to_string(),
+        ]
+    });
+    assert_eq!(checksum(stored), checksum(served));
+
+    let lookup = |args: &[&str]| {
+        output(
+            glorycard()
+                .args(["roster", "lookup", "--db", &db.url])
+                .args(args),
+        )
+    };
+    let masked = glorycard_core::synthetic::roster_record(SEED, 9);
+    let found = lookup(&[
+        "--cert-no",
+        masked.cert_no.as_str(),
+        "--name",
+        masked.cert_name.as_str(),
+    ]);
+    assert!(found.status.success(), "{}", text(&found.stderr));
+    assert!(
+        text(&found.stdout)
+            .lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap())
+            .any(|m| m["gloryID"] == 10_009 && m["match"] == "partial")
+    );
+    let whole = glorycard_core::synthetic::roster_record(SEED, 8);
+    let found = lookup(&["--cert-no", whole.cert_no.as_str()]);
+    let line: Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(
+        (line["gloryID"].as_i64(), line["match"].as_str()),
+        (Some(10_008), Some("exact"))
+    );
+    drop(sandbox);
+    let _ = std::fs::remove_dir_all(&dir);
+}

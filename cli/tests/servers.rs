@@ -333,3 +333,78 @@ fn on_sigterm_a_request_in_progress_is_answered_before_the_server_stops() {
     });
     assert!(ended, "still running after SIGTERM");
 }
+
+#[path = "../../durable/tests/support/postgres.rs"]
+mod postgres;
+
+/// Two `institution serve` on one PostgreSQL database: a call one answered, replayed to
+/// the other (same bytes, same headers), is refused before authentication, and its log
+/// says `replayed`; a new call to the second is answered from the shared outbox.
+#[test]
+fn a_call_replayed_to_a_second_institution_server_on_one_database_is_refused() {
+    let db = postgres::TestDatabase::new("cli_replay");
+    let dir = scratch("pg-replay");
+    let record = r#"{"orgCode":"106607","certType":"0","certNo":"11010519491231002X","certName":"张小凡","deductionID":"R-1","totalFee":"10.00","deductionFee":"10.00","deductionTime":"2026-11-26 10:00:00","gloryType":"1","deductionType":"0"}"#;
+    let file = dir.join("one.jsonl");
+    std::fs::write(&file, record).unwrap();
+    let added = output(
+        glorycard()
+            .args(["outbox", "add", "--db", &db.url])
+            .arg(&file),
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let serve = || {
+        common::start_server_logged(glorycard().args([
+            "institution",
+            "serve",
+            "--db",
+            &db.url,
+            "--listen",
+            "127.0.0.1:0",
+            "--http",
+        ]))
+    };
+    let ((first, _), (second, second_log)) = (serve(), serve());
+    let body = br#"{"orgCode":"106607","deductTimeStart":"2026-11-26 00:00:00","deductionTimeEnd":"2026-11-26 23:59:59"}"#;
+    let call = |server: &Server, (sid, timestamp, sign): &(String, String, String)| {
+        let mut request = format!(
+            "POST /deductCheck HTTP/1.1\r\nHost: institution\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nsid: {sid}\r\ntimestamp: {timestamp}\r\n\
+             sign: {sign}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(body);
+        let (status, answer) = exchange(&address(server), &request);
+        assert_eq!(status, 200, "{}", text(&answer));
+        serde_json::from_slice::<Value>(&answer).unwrap()
+    };
+    let headers = signed(SID, KEY, body);
+    let answered = call(&first, &headers);
+    assert_eq!(answered["responseFlag"], "1", "{answered}");
+    assert_eq!(answered["data"][0]["deductionID"], "R-1", "{answered}");
+    let replayed = call(&second, &headers);
+    assert_eq!(replayed["responseFlag"], "0", "{replayed}");
+    assert_eq!(replayed["responseMessage"], SIGNATURE_REFUSAL);
+    let deadline = std::time::Instant::now() + BOUND;
+    while !second_log.lock().unwrap().contains("replayed") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no `replayed` in the log: {}",
+            second_log.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // A new call (the next second: another timestamp) is answered by the second server.
+    std::thread::sleep(Duration::from_millis(1_000));
+    let fresh = call(&second, &signed(SID, KEY, body));
+    assert_eq!(fresh["responseFlag"], "1", "{fresh}");
+    assert_eq!(fresh["data"][0]["deductionID"], "R-1", "{fresh}");
+    assert_eq!(
+        db.number("SELECT count(*) FROM glorycard.replay_seen"),
+        2,
+        "the two accepted calls"
+    );
+    drop((first, second));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -417,6 +417,79 @@ mod tests {
         assert_eq!(verified.key_index, 1);
     }
 
+    /// A shared cache as two servers of a cluster use it: what one accepted, the other
+    /// refuses as replayed; the cache is told the window's lower edge; a cache that fails
+    /// refuses (fail closed) with its reason, and nothing of the request.
+    #[test]
+    fn a_shared_replay_cache_refuses_across_verifiers_and_fails_closed() {
+        #[derive(Default)]
+        struct Shared {
+            seen: Mutex<std::collections::BTreeSet<(String, i64, [u8; 32])>>,
+            oldest_valid: Mutex<Vec<i64>>,
+        }
+        impl SharedReplayCache for Shared {
+            fn remember(
+                &self,
+                sid: &str,
+                timestamp: i64,
+                sign: &[u8; 32],
+                oldest_valid: i64,
+            ) -> Result<bool, String> {
+                self.oldest_valid.lock().unwrap().push(oldest_valid);
+                Ok(self
+                    .seen
+                    .lock()
+                    .unwrap()
+                    .insert((sid.to_owned(), timestamp, *sign)))
+            }
+        }
+        struct Down;
+        impl SharedReplayCache for Down {
+            fn remember(&self, _: &str, _: i64, _: &[u8; 32], _: i64) -> Result<bool, String> {
+                Err("the database is unreachable".into())
+            }
+        }
+        let now = Timestamp::parse("20210407155206").unwrap().unix_seconds();
+        let clock = Arc::new(ManualClock::new(now));
+        let shared = Arc::new(Shared::default());
+        let node = || {
+            Verifier::builder()
+                .key("sid-1", SecretKey::new(KEY))
+                .clock(clock.clone())
+                .shared_replay_cache(shared.clone())
+                .build()
+                .unwrap()
+        };
+        let (a, b) = (node(), node());
+        let sign = signed("20210407155206");
+        a.verify("sid-1", "20210407155206", &sign, BODY).unwrap();
+        let replayed = b.verify("sid-1", "20210407155206", &sign, BODY);
+        assert_eq!(replayed.unwrap_err(), Error::Replayed);
+        assert_eq!(*shared.oldest_valid.lock().unwrap(), [now - 300, now - 300]);
+        // Another second is another request.
+        b.verify("sid-1", "20210407155207", &signed("20210407155207"), BODY)
+            .unwrap();
+        // A signature that does not match never reaches the cache.
+        let wrong = b.verify("sid-1", "20210407155208", &"0".repeat(64), BODY);
+        assert_eq!(wrong.unwrap_err(), Error::SignatureMismatch);
+        assert_eq!(shared.seen.lock().unwrap().len(), 2);
+
+        let down = Verifier::builder()
+            .key("sid-1", SecretKey::new(KEY))
+            .clock(clock)
+            .shared_replay_cache(Arc::new(Down))
+            .build()
+            .unwrap();
+        let error = down
+            .verify("sid-1", "20210407155206", &sign, BODY)
+            .unwrap_err();
+        assert_eq!(error.code(), "replay_cache_unavailable");
+        assert_eq!(
+            error.to_string(),
+            "replay cache unavailable: the database is unreachable"
+        );
+    }
+
     #[test]
     fn window_edges_are_inclusive() {
         let now = Timestamp::parse("20210407155206").unwrap().unix_seconds();

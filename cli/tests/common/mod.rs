@@ -49,6 +49,13 @@ impl Drop for Server {
 /// Starts `command` (a `glorycard sandbox` or `institution serve`) and waits for the line
 /// on stderr that names its URL.
 pub fn start_server(command: &mut Command) -> Server {
+    start_server_logged(command).0
+}
+
+/// [`start_server`], keeping what the server writes on stderr after its first line.
+pub fn start_server_logged(
+    command: &mut Command,
+) -> (Server, std::sync::Arc<std::sync::Mutex<String>>) {
     let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -56,15 +63,23 @@ pub fn start_server(command: &mut Command) -> Server {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    stderr.read_line(&mut line).unwrap();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let kept = std::sync::Arc::clone(&log);
+    std::thread::spawn(move || {
+        let mut next = String::new();
+        while stderr.read_line(&mut next).is_ok_and(|read| read > 0) {
+            kept.lock().unwrap().push_str(&next);
+            next.clear();
+        }
+    });
     let url = line
         .split_whitespace()
         .find(|word| word.starts_with("https://") || word.starts_with("http://"))
         .unwrap_or_else(|| panic!("no URL in {line:?}"))
         .to_owned();
-    Server { child, url }
+    (Server { child, url }, log)
 }
 
 /// Standard output or error as text.

@@ -83,8 +83,16 @@ impl TestDatabase {
         psql(&self.url, sql)
     }
 
+    /// A number from the test's database, 0 when the query fails (a progress poll may
+    /// come before the process under test created the table).
     pub fn number(&self, sql: &str) -> i64 {
-        self.query(sql).parse().unwrap_or(0)
+        Command::new("psql")
+            .arg(&self.url)
+            .args(["-X", "-q", "-t", "-A", "-c", sql])
+            .output()
+            .ok()
+            .and_then(|output| String::from_utf8_lossy(&output.stdout).trim().parse().ok())
+            .unwrap_or(0)
     }
 }
 
