@@ -16,6 +16,11 @@
 # same steps on `cargo build --release`, so both jars carry the optimized library
 # (target/release/libglorycard_jvm.so). Do not install or ship a jar built without it.
 set -euo pipefail
+# The outbox and replica tests on PostgreSQL need a server: a throwaway one
+# (tests/postgres.sh) unless GLORYCARD_TEST_DATABASE_URL names one.
+if [ -z "${GLORYCARD_TEST_DATABASE_URL:-}" ]; then
+    exec bash "$(dirname "$0")/../tests/postgres.sh" run bash "$0" "$@"
+fi
 
 profile=debug
 case "${1:-}" in

@@ -8,6 +8,11 @@
 # Installs what it needs: python3 and python3-venv with apt-get when missing, the pinned
 # Python tools under target/glorycard-python/. Exits non-zero on any failure.
 set -euo pipefail
+# The outbox and replica tests on PostgreSQL need a server: a throwaway one
+# (tests/postgres.sh) unless GLORYCARD_TEST_DATABASE_URL names one.
+if [ -z "${GLORYCARD_TEST_DATABASE_URL:-}" ]; then
+    exec bash "$(dirname "$0")/../tests/postgres.sh" run bash "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 WORK="$ROOT/target/glorycard-python"

@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> [%ds] %s\n' $((SECONDS - started)) "$*"; }
 started=$SECONDS
 
+# The stores' PostgreSQL tests (Rust, Python, Java) need a server: every step below runs
+# under one throwaway cluster (tests/postgres.sh: Debian's postgresql, initdb as the
+# unprivileged user nobody, a free loopback port, removed at the end), unless
+# GLORYCARD_TEST_DATABASE_URL names one already.
+if [ -z "${GLORYCARD_TEST_DATABASE_URL:-}" ]; then
+    step "PostgreSQL for the stores' tests (tests/postgres.sh run)"
+    exec bash tests/postgres.sh run bash "$0" "$@"
+fi
+
 step "toolchain"
 if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo not found: install Rust with rustup (https://rustup.rs) and run this again" >&2

@@ -18,10 +18,16 @@ pub struct Outbox(pub(crate) durable::Outbox);
 
 #[uniffi::export]
 impl Outbox {
-    /// Opens the outbox at `path`, creating it (mode 0600) when missing.
+    /// Opens the outbox at `path`, creating it (mode 0600) when missing: a SQLite file, or a
+    /// `postgres://` URL shared by several nodes.
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Self>> {
         Ok(Arc::new(Outbox(durable::Outbox::open(path)?)))
+    }
+
+    /// The file's path, or the database URL without its password.
+    pub fn location(&self) -> String {
+        self.0.location()
     }
 
     /// Validates and commits a deduction (a repeat of the same one is a no-op).

@@ -15,10 +15,16 @@ pub struct Replica(durable::Replica);
 
 #[uniffi::export]
 impl Replica {
-    /// Opens the replica at `path`, creating an empty one when missing.
+    /// Opens the replica at `path`, creating an empty one when missing: a SQLite file, or a
+    /// `postgres://` URL shared by several nodes.
     #[uniffi::constructor]
     pub fn open(path: String) -> Result<Arc<Self>> {
         Ok(Arc::new(Replica(durable::Replica::open(path)?)))
+    }
+
+    /// The file's path, or the database URL without its password.
+    pub fn location(&self) -> String {
+        self.0.location()
     }
 
     /// Fetches and applies every page after the checkpoint, telling `listener` after each.

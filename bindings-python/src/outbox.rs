@@ -34,12 +34,18 @@ fn entry(item: &Bound<'_, PyAny>) -> PyResult<OutboxEntry> {
 
 #[pymethods]
 impl Outbox {
-    /// Opens the outbox at `path`, creating it (mode 0600) when missing.
+    /// Opens the outbox at `path`, creating it (mode 0600) when missing: a SQLite file, or a
+    /// `postgres://` URL shared by several nodes.
     #[new]
     fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
         py.detach(|| durable::Outbox::open(path))
             .map(Outbox)
             .map_err(|e| durable_err(py, &e))
+    }
+
+    /// `Outbox('<file or URL without its password>')`.
+    fn __repr__(&self) -> String {
+        format!("Outbox({:?})", self.0.location())
     }
 
     /// Validates and commits a deduction or a cancellation (a repeat is a no-op).

@@ -35,12 +35,18 @@ pub(crate) struct Replica(durable::Replica);
 
 #[pymethods]
 impl Replica {
-    /// Opens the replica at `path`, creating an empty one when missing.
+    /// Opens the replica at `path`, creating an empty one when missing: a SQLite file, or a
+    /// `postgres://` URL shared by several nodes.
     #[new]
     fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
         py.detach(|| durable::Replica::open(path))
             .map(Replica)
             .map_err(|e| durable_err(py, &e))
+    }
+
+    /// `Replica('<file or URL without its password>')`.
+    fn __repr__(&self) -> String {
+        format!("Replica({:?})", self.0.location())
     }
 
     /// Fetches and applies every page after the checkpoint, calling `progress` (with a

@@ -307,3 +307,60 @@ def test_a_replica_sync_killed_with_sigkill_resumes_to_the_whole_roster(sandbox:
     for page in client.roster_updates(0):
         for holder in whole(page)[:3]:
             assert [m.record for m in replica.lookup(holder.cert_type, holder.cert_no)] == [holder]
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A database of this test's own on the server GLORYCARD_TEST_DATABASE_URL names
+    (tests/postgres.sh starts a throwaway one; the test command runs every suite under it),
+    dropped after."""
+    server = os.environ.get("GLORYCARD_TEST_DATABASE_URL")
+    if not server:
+        raise RuntimeError(
+            "GLORYCARD_TEST_DATABASE_URL is not set: run `bash tests/postgres.sh run bash bindings-python/test.sh`"
+        )
+    name = f"gc_py_{os.getpid()}_{threading.get_ident() % 100000}"
+    subprocess.run(["psql", server, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {name}"], check=True)
+    base, _, _ = server.rpartition("/")
+    yield f"{base}/{name}"
+    subprocess.run(["psql", server, "-X", "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+
+
+def test_an_outbox_and_a_replica_on_postgres_are_shared_by_two_handles(
+    sandbox: Sandbox, postgres_url: str
+) -> None:
+    """Two handles stand for two nodes: what one enqueued the other drains alongside it,
+    each deduction reaching the platform once; one syncs the replica, the other looks up."""
+    client = sandbox.client()
+    holders = whole(client.roster_page(0))
+    node_a, node_b = glorycard.Outbox(postgres_url), glorycard.Outbox(postgres_url)
+    node_a.enqueue_all([deduction(holders[i], f"PY-PG-{i}") for i in range(40)])
+    node_b.enqueue(glorycard.Cancellation(org_code=ORG, deduction_id="PY-PG-0", cancel_time="2026-11-30 10:00:00"))
+    assert node_b.status().pending == 41
+    reports: list[glorycard.DrainReport] = []
+    drainers = [
+        threading.Thread(target=lambda node=node: reports.append(node.drain(client, concurrency=4)))
+        for node in (node_a, node_b)
+    ]
+    for drainer in drainers:
+        drainer.start()
+    for drainer in drainers:
+        drainer.join(120)
+    assert sum(report.acknowledged for report in reports) == 41 and len(reports) == 2
+    held = sandbox.admin("/admin/deductions")
+    ids = [record["deductionID"] for record in held]
+    assert len(ids) == len(set(ids)) == 40
+    assert [record["status"] for record in held if record["deductionID"] == "PY-PG-0"] == ["0"]
+    records = node_b.deductions_between(ORG, "2026-11-30 00:00:00", "2026-11-30 23:59:59")
+    assert len(records) == 40
+
+    done = glorycard.Replica(postgres_url).sync(client)
+    assert done.records == HOLDERS
+    other = glorycard.Replica(postgres_url)
+    assert len(other) == HOLDERS and other.checkpoint() == HOLDERS
+    found = other.lookup(holders[0].cert_type, holders[0].cert_no, holders[0].cert_name)
+    assert [match.record for match in found] == [holders[0]]
+    password = postgres_url.split("@")[0].split(":")[-1]
+    user_host = postgres_url.replace(":" + password + "@", "@")
+    assert repr(other) == f'Replica("{user_host}")' and password not in repr(other)
+    assert repr(node_a) == f'Outbox("{user_host}")'

@@ -712,7 +712,10 @@ fn three_drainers_on_postgres_two_killed_deliver_everything_once_and_reconcile()
             text(&finished.stderr)
         );
     }
-    eprintln!("the drainers finished {:?} after the last kill", started.elapsed());
+    eprintln!(
+        "the drainers finished {:?} after the last kill",
+        started.elapsed()
+    );
     let status: Value = serde_json::from_slice(
         &output(glorycard().args(["outbox", "status", "--json", "--db", &db.url])).stdout,
     )
@@ -796,7 +799,10 @@ fn a_replica_sync_on_postgres_killed_resumes_elsewhere_one_sync_at_a_time() {
     let resumed = spawn_quiet(&mut sync());
     let deadline = Instant::now() + Duration::from_secs(120);
     while checkpoint() <= killed_at {
-        assert!(Instant::now() < deadline, "the resumed sync applied no page");
+        assert!(
+            Instant::now() < deadline,
+            "the resumed sync applied no page"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     // The resumed sync holds the lock while it applies pages: a third is refused.

@@ -334,7 +334,12 @@ impl Verifier {
         if let Some(shared) = &self.shared_replay {
             let oldest_valid = now.saturating_sub_unsigned(self.max_skew_seconds);
             let first = shared
-                .remember(sid, timestamp.unix_seconds(), received.as_bytes(), oldest_valid)
+                .remember(
+                    sid,
+                    timestamp.unix_seconds(),
+                    received.as_bytes(),
+                    oldest_valid,
+                )
                 .map_err(|reason| Error::ReplayCacheUnavailable { reason })?;
             if !first {
                 return Err(Error::Replayed);

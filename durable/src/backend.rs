@@ -29,6 +29,15 @@ impl Backend {
         }
     }
 
+    /// Where the store is, for messages: the file's path, or the URL without its
+    /// password.
+    pub(crate) fn location(&self) -> String {
+        match self {
+            Backend::Sqlite(database) => database.path().display().to_string(),
+            Backend::Postgres(database) => database.location().to_owned(),
+        }
+    }
+
     /// The SQLite database of a test's store.
     #[cfg(test)]
     pub(crate) fn sqlite(&self) -> &Database {

@@ -100,7 +100,10 @@ fn an_outbox_enqueues_idempotently_all_or_none_and_every_node_reads_it() {
         ])
         .unwrap();
     let status = node_a.status().unwrap();
-    assert_eq!((status.pending, status.acknowledged, status.rejected), (3, 0, 0));
+    assert_eq!(
+        (status.pending, status.acknowledged, status.rejected),
+        (3, 0, 0)
+    );
     assert!(status.oldest_pending.is_some());
     // /deductCheck from either node answers with every node's deductions.
     let records = node_a
@@ -133,7 +136,10 @@ fn a_foreign_glorycard_schema_or_a_newer_store_is_refused_unchanged_and_no_messa
     foreign.query("CREATE SCHEMA glorycard; CREATE TABLE glorycard.notes (text TEXT)");
     let error = Outbox::open(&foreign.url).unwrap_err();
     assert_eq!(error.code(), "storage");
-    assert!(error.to_string().contains("not a glorycard store"), "{error}");
+    assert!(
+        error.to_string().contains("not a glorycard store"),
+        "{error}"
+    );
     assert_eq!(
         foreign.query(
             "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'glorycard'"
@@ -147,7 +153,9 @@ fn a_foreign_glorycard_schema_or_a_newer_store_is_refused_unchanged_and_no_messa
     newer.query("UPDATE glorycard.stores SET version = 99 WHERE store = 'outbox'");
     let error = Outbox::open(&newer.url).unwrap_err();
     assert!(
-        error.to_string().contains("schema version 99, newer than this build's 1"),
+        error
+            .to_string()
+            .contains("schema version 99, newer than this build's 1"),
         "{error}"
     );
     assert_eq!(
@@ -157,7 +165,9 @@ fn a_foreign_glorycard_schema_or_a_newer_store_is_refused_unchanged_and_no_messa
     // Another store beside it in the same database is unaffected.
     Replica::open(&newer.url).unwrap();
     assert_eq!(
-        newer.query("SELECT string_agg(store || '=' || version, ',' ORDER BY store) FROM glorycard.stores"),
+        newer.query(
+            "SELECT string_agg(store || '=' || version, ',' ORDER BY store) FROM glorycard.stores"
+        ),
         "outbox=99,replica=1"
     );
 
@@ -188,7 +198,7 @@ async fn two_drainers_send_each_item_once_and_each_cancellation_after_its_deduct
     let mut entries = Vec::new();
     for n in 0..300 {
         entries.push(OutboxEntry::Deduction(deduction(n)));
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             entries.push(OutboxEntry::Cancellation(cancellation(n)));
         }
     }
@@ -223,7 +233,7 @@ async fn two_drainers_send_each_item_once_and_each_cancellation_after_its_deduct
     for (id, calls) in received.iter() {
         let n: u32 = id[1..].parse().unwrap();
         let paths: Vec<&str> = calls.iter().map(|(_, path)| path.as_str()).collect();
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             assert_eq!(paths.len(), 2, "{id}: {paths:?}");
             assert!(paths[0].ends_with("/deduct") && paths[1].ends_with("/deductCancel"));
             assert!(calls[0].0 < calls[1].0);
@@ -266,7 +276,11 @@ fn a_request_replayed_to_another_node_is_refused_through_the_shared_cache() {
     assert_eq!(error.code().as_str(), "replayed");
     // The same node refuses it too (its local cache answers first).
     assert_eq!(
-        node_a.verify_headers(pairs(), body).unwrap_err().code().as_str(),
+        node_a
+            .verify_headers(pairs(), body)
+            .unwrap_err()
+            .code()
+            .as_str(),
         "replayed"
     );
     assert_eq!(db.number("SELECT count(*) FROM glorycard.replay_seen"), 1);
@@ -281,7 +295,9 @@ async fn postgres_stopped_mid_drain_fails_with_storage_and_a_later_drain_complet
     let server = Arc::new(OwnServer::start("stopped"));
     let db = TestDatabase::on(&server.url, "stopped");
     let outbox = Outbox::open(&db.url).unwrap();
-    let entries: Vec<_> = (0..200).map(|n| OutboxEntry::Deduction(deduction(n))).collect();
+    let entries: Vec<_> = (0..200)
+        .map(|n| OutboxEntry::Deduction(deduction(n)))
+        .collect();
     outbox.enqueue_all(&entries).unwrap();
     let replay = PostgresReplayCache::open(&db.url).unwrap();
     let received: Received = Arc::default();
@@ -320,9 +336,15 @@ async fn postgres_stopped_mid_drain_fails_with_storage_and_a_later_drain_complet
         .build()
         .unwrap();
     let body = br#"{"a":"1"}"#;
-    let headers = Signer::new(SID, SecretKey::new(KEY)).sign(body).unwrap().to_pairs();
+    let headers = Signer::new(SID, SecretKey::new(KEY))
+        .sign(body)
+        .unwrap()
+        .to_pairs();
     let refused = verifier
-        .verify_headers(headers.iter().map(|(name, value)| (*name, value.as_str())), body)
+        .verify_headers(
+            headers.iter().map(|(name, value)| (*name, value.as_str())),
+            body,
+        )
         .unwrap_err();
     assert_eq!(refused.code().as_str(), "replay_cache_unavailable");
 
@@ -331,16 +353,29 @@ async fn postgres_stopped_mid_drain_fails_with_storage_and_a_later_drain_complet
     let acknowledged = db.query(
         "SELECT string_agg(deduction_id, ',' ORDER BY deduction_id) FROM glorycard.outbox_items WHERE state = 'acknowledged'",
     );
-    let acknowledged: Vec<&str> = acknowledged.split(',').filter(|id| !id.is_empty()).collect();
-    assert!(!acknowledged.is_empty() && acknowledged.len() < 200, "{}", acknowledged.len());
+    let acknowledged: Vec<&str> = acknowledged
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .collect();
+    assert!(
+        !acknowledged.is_empty() && acknowledged.len() < 200,
+        "{}",
+        acknowledged.len()
+    );
     {
         let received = received.lock().unwrap();
         for id in &acknowledged {
-            assert!(received.contains_key(*id), "{id} marked delivered, never received");
+            assert!(
+                received.contains_key(*id),
+                "{id} marked delivered, never received"
+            );
         }
     }
     let started = std::time::Instant::now();
-    let report = outbox.drain_with(&client, &options(), |_| {}).await.unwrap();
+    let report = outbox
+        .drain_with(&client, &options(), |_| {})
+        .await
+        .unwrap();
     // The failed drain's leases are this handle's: taken up at once, not after 30 s.
     eprintln!("the later drain: {report:?} in {:?}", started.elapsed());
     assert_eq!(report.pending, 0);

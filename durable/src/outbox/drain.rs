@@ -128,9 +128,14 @@ impl Outbox {
             Backend::Sqlite(database) => Some(DrainLock::acquire(database.path())?),
             Backend::Postgres(_) => None,
         };
-        let _running = self.lease_owner.running.try_lock().map_err(|_| DurableError::Conflict {
-            reason: "this outbox is already draining; open it again to drain in parallel".into(),
-        })?;
+        let _running = self
+            .lease_owner
+            .running
+            .try_lock()
+            .map_err(|_| DurableError::Conflict {
+                reason: "this outbox is already draining; open it again to drain in parallel"
+                    .into(),
+            })?;
         if let Backend::Postgres(database) = &self.backend {
             // Leases a failed drain of this handle could not give back (the database was
             // unreachable) are this drain's to take up at once.
@@ -496,9 +501,7 @@ impl Drain {
     async fn held_elsewhere(&self) -> Result<bool, DurableError> {
         match &self.backend {
             Backend::Sqlite(_) => Ok(false),
-            Backend::Postgres(database) => {
-                Ok(postgres::outbox::pending_count(database).await? > 0)
-            }
+            Backend::Postgres(database) => Ok(postgres::outbox::pending_count(database).await? > 0),
         }
     }
 

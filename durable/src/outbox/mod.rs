@@ -9,9 +9,9 @@ mod drain;
 mod entry;
 mod store;
 
+pub(crate) use drain::PendingRow;
 pub use drain::{DrainOptions, DrainReport};
 pub use entry::OutboxEntry;
-pub(crate) use drain::PendingRow;
 pub(crate) use store::{EnqueueRow, Existing, status_from};
 
 use glorycard_core::models;

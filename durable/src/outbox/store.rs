@@ -51,6 +51,12 @@ impl Outbox {
         })
     }
 
+    /// Where the outbox is, for messages and logs: the file's path, or the URL without
+    /// its password.
+    pub fn location(&self) -> String {
+        self.backend.location()
+    }
+
     /// Validates `deduction` and commits it durably. Enqueuing the same record again
     /// returns the existing item; another record under the same `deductionID` is a
     /// [`DurableError::Conflict`].

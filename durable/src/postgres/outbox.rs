@@ -43,9 +43,7 @@ pub(crate) fn enqueue(
     database: &PgDatabase,
     rows: Vec<EnqueueRow>,
     now: String,
-    decide: impl Fn(usize, &EnqueueRow, Existing) -> Result<Option<i64>, DurableError>
-    + Send
-    + 'static,
+    decide: impl Fn(usize, &EnqueueRow, Existing) -> Result<Option<i64>, DurableError> + Send + 'static,
 ) -> Result<Vec<(i64, bool)>, DurableError> {
     database.block(move |pool| async move {
         let mut client = connection(&pool).await?;
@@ -195,13 +193,16 @@ pub(crate) fn requeue(database: &PgDatabase, seq: i64) -> Result<bool, DurableEr
     })
 }
 
-/// (seq, body, cancel time) of `org_code`'s deductions in `[start, end]`.
+/// A stored deduction for `/deductCheck`: (seq, body, cancel time).
+pub(crate) type StoredDeduction = (i64, Vec<u8>, Option<String>);
+
+/// `org_code`'s deductions in `[start, end]`.
 pub(crate) fn deductions_between(
     database: &PgDatabase,
     org_code: &str,
     start: &str,
     end: &str,
-) -> Result<Vec<(i64, Vec<u8>, Option<String>)>, DurableError> {
+) -> Result<Vec<StoredDeduction>, DurableError> {
     let (org_code, start, end) = (org_code.to_owned(), start.to_owned(), end.to_owned());
     database.block(move |pool| async move {
         let client = connection(&pool).await?;

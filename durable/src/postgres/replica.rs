@@ -64,9 +64,7 @@ impl SyncSession {
 
 /// Takes the sync lock, or fails with `conflict` when another process (on any node) is
 /// syncing this replica; returns the session and the checkpoint read under the lock.
-pub(crate) async fn begin_sync(
-    database: &PgDatabase,
-) -> Result<(SyncSession, i64), DurableError> {
+pub(crate) async fn begin_sync(database: &PgDatabase) -> Result<(SyncSession, i64), DurableError> {
     let location = database.location().to_owned();
     database
         .run(move |pool| async move {
@@ -268,7 +266,12 @@ pub(crate) fn lookup(
             .await
             .map_err(storage)?
             .iter()
-            .map(|row| (i64::from(row.get::<_, i32>(0)), i64::from(row.get::<_, i32>(1))))
+            .map(|row| {
+                (
+                    i64::from(row.get::<_, i32>(0)),
+                    i64::from(row.get::<_, i32>(1)),
+                )
+            })
             .collect();
         let mut partial = Vec::new();
         for (prefix, suffix) in masked_probes(&key, shapes) {

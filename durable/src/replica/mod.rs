@@ -158,6 +158,12 @@ impl Replica {
         Ok(Self { backend })
     }
 
+    /// Where the replica is, for messages and logs: the file's path, or the URL without
+    /// its password.
+    pub fn location(&self) -> String {
+        self.backend.location()
+    }
+
     /// The largest `dataID` applied: where the next sync resumes.
     pub fn checkpoint(&self) -> Result<i64, DurableError> {
         match &self.backend {

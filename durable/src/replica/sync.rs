@@ -70,7 +70,8 @@ impl Replica {
                     let locked = session.take().ok_or_else(|| DurableError::Storage {
                         reason: "the sync lost its PostgreSQL session".into(),
                     })?;
-                    let apply = postgres::replica::apply_page(database, locked, records, checkpoint);
+                    let apply =
+                        postgres::replica::apply_page(database, locked, records, checkpoint);
                     let (next, applied) = tokio::join!(updates.next_page(), apply);
                     session = Some(applied?);
                     next

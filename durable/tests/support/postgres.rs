@@ -101,7 +101,10 @@ impl Drop for TestDatabase {
         let _ = Command::new("psql")
             .arg(&self.admin)
             .args(["-X", "-q", "-c"])
-            .arg(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
             .output();
     }
 }

@@ -29,14 +29,18 @@ import org.glorycard.durable.RejectedItem
  * }
  * ```
  */
-class Outbox private constructor(internal val inner: org.glorycard.ffi.Outbox, private val path: String) : AutoCloseable {
+class Outbox private constructor(internal val inner: org.glorycard.ffi.Outbox, private val location: String) : AutoCloseable {
     companion object {
-        /** Opens the outbox at [path], creating it (mode 0600) when missing. */
+        /**
+         * Opens the outbox at [path], creating it (mode 0600) when missing: a SQLite file, or a
+         * `postgres://` URL for an outbox every node of a cluster shares.
+         */
         @JvmStatic
         fun open(path: String): Outbox {
             requireField(path, "path")
             NativeLogging.install()
-            return Outbox(native { org.glorycard.ffi.Outbox.open(path) }, path)
+            val inner = native { org.glorycard.ffi.Outbox.open(path) }
+            return Outbox(inner, inner.location())
         }
 
         /** Opens the outbox at [path]. */
@@ -106,5 +110,6 @@ class Outbox private constructor(internal val inner: org.glorycard.ffi.Outbox, p
     /** Closes the file. */
     override fun close() = inner.close()
 
-    override fun toString(): String = "Outbox($path)"
+    /** `Outbox(<file or URL without its password>)`. */
+    override fun toString(): String = "Outbox($location)"
 }

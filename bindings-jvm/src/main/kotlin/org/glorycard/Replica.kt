@@ -24,14 +24,18 @@ fun interface SyncProgressListener {
  * }
  * ```
  */
-class Replica private constructor(private val inner: org.glorycard.ffi.Replica, private val path: String) : AutoCloseable {
+class Replica private constructor(private val inner: org.glorycard.ffi.Replica, private val location: String) : AutoCloseable {
     companion object {
-        /** Opens the replica at [path], creating an empty one when missing. */
+        /**
+         * Opens the replica at [path], creating an empty one when missing: a SQLite file, or a
+         * `postgres://` URL (one sync at a time, lookups from every node).
+         */
         @JvmStatic
         fun open(path: String): Replica {
             requireField(path, "path")
             NativeLogging.install()
-            return Replica(native { org.glorycard.ffi.Replica.open(path) }, path)
+            val inner = native { org.glorycard.ffi.Replica.open(path) }
+            return Replica(inner, inner.location())
         }
 
         /** Opens the replica at [path]. */
@@ -76,7 +80,8 @@ class Replica private constructor(private val inner: org.glorycard.ffi.Replica, 
     /** Closes the file. */
     override fun close() = inner.close()
 
-    override fun toString(): String = "Replica($path)"
+    /** `Replica(<file or URL without its password>)`. */
+    override fun toString(): String = "Replica($location)"
 
     /** Never throws into the native sync: keeps the first exception for the caller. */
     private class ForwardingListener(private val listener: SyncProgressListener) : SyncListener {

@@ -173,6 +173,82 @@ class JavaClientTest {
         }
     }
 
+    /** Runs psql against {@code url}; fails the test with psql's message on an error. */
+    static void psql(String url, String sql) throws Exception {
+        Process psql = new ProcessBuilder("psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql)
+                .redirectErrorStream(true).start();
+        byte[] said = readAll(psql.getInputStream());
+        assertEquals(0, psql.waitFor(), new String(said, "UTF-8"));
+    }
+
+    static byte[] readAll(InputStream in) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        for (int read; (read = in.read(buffer)) > 0; ) {
+            out.write(buffer, 0, read);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Two handles stand for two nodes on one PostgreSQL database (GLORYCARD_TEST_DATABASE_URL
+     * names the server; the test command starts a throwaway one): both drain the outbox at
+     * once, each deduction reaching the platform once; one syncs the replica, the other
+     * looks up.
+     */
+    @Test
+    void anOutboxAndAReplicaOnPostgresAreSharedByTwoHandles() throws Exception {
+        String server = System.getenv("GLORYCARD_TEST_DATABASE_URL");
+        assertTrue(server != null && !server.isEmpty(),
+                "GLORYCARD_TEST_DATABASE_URL is not set: run bash tests/postgres.sh run bash bindings-jvm/test.sh");
+        String name = "gc_java_" + System.nanoTime();
+        psql(server, "CREATE DATABASE " + name);
+        String url = server.substring(0, server.lastIndexOf('/') + 1) + name;
+        try (Sandbox sandbox = Sandbox.start(); GlorycardClient client = sandbox.client();
+                Outbox nodeA = Outbox.open(url); Outbox nodeB = Outbox.open(url)) {
+            List<RosterRecord> holders = unmasked(client.rosterPage(0));
+            List<Object> items = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                items.add(deduction(holders.get(i), "JAVA-PG-" + i));
+            }
+            nodeA.enqueueAll(items);
+            nodeB.enqueue(cancellation("JAVA-PG-0"));
+            String password = server.substring(server.indexOf("://") + 3, server.indexOf('@'));
+            password = password.substring(password.indexOf(':') + 1);
+            assertTrue(nodeA.toString().startsWith("Outbox(postgres://"), nodeA.toString());
+            assertFalse(nodeA.toString().contains(password), nodeA.toString());
+            assertEquals(41, nodeB.status().getPending());
+            final List<DrainReport> reports = java.util.Collections.synchronizedList(new ArrayList<DrainReport>());
+            List<Thread> drainers = new ArrayList<>();
+            for (final Outbox node : new Outbox[] {nodeA, nodeB}) {
+                Thread drainer = new Thread(() -> reports.add(node.drain(client, 4, Duration.ofSeconds(60))));
+                drainer.start();
+                drainers.add(drainer);
+            }
+            for (Thread drainer : drainers) {
+                drainer.join(120_000);
+            }
+            assertEquals(2, reports.size());
+            assertEquals(41, reports.get(0).getAcknowledged() + reports.get(1).getAcknowledged());
+            Set<String> ids = new HashSet<>();
+            for (JsonNode record : sandbox.admin("/admin/deductions")) {
+                assertTrue(ids.add(record.get("deductionID").asText()), "held twice: " + record);
+            }
+            assertEquals(40, ids.size());
+
+            try (Replica replica = Replica.open(url); Replica other = Replica.open(url)) {
+                assertEquals(Sandbox.HOLDERS, replica.sync(client).getRecords());
+                assertEquals(Sandbox.HOLDERS, other.size());
+                RosterRecord holder = holders.get(0);
+                List<HolderMatch> found = other.lookup(holder.getCertType(), holder.getCertNo(), holder.getCertName());
+                assertEquals(1, found.size());
+                assertEquals(holder, found.get(0).getRecord());
+            }
+        } finally {
+            psql(server, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
+
     @Test
     void aReplicaSyncsAndFindsHolders(@TempDir Path dir) {
         try (Sandbox sandbox = Sandbox.start(); GlorycardClient client = sandbox.client();
