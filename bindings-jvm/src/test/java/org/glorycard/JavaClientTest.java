@@ -181,15 +181,6 @@ class JavaClientTest {
         assertEquals(0, psql.waitFor(), new String(said, "UTF-8"));
     }
 
-    static byte[] readAll(InputStream in) throws Exception {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        byte[] buffer = new byte[4096];
-        for (int read; (read = in.read(buffer)) > 0; ) {
-            out.write(buffer, 0, read);
-        }
-        return out.toByteArray();
-    }
-
     /**
      * Two handles stand for two nodes on one PostgreSQL database (GLORYCARD_TEST_DATABASE_URL
      * names the server; the test command starts a throwaway one): both drain the outbox at
