@@ -3,6 +3,7 @@
 //! LOCKED` on the chain's head), renews it while it works, and a chain whose drainer died
 //! is claimed by another once the lease has expired.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use super::{PgDatabase, connection, storage};
@@ -51,23 +52,34 @@ pub(crate) fn enqueue(
         let mut ids: Vec<&str> = rows.iter().map(|row| row.deduction_id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
-        // In one order for every transaction, so two batches cannot deadlock.
-        for id in ids {
-            transaction
-                .execute(
-                    "SELECT pg_advisory_xact_lock(hashtextextended('glorycard.outbox:' || $1, 0))",
-                    &[&id],
-                )
-                .await
-                .map_err(storage)?;
-        }
-        let existing = transaction
-            .prepare(
-                "SELECT seq, body, org_code FROM glorycard.outbox_items
-                 WHERE deduction_id = $1 AND kind = $2",
+        // In one order for every transaction, so two batches cannot deadlock; one round
+        // trip for the whole batch.
+        transaction
+            .execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('glorycard.outbox:' || id, 0))
+                 FROM unnest($1::text[]) AS id ORDER BY id",
+                &[&ids],
             )
             .await
             .map_err(storage)?;
+        // What the outbox holds under these ids, read once; kept up to date below, so a
+        // repeat within the batch finds the row inserted before it.
+        let mut held: HashMap<(String, String), (i64, Vec<u8>, String)> = transaction
+            .query(
+                "SELECT deduction_id, kind, seq, body, org_code FROM glorycard.outbox_items
+                 WHERE deduction_id = ANY($1)",
+                &[&ids],
+            )
+            .await
+            .map_err(storage)?
+            .iter()
+            .map(|row| {
+                (
+                    (row.get(0), row.get(1)),
+                    (row.get(2), row.get(3), row.get(4)),
+                )
+            })
+            .collect();
         let insert = transaction
             .prepare(
                 "INSERT INTO glorycard.outbox_items
@@ -78,29 +90,13 @@ pub(crate) fn enqueue(
             .map_err(storage)?;
         let mut enqueued = Vec::with_capacity(rows.len());
         for (index, row) in rows.iter().enumerate() {
-            let found = transaction
-                .query_opt(&existing, &[&row.deduction_id, &row.kind])
-                .await
-                .map_err(storage)?
-                .map(|found| (found.get(0), found.get(1), found.get(2)));
-            let cancellation = if found.is_none() && row.kind == "deduction" {
-                transaction
-                    .query_opt(&existing, &[&row.deduction_id, &"cancellation"])
-                    .await
-                    .map_err(storage)?
-                    .map(|found| found.get(0))
-            } else {
-                None
+            let key = |kind: &str| (row.deduction_id.clone(), kind.to_owned());
+            let item = held.get(&key(row.kind)).cloned();
+            let cancellation = match (&item, row.kind) {
+                (None, "deduction") => held.get(&key("cancellation")).map(|found| found.0),
+                _ => None,
             };
-            let same = decide(
-                index,
-                row,
-                Existing {
-                    item: found,
-                    cancellation,
-                },
-            )?;
-            match same {
+            match decide(index, row, Existing { item, cancellation })? {
                 Some(seq) => enqueued.push((seq, false)),
                 None => {
                     let seq: i64 = transaction
@@ -118,6 +114,7 @@ pub(crate) fn enqueue(
                         .await
                         .map_err(storage)?
                         .get(0);
+                    held.insert(key(row.kind), (seq, row.body.clone(), row.org_code.clone()));
                     enqueued.push((seq, true));
                 }
             }
