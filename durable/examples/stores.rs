@@ -60,7 +60,7 @@ struct Places {
 }
 
 impl Places {
-    fn new(&mut self, name: &str) -> String {
+    fn fresh(&mut self, name: &str) -> String {
         match &self.server {
             None => self.dir.join(format!("{name}.db")).display().to_string(),
             Some(server) => {
@@ -74,7 +74,7 @@ impl Places {
 }
 
 fn enqueue(places: &mut Places, label: &str) {
-    let outbox = Outbox::open(places.new("enqueue")).unwrap();
+    let outbox = Outbox::open(places.fresh("enqueue")).unwrap();
     let started = Instant::now();
     for n in 0..SINGLE {
         outbox
@@ -96,7 +96,7 @@ fn enqueue(places: &mut Places, label: &str) {
 }
 
 async fn drain(places: &mut Places, label: &str, client: &Client, drainers: usize, run: usize) {
-    let location = places.new(&format!("drain{drainers}"));
+    let location = places.fresh(&format!("drain{drainers}"));
     let entries: Vec<_> = (0..DRAINED)
         .map(|n| OutboxEntry::Deduction(deduction(format!("R{run}-{n:05}"))))
         .collect();
@@ -127,7 +127,7 @@ async fn drain(places: &mut Places, label: &str, client: &Client, drainers: usiz
 }
 
 async fn lookups(places: &mut Places, label: &str, client: &Client) {
-    let replica = Replica::open(places.new("replica")).unwrap();
+    let replica = Replica::open(places.fresh("replica")).unwrap();
     let synced = replica.sync(client).await.unwrap();
     assert_eq!(synced.records, HOLDERS);
     let holders: Vec<_> = (1..=HOLDERS)

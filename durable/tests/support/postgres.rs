@@ -2,7 +2,8 @@
 //! `GLORYCARD_TEST_DATABASE_URL` names (`bash tests/postgres.sh run …` starts a throwaway
 //! one), dropped at the end; and a server of the test's own, for tests that stop it.
 //! Shared by the durable crate's and the CLI's tests.
-#![allow(dead_code)]
+// Test support: a missing server is a broken test setup, reported by panicking.
+#![allow(dead_code, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
