@@ -71,10 +71,20 @@ build_module() {
         --config 'profile.release.package.sha2.opt-level=3'
 
     rm -rf "$2"
-    wasm-bindgen --target web --out-dir "$2" --out-name glorycard_wasm \
+    # ESM for browsers and `import` (--target web), and CommonJS for `require` on Node
+    # (--target nodejs, in cjs/, which loads its .wasm synchronously). The two glue files
+    # import the module's functions under different names, so each has its own .wasm.
+    glue "$2" web
+    glue "$2/cjs" nodejs
+    echo '{ "type": "commonjs" }' > "$2/cjs/package.json"
+}
+
+# wasm-bindgen --target $2 into the folder $1, then wasm-opt and the declarations' `any`s.
+glue() {
+    wasm-bindgen --target "$2" --out-dir "$1" --out-name glorycard_wasm \
         "$target_dir/wasm32-unknown-unknown/release/glorycard_wasm.wasm"
 
-    log "wasm-opt -Oz ($(node_modules/.bin/wasm-opt --version))"
+    log "wasm-opt -Oz --target $2 ($(node_modules/.bin/wasm-opt --version))"
     # -Oz run until it no longer shrinks the module (--converge); --low-memory-unused lets
     # it fold constant offsets into loads and stores (1 KB smaller): it assumes that
     # addresses 0 to 1023 are never used, which holds because rustc lays the 1 MiB stack
@@ -87,7 +97,7 @@ build_module() {
         --strip-producers --strip-target-features \
         --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
         --enable-mutable-globals --enable-reference-types --enable-multivalue \
-        "$2"/glorycard_wasm_bg.wasm -o "$2"/glorycard_wasm_bg.wasm
+        "$1"/glorycard_wasm_bg.wasm -o "$1"/glorycard_wasm_bg.wasm
 
     # The raw ABI of the module (InitOutput, the _bg.wasm.d.ts) is typed with `any` by
     # wasm-bindgen: make it `unknown`, so that no `any` reaches a user of the package.
@@ -98,7 +108,7 @@ build_module() {
         .map((line) => (/^\s*(\*|\/\*|\/\/)/.test(line) ? line : line.replace(/\bany\b/g, "unknown")))
         .join("\n");
       fs.writeFileSync(f, text);
-    }' "$2"/glorycard_wasm.d.ts "$2"/glorycard_wasm_bg.wasm.d.ts
+    }' "$1"/glorycard_wasm.d.ts "$1"/glorycard_wasm_bg.wasm.d.ts
 }
 
 build_module "models" pkg.full.tmp
@@ -108,7 +118,7 @@ mv pkg.full.tmp pkg.tmp/full
 cp npm/package.json npm/node.js pkg.tmp/
 cp npm/node.js pkg.tmp/full/
 cp README.md pkg.tmp/README.md
-rm -f pkg.tmp/.gitignore pkg.tmp/full/.gitignore
+rm -f pkg.tmp/.gitignore pkg.tmp/full/.gitignore pkg.tmp/cjs/.gitignore pkg.tmp/full/cjs/.gitignore
 rm -rf pkg
 mv pkg.tmp pkg
 

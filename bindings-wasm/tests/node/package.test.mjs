@@ -32,6 +32,24 @@ test('package.json: ESM, exports for Node and browsers, Node >= 18', () => {
   assert.ok(size <= 150 * 1024, `${size} bytes`);
 });
 
+test('require() on Node: the CommonJS entry signs as the ESM one, with no init call', () => {
+  const pkg = JSON.parse(readFileSync(new URL('package.json', pkgDir), 'utf8'));
+  // "browser" before "require", so a bundler for the browser never takes the Node glue.
+  assert.deepEqual(Object.keys(pkg.exports['.']), ['browser', 'require', 'types', 'node', 'default']);
+  const cjs = require('glorycard-wasm');
+  assert.ok(require.resolve('glorycard-wasm').endsWith('/cjs/glorycard_wasm.js'));
+  // The platform document's worked example and the sign it prints.
+  const example = readFileSync(new URL('../../../tests/vectors/spec-example.body.json', import.meta.url));
+  const expected = 'ec94361a53c7969b6affd6af4af9ba1db3283585fad69082750054c5be26157c';
+  assert.equal(cjs.sign(example, KEY, TS), expected);
+  assert.equal(g.sign(example, KEY, TS), expected);
+  assert.throws(() => cjs.sign('{"a":', KEY, TS), (e) => e instanceof Error && e.code === 'invalid_json');
+  const full = require('glorycard-wasm/full');
+  assert.ok(require.resolve('glorycard-wasm/full').endsWith('/full/cjs/glorycard_wasm.js'));
+  assert.equal(full.sign(example, KEY, TS), expected);
+  assert.equal(typeof full.validateDeduction, 'function');
+});
+
 test('declarations: no any, and every core error code is in ErrorCode', () => {
   const dts = readFileSync(new URL('glorycard_wasm.d.ts', pkgDir), 'utf8');
   const code = (text) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '');
