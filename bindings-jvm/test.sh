@@ -18,9 +18,7 @@
 set -euo pipefail
 # The outbox and replica tests on PostgreSQL need a server: a throwaway one
 # (tests/postgres.sh) unless GLORYCARD_TEST_DATABASE_URL names one.
-if [ -z "${GLORYCARD_TEST_DATABASE_URL:-}" ]; then
-    exec bash "$(dirname "$0")/../tests/postgres.sh" run bash "$0" "$@"
-fi
+[ -n "${GLORYCARD_TEST_DATABASE_URL:-}" ] || exec bash "$(dirname "$0")/../tests/postgres.sh" run bash "$0" "$@"
 
 profile=debug
 case "${1:-}" in

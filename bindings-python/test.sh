@@ -10,18 +10,15 @@
 set -euo pipefail
 # The outbox and replica tests on PostgreSQL need a server: a throwaway one
 # (tests/postgres.sh) unless GLORYCARD_TEST_DATABASE_URL names one.
-if [ -z "${GLORYCARD_TEST_DATABASE_URL:-}" ]; then
-    exec bash "$(dirname "$0")/../tests/postgres.sh" run bash "$0" "$@"
-fi
+[ -n "${GLORYCARD_TEST_DATABASE_URL:-}" ] || exec bash "$(dirname "$0")/../tests/postgres.sh" run bash "$0" "$@"
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 WORK="$ROOT/target/glorycard-python"
-MATURIN_VERSION=1.16.0
-PYTEST_VERSION=9.2.0
+# maturin: the build backend's pin in pyproject.toml; the tests' pins: tests/requirements.txt.
+MATURIN_VERSION=$(sed -n 's/^requires = \["maturin==\([0-9.]*\)"\]$/\1/p' bindings-python/pyproject.toml)
+[ -n "$MATURIN_VERSION" ] || { echo "no maturin pin in bindings-python/pyproject.toml" >&2; exit 1; }
+TEST_REQUIREMENTS="$ROOT/bindings-python/tests/requirements.txt"
 MYPY_VERSION=2.4.1
-REQUESTS_VERSION=2.32.5  # the last release for CPython 3.9
-UVICORN_VERSION=0.35.0   # an ASGI server for the /deductCheck test (runs on CPython 3.9)
-HTTPX_VERSION=0.28.1     # for HttpxAuth (runs on CPython 3.9)
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 step() { printf '\n==> python binding: %s\n' "$*"; }
@@ -69,12 +66,11 @@ rm -rf "$WORK/wheels"
 WHEEL=$(ls "$WORK"/wheels/glorycard-*-cp39-abi3-*.whl)
 echo "wheel: $WHEEL"
 
-step "fresh virtualenv with the wheel, pytest $PYTEST_VERSION, mypy $MYPY_VERSION, requests $REQUESTS_VERSION, uvicorn $UVICORN_VERSION, httpx $HTTPX_VERSION"
+step "fresh virtualenv with the wheel, mypy $MYPY_VERSION and tests/requirements.txt"
 VENV="$WORK/venv"
 rm -rf "$VENV"
 "$PY" -m venv "$VENV"
-"$VENV/bin/pip" install --quiet "$WHEEL" "pytest==$PYTEST_VERSION" "mypy==$MYPY_VERSION" \
-    "requests==$REQUESTS_VERSION" "uvicorn==$UVICORN_VERSION" "httpx==$HTTPX_VERSION"
+"$VENV/bin/pip" install --quiet "$WHEEL" "mypy==$MYPY_VERSION" -r "$TEST_REQUIREMENTS"
 # Run from outside the source tree so the installed package, not python/, is imported.
 (cd "$WORK" && "$VENV/bin/python" -c 'import glorycard; print("testing", glorycard.__file__)')
 
@@ -128,9 +124,7 @@ print("CPython", sys.version.split()[0], "at", sys.executable)'
     VENV39="$WORK/venv39"
     rm -rf "$VENV39"
     "$PY39" -m venv "$VENV39"
-    # pytest 9 needs Python 3.10; 8.4.2 is the last for 3.9.
-    "$VENV39/bin/pip" install --quiet "$WHEEL" "pytest==8.4.2" "requests==$REQUESTS_VERSION" \
-        "uvicorn==$UVICORN_VERSION" "httpx==$HTTPX_VERSION"
+    "$VENV39/bin/pip" install --quiet "$WHEEL" -r "$TEST_REQUIREMENTS"
     (cd bindings-python && "$VENV39/bin/python" -m pytest -p no:cacheprovider -q tests)
     printf '\npython binding: all checks passed, the CPython 3.9 run included\n'
 else
