@@ -59,10 +59,11 @@ fi
 export PATH="$TOOLS/bin:$PATH"
 echo "$(maturin --version), $(cargo-zigbuild --version), zig $(python3 -m ziglang version), $(auditwheel --version | head -1)"
 
-VERSION=$(cargo metadata --format-version 1 --no-deps --locked \
-    | python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "glorycard-core"))')
-TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --locked \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+read -r VERSION TARGET_DIR < <(cargo metadata --format-version 1 --no-deps --locked | python3 -c '
+import json, sys
+meta = json.load(sys.stdin)
+print(next(p["version"] for p in meta["packages"] if p["name"] == "glorycard-core"), meta["target_directory"])')
+[ -n "$VERSION" ] && [ -n "$TARGET_DIR" ] || { echo "cargo metadata: no version or target directory" >&2; exit 1; }
 rm -rf "$DIST"
 mkdir -p "$DIST"
 

