@@ -4,8 +4,8 @@
 # Kotlin and Java JUnit 5 suites (every conformance vector; the client, outbox, replica and
 # /deductCheck handler against the CLI's sandbox), the jar and the self-contained -all jar;
 # the Spring Boot starter's tests on Spring Boot 2.7 and 3; then the Java 8 bytecode
-# check, and a run of the -all jar with nothing but `java -jar`. Run from anywhere; exits
-# non-zero on any failure.
+# check, a run of the -all jar with nothing but `java -jar`, and the vector and JNI tests
+# with the -all jar as the classes. Run from anywhere; exits non-zero on any failure.
 #
 # Profile: debug by default. The project's test run builds everything else in debug, so
 # the dependencies are already compiled; a release build (thin LTO, one codegen unit) would
@@ -102,6 +102,16 @@ if [ "$actual" != "$expected" ]; then
     exit 1
 fi
 echo "STRINGA matches the spec example vector"
+
+step "the -all jar as the only classes on the test classpath: the vectors and the JNI path (Surefire)"
+# Loaded from a jar, JNA extracts the library to a temporary file and deletes it once
+# loaded: this proves the JNI functions are bound to that one copy (KotlinJniTest asserts
+# NativeJni.available and counts the calls that took the path), not only when the library
+# is a file under target/classes as in the run above.
+mvn -B -ntp -f "$here/pom.xml" -Pdist-jar -Dglorycard.native.skip=true \
+    -Dglorycard.dist.jar="$all" \
+    -Dtest='JavaVectorsTest,KotlinJniTest' -Dsurefire.failIfNoSpecifiedTests=true \
+    surefire:test
 
 printf '\njvm binding: all checks passed in %d s (native library: %s profile)\n' $((SECONDS - started)) "$profile"
 if [ "$profile" = debug ]; then

@@ -1,16 +1,17 @@
-//! The JNI path of the hot calls (signing, verification, STRINGA): plain JNI functions in
-//! the same library as uniffi's, called by `org.glorycard.NativeJni`. uniffi's Kotlin goes
-//! through JNA, which allocates several native `Memory` blocks and `Structure`s per call
-//! (about 40 µs, see README.md, Performance); here a `byte[]` body is read in place
-//! (`GetPrimitiveArrayCritical`), strings cross as JNI strings, and an error is thrown as
-//! the facade's own exception class of its family, with the same code and message as the
-//! uniffi path. Everything else stays on uniffi.
+//! The JNI path of the hot calls (signing, verification, STRINGA): JNI functions in the
+//! same library as uniffi's, bound to `org.glorycard.NativeJni`'s native methods by
+//! [`glorycard_jni_register`]. uniffi's Kotlin goes through JNA, which allocates several
+//! native `Memory` blocks and `Structure`s per call (about 40 µs, see README.md,
+//! Performance); here a `byte[]` body is read in place (`GetPrimitiveArrayCritical`),
+//! strings cross as JNI strings, and an error is thrown as the facade's own exception class
+//! of its family, with the same code and message as the uniffi path. Everything else stays
+//! on uniffi.
 //!
 //! Every function catches panics (none are expected: the workspace denies them) and turns
 //! one into a `java.lang.IllegalStateException`, so no unwinding crosses into the JVM.
 //! Local references are only made by the function's own frame, which the JVM frees when
 //! it returns.
-// `#[unsafe(no_mangle)]` on the exported functions, and reading a pinned array as bytes,
+// `#[unsafe(no_mangle)]` on the registration function, and reading a pinned array as bytes,
 // are the only unsafe code of the crate; each use says why it holds.
 #![allow(unsafe_code)]
 
@@ -21,8 +22,11 @@ use glorycard_core as core;
 use jni::JNIEnv;
 use std::sync::Arc;
 
+use std::ffi::c_void;
+
+use jni::NativeMethod;
 use jni::objects::{JByteArray, JClass, JObject, JObjectArray, JString, JValue, ReleaseMode};
-use jni::sys::{JNI_FALSE, JNI_TRUE, jboolean, jlong, jobject, jstring};
+use jni::sys::{JNI_FALSE, JNI_TRUE, jboolean, jclass, jint, jlong, jobject, jstring};
 
 /// Calls that took the JNI path, for the test that proves it is taken.
 static CALLS: AtomicU64 = AtomicU64::new(0);
@@ -180,8 +184,7 @@ fn new_string(env: &mut JNIEnv<'_>, value: &str) -> Result<jstring, Failure> {
 }
 
 /// `NativeJni.canonicalize(byte[])`: STRINGA.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_org_glorycard_NativeJni_canonicalize<'local>(
+extern "system" fn jni_canonicalize<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
     body: JByteArray<'local>,
@@ -193,8 +196,7 @@ pub extern "system" fn Java_org_glorycard_NativeJni_canonicalize<'local>(
 }
 
 /// `NativeJni.sign(byte[], String key, String timestamp)`: the sign, 64 hex digits.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_org_glorycard_NativeJni_sign<'local>(
+extern "system" fn jni_sign<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
     body: JByteArray<'local>,
@@ -210,8 +212,7 @@ pub extern "system" fn Java_org_glorycard_NativeJni_sign<'local>(
 }
 
 /// `NativeJni.signNow(byte[], String key)`: the timestamp (now, UTC+8) followed by the sign.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_org_glorycard_NativeJni_signNow<'local>(
+extern "system" fn jni_sign_now<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
     body: JByteArray<'local>,
@@ -227,8 +228,7 @@ pub extern "system" fn Java_org_glorycard_NativeJni_signNow<'local>(
 
 /// `NativeJni.verify(byte[], String key, String timestamp, String sign)`: true when the
 /// sign matches, false for a clean mismatch.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_org_glorycard_NativeJni_verify<'local>(
+extern "system" fn jni_verify<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
     body: JByteArray<'local>,
@@ -285,8 +285,7 @@ fn verified<'local>(
 
 /// `NativeJni.verifierVerify(owner, handle, sid, timestamp, sign, byte[] body)`: a
 /// `Verified`, or the rejection thrown.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_org_glorycard_NativeJni_verifierVerify<'local>(
+extern "system" fn jni_verifier_verify<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
     _owner: JObject<'local>,
@@ -310,8 +309,7 @@ pub extern "system" fn Java_org_glorycard_NativeJni_verifierVerify<'local>(
 /// `NativeJni.verifierVerifyHeaders(owner, handle, String[] names, String[] values, byte[]
 /// body)`: the headers as received (a name once per value), names compared
 /// case-insensitively by the core.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_org_glorycard_NativeJni_verifierVerifyHeaders<'local>(
+extern "system" fn jni_verifier_verify_headers<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
     _owner: JObject<'local>,
@@ -345,8 +343,7 @@ pub extern "system" fn Java_org_glorycard_NativeJni_verifierVerifyHeaders<'local
 }
 
 /// `NativeJni.verifierRelease(handle)`: drops the reference `jni_handle` made.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_org_glorycard_NativeJni_verifierRelease<'local>(
+extern "system" fn jni_verifier_release<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -364,8 +361,7 @@ pub extern "system" fn Java_org_glorycard_NativeJni_verifierRelease<'local>(
 /// `NativeJni.throwCode(String code)`: throws what an error of `code` throws (for the test
 /// that the JNI path throws the uniffi path's classes); returns for a string that is not a
 /// code.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_org_glorycard_NativeJni_throwCode<'local>(
+extern "system" fn jni_throw_code<'local>(
     mut env: JNIEnv<'local>,
     _class: JClass<'local>,
     code: JString<'local>,
@@ -379,10 +375,98 @@ pub extern "system" fn Java_org_glorycard_NativeJni_throwCode<'local>(
 }
 
 /// `NativeJni.calls()`: how many calls took the JNI path.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_org_glorycard_NativeJni_calls<'local>(
-    _env: JNIEnv<'local>,
-    _class: JClass<'local>,
-) -> jlong {
+extern "system" fn jni_calls<'local>(_env: JNIEnv<'local>, _class: JClass<'local>) -> jlong {
     i64::try_from(CALLS.load(Ordering::Relaxed)).unwrap_or(i64::MAX)
+}
+
+/// Binds `NativeJni`'s native methods to this library's functions (`RegisterNatives`), and
+/// returns 0, or -1 when they cannot be bound (the JVM's exception cleared: the facade then
+/// keeps to uniffi).
+///
+/// `NativeJni.load` calls it through JNA, on the library JNA loaded for uniffi, so both
+/// paths run in the one copy of the library. Binding by name (`System.load`) would need the
+/// library as a file of its own: JNA deletes the file it extracts from a jar once loaded,
+/// and loading a second copy would split the verifier handles across two libraries.
+///
+/// # Safety
+/// Called by JNA with `env`, the calling thread's `JNIEnv` (`JNIEnv.CURRENT`), and `class`,
+/// a local reference to `org.glorycard.NativeJni`, both valid for the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn glorycard_jni_register(env: *mut jni::sys::JNIEnv, class: jclass) -> jint {
+    let registered = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `env` is the calling thread's JNIEnv (see the function's contract).
+        let mut env = unsafe { JNIEnv::from_raw(env) }.ok()?;
+        // SAFETY: `class` is a live local reference to a class (see the function's contract).
+        let class = unsafe { JClass::from_raw(class) };
+        let methods = native_methods();
+        if env.register_native_methods(&class, &methods).is_ok() {
+            Some(())
+        } else {
+            // Not bound: the JVM's NoSuchMethodError is cleared, the caller reads -1.
+            let _ = env.exception_clear();
+            None
+        }
+    }));
+    match registered {
+        Ok(Some(())) => 0,
+        _ => -1,
+    }
+}
+
+/// Each native method of `NativeJni`: its name, its JVM descriptor (`javap -s`), and the
+/// function above that implements it.
+fn native_methods() -> [NativeMethod; 9] {
+    fn method(name: &str, sig: &str, fn_ptr: *mut c_void) -> NativeMethod {
+        NativeMethod {
+            name: name.into(),
+            sig: sig.into(),
+            fn_ptr,
+        }
+    }
+    const BYTES_STRINGS: &str = "[BLjava/lang/String;";
+    [
+        method(
+            "canonicalize",
+            "([B)Ljava/lang/String;",
+            jni_canonicalize as *mut c_void,
+        ),
+        method(
+            "sign",
+            &format!("({BYTES_STRINGS}Ljava/lang/String;)Ljava/lang/String;"),
+            jni_sign as *mut c_void,
+        ),
+        method(
+            "signNow",
+            &format!("({BYTES_STRINGS})Ljava/lang/String;"),
+            jni_sign_now as *mut c_void,
+        ),
+        method(
+            "verify",
+            &format!("({BYTES_STRINGS}Ljava/lang/String;Ljava/lang/String;)Z"),
+            jni_verify as *mut c_void,
+        ),
+        method(
+            "verifierVerify",
+            "(Ljava/lang/Object;JLjava/lang/String;Ljava/lang/String;Ljava/lang/String;[B)\
+             Lorg/glorycard/Verified;",
+            jni_verifier_verify as *mut c_void,
+        ),
+        method(
+            "verifierVerifyHeaders",
+            "(Ljava/lang/Object;J[Ljava/lang/String;[Ljava/lang/String;[B)\
+             Lorg/glorycard/Verified;",
+            jni_verifier_verify_headers as *mut c_void,
+        ),
+        method(
+            "verifierRelease",
+            "(J)V",
+            jni_verifier_release as *mut c_void,
+        ),
+        method(
+            "throwCode",
+            "(Ljava/lang/String;)V",
+            jni_throw_code as *mut c_void,
+        ),
+        method("calls", "()J", jni_calls as *mut c_void),
+    ]
 }

@@ -1,16 +1,28 @@
 package org.glorycard
 
+import com.sun.jna.Function
+import com.sun.jna.JNIEnv
+import com.sun.jna.Library
 import com.sun.jna.NativeLibrary
 
 /**
  * The JNI path of the hot calls (src/jni_path.rs): signing, verification and STRINGA
  * without JNA's per-call `Structure`s and `Memory` blocks. The functions live in the same
- * native library as uniffi's; it is loaded here a second time, for JNI, from the file JNA
- * loaded (extracted from the jar, or named by uniffi's library override), so both paths
- * always use the one library. When it cannot be loaded for JNI, [available] is false and
- * the facade keeps to uniffi (same results, same exceptions).
+ * native library as uniffi's. They are bound once, by the library's
+ * `glorycard_jni_register` (JNI `RegisterNatives`), called through the very library JNA
+ * loaded for uniffi: the one copy, whether it came from the jar (JNA deletes the extracted
+ * file once loaded, so it cannot be loaded again by name) or from uniffi's library
+ * override. When they cannot be bound, [available] is false and the facade keeps to
+ * uniffi (same results, same exceptions).
  */
 internal object NativeJni {
+    /**
+     * The library, held so that JNA keeps this instance: uniffi's `Native.register` asks
+     * for it under the same name and options (the class loader; the C calling convention),
+     * so both paths share it.
+     */
+    private var library: NativeLibrary? = null
+
     /** True when the JNI functions are bound. */
     @JvmField
     val available: Boolean = load()
@@ -18,10 +30,19 @@ internal object NativeJni {
     private fun load(): Boolean =
         try {
             val name = System.getProperty("uniffi.component.glorycard_jvm.libraryOverride") ?: "glorycard_jvm"
-            val file = NativeLibrary.getInstance(name).file
-            if (file != null) System.load(file.absolutePath) else System.loadLibrary("glorycard_jvm")
-            calls() >= 0
+            val loaded =
+                NativeLibrary.getInstance(name, mapOf(Library.OPTION_CLASSLOADER to NativeJni::class.java.classLoader))
+            library = loaded
+            val register: Function = loaded.getFunction("glorycard_jni_register")
+            val status =
+                register.invoke(
+                    Int::class.javaObjectType,
+                    arrayOf<Any>(JNIEnv.CURRENT, NativeJni::class.java),
+                    mapOf(Library.OPTION_ALLOW_OBJECTS to true),
+                ) as Int
+            status == 0 && calls() >= 0
         } catch (e: UnsatisfiedLinkError) {
+            // No library for this platform, or one without the JNI path.
             false
         } catch (e: SecurityException) {
             false
