@@ -423,7 +423,6 @@ fn native_methods() -> [NativeMethod; 9] {
             fn_ptr,
         }
     }
-    const BYTES_STRINGS: &str = "[BLjava/lang/String;";
     [
         method(
             "canonicalize",
@@ -432,17 +431,17 @@ fn native_methods() -> [NativeMethod; 9] {
         ),
         method(
             "sign",
-            &format!("({BYTES_STRINGS}Ljava/lang/String;)Ljava/lang/String;"),
+            "([BLjava/lang/String;Ljava/lang/String;)Ljava/lang/String;",
             jni_sign as *mut c_void,
         ),
         method(
             "signNow",
-            &format!("({BYTES_STRINGS})Ljava/lang/String;"),
+            "([BLjava/lang/String;)Ljava/lang/String;",
             jni_sign_now as *mut c_void,
         ),
         method(
             "verify",
-            &format!("({BYTES_STRINGS}Ljava/lang/String;Ljava/lang/String;)Z"),
+            "([BLjava/lang/String;Ljava/lang/String;Ljava/lang/String;)Z",
             jni_verify as *mut c_void,
         ),
         method(

@@ -17,23 +17,28 @@ import com.sun.jna.NativeLibrary
  */
 internal object NativeJni {
     /**
-     * The library, held so that JNA keeps this instance: uniffi's `Native.register` asks
-     * for it under the same name and options (the class loader; the C calling convention),
-     * so both paths share it.
+     * The library, or null when there is none for this platform. Held so that JNA keeps
+     * this instance (it holds its own only weakly until uniffi's `Native.register` asks for
+     * it under the same name and options: the class loader; the C calling convention), so
+     * both paths share it and it stays loaded while the methods bound into it are in use.
      */
-    private var library: NativeLibrary? = null
+    private val library: NativeLibrary? =
+        try {
+            val name = System.getProperty("uniffi.component.glorycard_jvm.libraryOverride") ?: "glorycard_jvm"
+            NativeLibrary.getInstance(name, mapOf(Library.OPTION_CLASSLOADER to NativeJni::class.java.classLoader))
+        } catch (e: UnsatisfiedLinkError) {
+            null // no library for this platform
+        } catch (e: SecurityException) {
+            null
+        }
 
     /** True when the JNI functions are bound. */
     @JvmField
-    val available: Boolean = load()
+    val available: Boolean = library != null && register(library)
 
-    private fun load(): Boolean =
+    private fun register(library: NativeLibrary): Boolean =
         try {
-            val name = System.getProperty("uniffi.component.glorycard_jvm.libraryOverride") ?: "glorycard_jvm"
-            val loaded =
-                NativeLibrary.getInstance(name, mapOf(Library.OPTION_CLASSLOADER to NativeJni::class.java.classLoader))
-            library = loaded
-            val register: Function = loaded.getFunction("glorycard_jni_register")
+            val register: Function = library.getFunction("glorycard_jni_register")
             val status =
                 register.invoke(
                     Int::class.javaObjectType,
@@ -42,10 +47,7 @@ internal object NativeJni {
                 ) as Int
             status == 0 && calls() >= 0
         } catch (e: UnsatisfiedLinkError) {
-            // No library for this platform, or one without the JNI path.
-            false
-        } catch (e: SecurityException) {
-            false
+            false // a library without the JNI path
         }
 
     /** STRINGA of the exact body bytes. */
