@@ -871,3 +871,235 @@ fn a_replica_sync_on_postgres_killed_resumes_elsewhere_one_sync_at_a_time() {
     drop(sandbox);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// --- Fencing: a drainer that stalls past its lease -------------------------------------
+
+/// Sends `signal` (STOP, CONT) to process `pid`.
+fn signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// Waits until the sandbox has received at least `requests` requests.
+fn await_requests(sandbox: &Server, pem: &Path, requests: u64) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while admin(&sandbox.url, pem, "/admin/stats")["requests"].as_u64() < Some(requests) {
+        assert!(
+            Instant::now() < deadline,
+            "{requests} request(s) not reached in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The number of items a drain's last line says it acknowledged.
+fn acknowledged_by(stdout: &str) -> i64 {
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with("drained: "))
+        .unwrap_or_else(|| panic!("no summary in {stdout:?}"));
+    line["drained: ".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap()
+}
+
+/// `count` deductions, each followed by its cancellation, as `outbox add` reads them.
+fn deductions_and_cancellations(count: u32) -> String {
+    let mut lines = String::new();
+    for n in 0..count {
+        lines.push_str(&deduction(n).to_string());
+        lines.push('\n');
+        lines.push_str(
+            &json!({"orgCode": ORG, "deductionID": format!("HIS-{n:05}"), "deductionTime": "2026-11-26 20:00:00"})
+                .to_string(),
+        );
+        lines.push('\n');
+    }
+    lines
+}
+
+/// The sandbox holds every deduction once, each cancelled, and never received a
+/// deduction after its cancellation nor a cancellation before its deduction.
+fn assert_delivered_in_order(sandbox: &Server, pem: &Path, count: usize) {
+    let stats = admin(&sandbox.url, pem, "/admin/stats");
+    assert_eq!(stats["deductions_after_cancellation"], 0, "{stats}");
+    assert_eq!(stats["cancellations_before_deduction"], 0, "{stats}");
+    assert_eq!(stats["deductions"], count, "{stats}");
+    assert_eq!(stats["cancelled"], count, "{stats}");
+    let listed = admin(&sandbox.url, pem, "/admin/deductions");
+    for stored in listed.as_array().unwrap() {
+        assert_eq!(stored["cancelTime"], "2026-11-26 20:00:00", "{stored}");
+    }
+}
+
+/// The scenario on PostgreSQL: a platform slow to answer, drainer A sends its
+/// first deductions and is frozen (SIGSTOP) past its lease; drainer B takes the chains
+/// over and delivers each deduction and then its cancellation; A is resumed with its
+/// calls timed out. A sends nothing more (no retried deduction reaches the platform
+/// after its cancellation), records nothing, and both report together exactly the items
+/// there are.
+#[test]
+fn a_drainer_frozen_past_its_lease_on_postgres_sends_and_records_nothing_more() {
+    let db = postgres::TestDatabase::new("cli_frozen_drainer");
+    let dir = scratch("pg-frozen");
+    let pem = dir.join("ca.pem");
+    let records = dir.join("records.jsonl");
+    std::fs::write(&records, deductions_and_cancellations(8)).unwrap();
+    let added = output(
+        glorycard()
+            .args(["outbox", "add", "--db", &db.url])
+            .arg(&records),
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let sandbox = server(&[
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--latency-ms",
+        "2000",
+        "--org-code",
+        ORG,
+        "--cert-out",
+        pem.to_str().unwrap(),
+    ]);
+    // A 6 s lease, calls cut at 4 s; one attempt may take 3 s (the platform answers in 2).
+    let drain = || {
+        let mut command = glorycard();
+        command.args([
+            "outbox",
+            "drain",
+            "--db",
+            &db.url,
+            "--concurrency",
+            "8",
+            "--lease",
+            "6",
+            "--call-deadline",
+            "4",
+            "--request-timeout",
+            "3",
+        ]);
+        against(&mut command, &sandbox, &pem);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+    };
+    let drainer_a = drain().spawn().unwrap();
+    await_requests(&sandbox, &pem, 1);
+    signal(drainer_a.id(), "STOP");
+    let frozen = Instant::now();
+    let drainer_b = drain().spawn().unwrap();
+    let b = drainer_b.wait_with_output().unwrap();
+    eprintln!(
+        "drainer B finished {:?} after A was frozen: {}{}",
+        frozen.elapsed(),
+        text(&b.stdout),
+        text(&b.stderr)
+    );
+    assert!(b.status.success(), "{}", text(&b.stderr));
+    assert_delivered_in_order(&sandbox, &pem, 8);
+    let requests_before = admin(&sandbox.url, &pem, "/admin/stats")["requests"].clone();
+    // A wakes with its calls' timeouts (3 s) and deadlines (4 s) long past.
+    signal(drainer_a.id(), "CONT");
+    let a = drainer_a.wait_with_output().unwrap();
+    eprintln!("drainer A: {}{}", text(&a.stdout), text(&a.stderr));
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert_delivered_in_order(&sandbox, &pem, 8);
+    assert_eq!(
+        admin(&sandbox.url, &pem, "/admin/stats")["requests"],
+        requests_before,
+        "drainer A sent again after it woke"
+    );
+    let (by_a, by_b) = (
+        acknowledged_by(&text(&a.stdout)),
+        acknowledged_by(&text(&b.stdout)),
+    );
+    assert_eq!(by_a + by_b, 16, "A reported {by_a}, B {by_b}");
+    assert_eq!(by_a, 0, "A counted items whose lease it had lost");
+    let status: Value = serde_json::from_slice(
+        &output(glorycard().args(["outbox", "status", "--json", "--db", &db.url])).stdout,
+    )
+    .unwrap();
+    assert_eq!(status["status"]["acknowledged"], 16, "{status}");
+    assert_eq!(status["status"]["pending"], 0, "{status}");
+    drop(sandbox);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The same on SQLite, where one drain at a time holds the file's lock: drainer A, frozen
+/// while its calls are in flight, keeps drainer B out (a clear `conflict`), and once
+/// resumed abandons its calls past their deadline, sends them again and finishes: every
+/// item delivered, in order.
+#[test]
+fn a_sqlite_drain_frozen_holding_its_lock_keeps_others_out_and_finishes_in_order() {
+    let dir = scratch("sqlite-frozen");
+    let pem = dir.join("ca.pem");
+    let db = dir.join("outbox.db");
+    let records = dir.join("records.jsonl");
+    std::fs::write(&records, deductions_and_cancellations(8)).unwrap();
+    let added = output(
+        glorycard()
+            .args(["outbox", "add", "--db"])
+            .arg(&db)
+            .arg(&records),
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let sandbox = server(&[
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--latency-ms",
+        "1000",
+        "--org-code",
+        ORG,
+        "--cert-out",
+        pem.to_str().unwrap(),
+    ]);
+    let drain = || {
+        let mut command = glorycard();
+        command
+            .args([
+                "outbox",
+                "drain",
+                "--concurrency",
+                "8",
+                "--lease",
+                "3",
+                "--call-deadline",
+                "2",
+            ])
+            .arg("--db")
+            .arg(&db);
+        against(&mut command, &sandbox, &pem);
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+    };
+    let drainer_a = drain().spawn().unwrap();
+    await_requests(&sandbox, &pem, 1);
+    signal(drainer_a.id(), "STOP");
+    let b = output(&mut drain());
+    assert_eq!(b.status.code(), Some(2), "{}", text(&b.stderr));
+    assert!(
+        text(&b.stderr).contains("conflict: another drain of"),
+        "{}",
+        text(&b.stderr)
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    signal(drainer_a.id(), "CONT");
+    let a = drainer_a.wait_with_output().unwrap();
+    eprintln!("drainer A: {}{}", text(&a.stdout), text(&a.stderr));
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert_eq!(acknowledged_by(&text(&a.stdout)), 16);
+    assert_delivered_in_order(&sandbox, &pem, 8);
+    let status = outbox_status(&db);
+    assert_eq!(status["status"]["acknowledged"], 16, "{status}");
+    drop(sandbox);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -182,6 +182,8 @@ impl ClientBuilder {
                 verifier,
                 org_code,
                 retry: self.retry,
+                // Each attempt is bounded by reqwest's total timeout (connecting included).
+                attempt_timeout: self.request_timeout,
                 accept_unsigned_responses: self.accept_unsigned_responses,
                 max_response_bytes: self.max_response_bytes,
                 sent: SentThisSecond::default(),
@@ -223,6 +225,8 @@ struct Inner {
     verifier: Verifier,
     org_code: String,
     retry: RetryPolicy,
+    /// The longest one attempt takes.
+    attempt_timeout: Duration,
     accept_unsigned_responses: bool,
     max_response_bytes: usize,
     sent: SentThisSecond,
@@ -256,6 +260,24 @@ impl std::fmt::Debug for Client {
             .field("org_code", &self.inner.org_code)
             .field("key", &"***")
             .finish()
+    }
+}
+
+/// Asked by [`Client::deduct_gated`] and [`Client::cancel_gated`] before every attempt
+/// of a call, so that a caller whose right to send can lapse (a drainer's lease) checks
+/// it at the last moment before each send, retries included.
+pub trait AttemptGate: Sync {
+    /// `Ok` lets attempt number `attempt` (1-based) go out; `Err(reason)` stops the call
+    /// with [`ClientError::Stopped`].
+    fn admit(&self, attempt: u32) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// The gate of ungated calls: every attempt may go out.
+struct Ungated;
+
+impl AttemptGate for Ungated {
+    fn admit(&self, _attempt: u32) -> impl Future<Output = Result<(), String>> + Send {
+        std::future::ready(Ok(()))
     }
 }
 
@@ -337,6 +359,47 @@ impl Client {
         self.call(PATH_DEDUCT_CANCEL, cancellation).await
     }
 
+    /// [`deduct`](Client::deduct), asking `gate` before every attempt (the first and each
+    /// retry): a refusal ends the call with [`ClientError::Stopped`], sending nothing more.
+    /// The outbox's drain confirms its lease on the item this way.
+    pub async fn deduct_gated(
+        &self,
+        deduction: &Deduction,
+        gate: &impl AttemptGate,
+    ) -> Result<AckResponse, ClientError> {
+        self.check_org_code(&deduction.org_code)?;
+        self.call_gated(PATH_DEDUCT, deduction, gate).await
+    }
+
+    /// [`cancel`](Client::cancel), asking `gate` before every attempt; see
+    /// [`deduct_gated`](Client::deduct_gated).
+    pub async fn cancel_gated(
+        &self,
+        cancellation: &Cancellation,
+        gate: &impl AttemptGate,
+    ) -> Result<AckResponse, ClientError> {
+        self.check_org_code(&cancellation.org_code)?;
+        self.call_gated(PATH_DEDUCT_CANCEL, cancellation, gate)
+            .await
+    }
+
+    /// The longest one call can take under this client's settings: no attempt starts
+    /// after [`RetryPolicy::max_elapsed`], and the last one may then take the whole
+    /// [`request_timeout`](ClientBuilder::request_timeout) (which includes connecting). A
+    /// caller that must finish a call inside a window (a lease) compares it with that
+    /// window.
+    pub fn worst_case_call(&self) -> Duration {
+        let inner = &*self.inner;
+        if inner.retry.max_attempts <= 1 {
+            inner.attempt_timeout
+        } else {
+            inner
+                .retry
+                .max_elapsed
+                .saturating_add(inner.attempt_timeout)
+        }
+    }
+
     /// `POST /deductCheck` as the platform sends it to an institution (for platform
     /// simulators and integration tests: build the client with the institution's URL).
     pub async fn deduct_check(
@@ -368,9 +431,23 @@ impl Client {
         Request: Serialize + Validate,
         Data: DeserializeOwned + Default,
     {
+        self.call_gated(path, request, &Ungated).await
+    }
+
+    /// [`call`](Client::call), asking `gate` before each attempt.
+    async fn call_gated<Request, Data>(
+        &self,
+        path: &'static str,
+        request: &Request,
+        gate: &impl AttemptGate,
+    ) -> Result<PlatformResponse<Data>, ClientError>
+    where
+        Request: Serialize + Validate,
+        Data: DeserializeOwned + Default,
+    {
         request.validate()?;
         let body = models::to_json(request)?;
-        let response_body = self.post_signed(path, body).await?;
+        let response_body = self.post_signed(path, body, gate).await?;
         // One parse on the common path. Only when the whole response does not parse is its
         // envelope read alone, so that a refusal is still judged before its data.
         match models::from_json::<PlatformResponse<Data>>(&response_body) {
@@ -394,7 +471,12 @@ impl Client {
 
     /// Sends `body` to `path`, signed afresh for each attempt, and returns the verified
     /// response body of the first HTTP 200 answer.
-    async fn post_signed(&self, path: &'static str, body: Vec<u8>) -> Result<Vec<u8>, ClientError> {
+    async fn post_signed(
+        &self,
+        path: &'static str,
+        body: Vec<u8>,
+        gate: &impl AttemptGate,
+    ) -> Result<Vec<u8>, ClientError> {
         let inner = &*self.inner;
         let url = format!("{}{path}", inner.base_url);
         // Shared, not copied, by every attempt.
@@ -402,6 +484,13 @@ impl Client {
         let started = Instant::now();
         let mut attempt: u32 = 0;
         loop {
+            if let Err(reason) = gate.admit(attempt + 1).await {
+                tracing::warn!(path, attempt = attempt + 1, %reason, "attempt stopped by the caller");
+                return Err(ClientError::Stopped {
+                    attempts: attempt,
+                    reason,
+                });
+            }
             attempt += 1;
             let span = tracing::info_span!("glorycard.call", path, attempt);
             let attempt_started = Instant::now();

@@ -10,7 +10,7 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///
 /// [`code`](ClientError::code) is stable: the core's codes for signing, verification and
 /// validation, plus `timeout`, `connect`, `http_status`, `platform_rejected`,
-/// `unsigned_response`, `invalid_response`, `config` and `transport` (the durable stores'
+/// `unsigned_response`, `invalid_response`, `config`, `transport` and `stopped` (the durable stores'
 /// own `storage` and `conflict` are in `glorycard-durable`). Messages never contain
 /// the key, a `certNo` or a `certName`.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +90,15 @@ pub enum ClientError {
         #[source]
         source: Option<BoxError>,
     },
+    /// The caller's [`AttemptGate`](crate::AttemptGate) refused an attempt: nothing more
+    /// was sent. Attempts made before it (`attempts`) may have been applied.
+    #[error("stopped before attempt {}: {reason}", .attempts + 1)]
+    Stopped {
+        /// Attempts made before the gate refused (0: nothing was sent).
+        attempts: u32,
+        /// The gate's reason.
+        reason: String,
+    },
     /// Any other transport failure (reading the body, decoding).
     #[error("transport error: {reason}")]
     Transport {
@@ -124,6 +133,7 @@ impl ClientError {
             ClientError::InvalidResponse { .. } => "invalid_response",
             ClientError::Config { .. } => "config",
             ClientError::Transport { .. } => "transport",
+            ClientError::Stopped { .. } => "stopped",
         }
     }
 
@@ -144,7 +154,9 @@ impl ClientError {
             ClientError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
             ClientError::Core(_)
             | ClientError::PlatformRejected { .. }
-            | ClientError::Config { .. } => false,
+            | ClientError::Config { .. }
+            // The caller stopped the call on purpose: whether to try again is its decision.
+            | ClientError::Stopped { .. } => false,
         }
     }
 

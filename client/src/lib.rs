@@ -11,7 +11,8 @@ pub mod institution;
 pub mod log_forwarding;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, RosterUpdates, sleep_until_next_second,
+    AttemptGate, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, RosterUpdates,
+    sleep_until_next_second,
 };
 pub use error::ClientError;
 pub use retry::RetryPolicy;

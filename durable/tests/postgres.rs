@@ -389,3 +389,345 @@ async fn postgres_stopped_mid_drain_fails_with_storage_and_a_later_drain_complet
     assert_eq!(received.lock().unwrap().len(), 200);
     drop(db);
 }
+
+/// Takes the lease on `id`'s items for another drainer ("thief"), for an hour.
+fn steal(db: &TestDatabase, id: &str) {
+    db.query(&format!(
+        "UPDATE glorycard.outbox_items SET lease_owner = 'thief', lease_until = now() + interval '1 hour'
+         WHERE deduction_id = '{id}' AND state = 'pending'"
+    ));
+}
+
+/// The paths the platform received for `id`, in arrival order.
+fn paths(received: &Received, id: &str) -> Vec<String> {
+    received
+        .lock()
+        .unwrap()
+        .get(id)
+        .map(|calls| calls.iter().map(|(_, path)| path.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// Fencing: a drainer whose lease on a chain is taken over while its call is in flight
+/// neither records that call's outcome nor sends anything more of the chain: not the
+/// cancellation behind an acknowledged deduction (D0001), not a retry of a failed call
+/// (D0002). A chain it still holds (D0003) is delivered as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drainer_whose_lease_is_taken_over_mid_call_records_and_sends_nothing_more_of_that_chain()
+{
+    let db = Arc::new(TestDatabase::new("fenced"));
+    let outbox = Outbox::open(&db.url).unwrap();
+    outbox
+        .enqueue_all(&[
+            OutboxEntry::Deduction(deduction(1)),
+            OutboxEntry::Cancellation(cancellation(1)),
+            OutboxEntry::Deduction(deduction(2)),
+            OutboxEntry::Cancellation(cancellation(2)),
+            OutboxEntry::Deduction(deduction(3)),
+            OutboxEntry::Cancellation(cancellation(3)),
+        ])
+        .unwrap();
+    let received: Received = Arc::default();
+    let arrivals = Arc::new(AtomicUsize::new(0));
+    let platform = platform({
+        let (received, arrivals, db) = (
+            Arc::clone(&received),
+            Arc::clone(&arrivals),
+            Arc::clone(&db),
+        );
+        move |request| {
+            record(&received, &arrivals, request);
+            let id = request.json()["deductionID"].as_str().unwrap().to_owned();
+            match id.as_str() {
+                // Another drainer takes the chain while this call is in flight.
+                "D0001" => {
+                    steal(&db, &id);
+                    ack()
+                }
+                "D0002" => {
+                    steal(&db, &id);
+                    Answer::Status(503)
+                }
+                _ => ack(),
+            }
+        }
+    })
+    .await;
+    // Retries allowed: the second attempt of D0002 must be refused by the lease check.
+    let client = client(&platform)
+        .retry_policy(glorycard_client::RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(10),
+            max_backoff: Duration::from_millis(20),
+            max_elapsed: Duration::from_secs(5),
+        })
+        .build()
+        .unwrap();
+    let options = options().patience(Duration::from_secs(2));
+    let report = outbox.drain_with(&client, &options, |_| {}).await.unwrap();
+    eprintln!("{report:?}");
+    assert_eq!(
+        paths(&received, "D0001"),
+        ["/glorycard/store/deduct"],
+        "the cancellation was sent"
+    );
+    assert_eq!(
+        paths(&received, "D0002"),
+        ["/glorycard/store/deduct"],
+        "a retry was sent"
+    );
+    assert_eq!(
+        paths(&received, "D0003"),
+        ["/glorycard/store/deduct", "/glorycard/store/deductCancel"]
+    );
+    // Only D0003's two items are this drainer's to count; the stolen chains are untouched.
+    assert_eq!(report.acknowledged, 2, "{report:?}");
+    assert_eq!(
+        db.query(
+            "SELECT string_agg(deduction_id || ':' || kind || ':' || state || ':' || lease_owner, ',' ORDER BY seq)
+             FROM glorycard.outbox_items WHERE deduction_id IN ('D0001', 'D0002')"
+        ),
+        "D0001:deduction:pending:thief,D0001:cancellation:pending:thief,\
+         D0002:deduction:pending:thief,D0002:cancellation:pending:thief"
+    );
+}
+
+/// A call that outlives the drain's call deadline is abandoned (its connection closed)
+/// and its chain released; the item is then claimed and sent again, and the cancellation
+/// follows only that second call's acknowledgement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_past_its_deadline_is_abandoned_and_its_chain_sent_again_in_order() {
+    let db = TestDatabase::new("deadline");
+    let outbox = Outbox::open(&db.url).unwrap();
+    outbox
+        .enqueue_all(&[
+            OutboxEntry::Deduction(deduction(1)),
+            OutboxEntry::Cancellation(cancellation(1)),
+        ])
+        .unwrap();
+    let received: Received = Arc::default();
+    let arrivals = Arc::new(AtomicUsize::new(0));
+    let platform = platform({
+        let (received, arrivals) = (Arc::clone(&received), Arc::clone(&arrivals));
+        move |request| match record(&received, &arrivals, request) {
+            // The first call hangs well past the 2 s deadline (the client's own request
+            // timeout is 30 s).
+            0 => Answer::Delayed(Duration::from_secs(20), Box::new(ack())),
+            _ => ack(),
+        }
+    })
+    .await;
+    let client = client(&platform).build().unwrap();
+    let options = options().lease(Duration::from_secs(3), Duration::from_secs(2));
+    let started = std::time::Instant::now();
+    let report = outbox.drain_with(&client, &options, |_| {}).await.unwrap();
+    eprintln!("{report:?} in {:?}", started.elapsed());
+    assert_eq!(
+        paths(&received, "D0001"),
+        [
+            "/glorycard/store/deduct",
+            "/glorycard/store/deduct",
+            "/glorycard/store/deductCancel"
+        ]
+    );
+    assert_eq!((report.acknowledged, report.pending), (2, 0), "{report:?}");
+    // A deadline above two thirds of the lease is refused before anything is sent.
+    let error = outbox
+        .drain_with(
+            &client,
+            &options.lease(Duration::from_secs(3), Duration::from_secs(3)),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), "config", "{error}");
+    assert!(error.to_string().contains("two thirds"), "{error}");
+}
+
+/// A storage error ends the drain only once every call already sent has been answered:
+/// the drain returns after the last answer the platform gave, never while one is on its
+/// way. A later drain then delivers everything, each item once acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storage_error_ends_the_drain_only_after_its_calls_in_flight_were_answered() {
+    let server = Arc::new(OwnServer::start("inflight"));
+    let db = TestDatabase::on(&server.url, "inflight");
+    let outbox = Outbox::open(&db.url).unwrap();
+    let entries: Vec<_> = (0..100)
+        .map(|n| OutboxEntry::Deduction(deduction(n)))
+        .collect();
+    outbox.enqueue_all(&entries).unwrap();
+    let received: Received = Arc::default();
+    let arrivals = Arc::new(AtomicUsize::new(0));
+    // When each answer leaves the platform.
+    let answered_at: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let delay = Duration::from_millis(400);
+    let platform = platform({
+        let (received, arrivals) = (Arc::clone(&received), Arc::clone(&arrivals));
+        let (server, answered_at) = (Arc::clone(&server), Arc::clone(&answered_at));
+        move |request| {
+            if record(&received, &arrivals, request) == 20 {
+                server.pause();
+            }
+            answered_at
+                .lock()
+                .unwrap()
+                .push(std::time::Instant::now() + delay);
+            Answer::Delayed(delay, Box::new(ack()))
+        }
+    })
+    .await;
+    let client = client(&platform).build().unwrap();
+    let error = outbox
+        .drain_with(&client, &options(), |_| {})
+        .await
+        .unwrap_err();
+    let returned = std::time::Instant::now();
+    assert_eq!(error.code(), "storage", "{error}");
+    let last_answer = answered_at.lock().unwrap().iter().copied().max().unwrap();
+    assert!(
+        returned >= last_answer,
+        "the drain returned {:?} before the last call in flight was answered",
+        last_answer - returned
+    );
+    server.resume();
+    let report = outbox
+        .drain_with(&client, &options(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.pending, 0, "{report:?}");
+    let status = outbox.status().unwrap();
+    assert_eq!((status.pending, status.acknowledged), (0, 100));
+    assert_eq!(received.lock().unwrap().len(), 100);
+}
+
+/// PostgreSQL restarted at once (`-m immediate`, as a crash and a restart) in the middle
+/// of a drain of deductions and cancellations: the drain ends with a clear `storage`
+/// status or recovers; a second drain completes; every item is acknowledged, each
+/// cancellation reached the platform only after every upload of its deduction, and
+/// everything marked acknowledged was received.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_restarted_mid_drain_loses_and_reorders_nothing() {
+    let server = Arc::new(OwnServer::start("restarted"));
+    let db = TestDatabase::on(&server.url, "restarted");
+    let outbox = Outbox::open(&db.url).unwrap();
+    let mut entries = Vec::new();
+    for n in 0..120 {
+        entries.push(OutboxEntry::Deduction(deduction(n)));
+        if n % 3 == 0 {
+            entries.push(OutboxEntry::Cancellation(cancellation(n)));
+        }
+    }
+    outbox.enqueue_all(&entries).unwrap();
+    let received: Received = Arc::default();
+    let arrivals = Arc::new(AtomicUsize::new(0));
+    let platform = platform({
+        let (received, arrivals, server) = (
+            Arc::clone(&received),
+            Arc::clone(&arrivals),
+            Arc::clone(&server),
+        );
+        move |request| {
+            if record(&received, &arrivals, request) == 40 {
+                server.pause();
+                server.resume();
+            }
+            Answer::Delayed(Duration::from_millis(20), Box::new(ack()))
+        }
+    })
+    .await;
+    let client = client(&platform).build().unwrap();
+    match outbox.drain_with(&client, &options(), |_| {}).await {
+        Ok(report) => eprintln!("the drain recovered: {report:?}"),
+        Err(error) => {
+            assert_eq!(error.code(), "storage", "{error}");
+            assert!(!error.to_string().contains(&db.url), "{error}");
+            eprintln!("the drain ended: {error}");
+        }
+    }
+    let acknowledged = db.query(
+        "SELECT string_agg(deduction_id || ':' || kind, ',') FROM glorycard.outbox_items WHERE state = 'acknowledged'",
+    );
+    {
+        let received = received.lock().unwrap();
+        for item in acknowledged.split(',').filter(|item| !item.is_empty()) {
+            let (id, kind) = item.split_once(':').unwrap();
+            let path = if kind == "deduction" {
+                "/glorycard/store/deduct"
+            } else {
+                "/glorycard/store/deductCancel"
+            };
+            assert!(
+                received
+                    .get(id)
+                    .is_some_and(|calls| calls.iter().any(|(_, p)| p == path)),
+                "{item} marked acknowledged, never received"
+            );
+        }
+    }
+    let report = outbox
+        .drain_with(&client, &options(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.pending, 0, "{report:?}");
+    let status = outbox.status().unwrap();
+    assert_eq!(
+        (status.pending, status.acknowledged, status.rejected),
+        (0, 160, 0)
+    );
+    let received = received.lock().unwrap();
+    assert_eq!(received.len(), 120);
+    for (id, calls) in received.iter() {
+        let last_deduct = calls
+            .iter()
+            .filter(|(_, p)| p == "/glorycard/store/deduct")
+            .map(|(at, _)| *at)
+            .max();
+        let first_cancel = calls
+            .iter()
+            .filter(|(_, p)| p == "/glorycard/store/deductCancel")
+            .map(|(at, _)| *at)
+            .min();
+        assert!(last_deduct.is_some(), "{id}: {calls:?}");
+        if let Some(first_cancel) = first_cancel {
+            assert!(
+                last_deduct < Some(first_cancel),
+                "{id}: a deduction after its cancellation: {calls:?}"
+            );
+        }
+    }
+}
+
+/// An end-of-day import of 50,000 deductions in one batch, on a server with the default
+/// lock table (`max_locks_per_transaction` 64): committed whole, and a batch of the same
+/// size whose last entry conflicts commits nothing.
+#[test]
+fn a_batch_of_fifty_thousand_enqueues_whole_or_not_at_all_on_a_default_server() {
+    let db = TestDatabase::new("large_batch");
+    assert_eq!(db.query("SHOW max_locks_per_transaction"), "64");
+    let outbox = Outbox::open(&db.url).unwrap();
+    let batch = |offset: u32| -> Vec<OutboxEntry> {
+        (0..50_000u32)
+            .map(|n| {
+                let mut entry = deduction(n % 10_000);
+                entry.deduction_id = format!("BIG{:06}", offset + n);
+                OutboxEntry::Deduction(entry)
+            })
+            .collect()
+    };
+    let enqueued = outbox.enqueue_all(&batch(0)).unwrap();
+    assert_eq!(
+        enqueued.iter().filter(|item| item.newly_added).count(),
+        50_000
+    );
+    assert_eq!(outbox.status().unwrap().pending, 50_000);
+    // The next day's batch, whose last entry reuses an id with other content.
+    let mut next = batch(50_000);
+    let mut clash = deduction(1);
+    clash.deduction_id = "BIG000000".into();
+    clash.total_fee = "99.00".into();
+    *next.last_mut().unwrap() = OutboxEntry::Deduction(clash);
+    let error = outbox.enqueue_all(&next).unwrap_err();
+    assert_eq!(error.code(), "conflict", "{error}");
+    assert!(error.to_string().contains("entries[49999]"), "{error}");
+    assert_eq!(outbox.status().unwrap().pending, 50_000);
+}

@@ -252,6 +252,10 @@ struct Stats {
     idle_timeouts: u64,
     bodies_too_large: u64,
     headers_too_large: u64,
+    /// Deductions uploaded after their cancellation was accepted.
+    deductions_after_cancellation: u64,
+    /// Cancellations uploaded before their deduction (refused).
+    cancellations_before_deduction: u64,
 }
 
 async fn admin_stats(State(platform): State<Arc<Platform>>) -> Response {
@@ -261,6 +265,7 @@ async fn admin_stats(State(platform): State<Arc<Platform>>) -> Response {
             return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response();
         }
     };
+    let out_of_order = platform.store.out_of_order();
     Json(Stats {
         requests: platform.requests.load(Ordering::Relaxed),
         refused_signatures: platform.refused_signatures.load(Ordering::Relaxed),
@@ -279,6 +284,8 @@ async fn admin_stats(State(platform): State<Arc<Platform>>) -> Response {
         idle_timeouts: platform.server.idle_timeouts(),
         bodies_too_large: platform.server.bodies_too_large(),
         headers_too_large: platform.server.headers_too_large(),
+        deductions_after_cancellation: out_of_order.deductions_after_cancellation,
+        cancellations_before_deduction: out_of_order.cancellations_before_deduction,
     })
     .into_response()
 }

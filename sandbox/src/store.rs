@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use glorycard_core::models::{Cancellation, DeductCheckRecord, Deduction, DeductionStatus};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -29,6 +30,18 @@ pub struct StoredDeduction {
 
 pub(crate) struct Store {
     connection: Mutex<Connection>,
+    /// Uploads of a deduction that arrived after its cancellation was accepted: an
+    /// institution that sends so has lost the order of its own items.
+    deductions_after_cancellation: AtomicU64,
+    /// Cancellations that arrived before their deduction (refused).
+    cancellations_before_deduction: AtomicU64,
+}
+
+/// Uploads that arrived out of their deduction's order, as counted since start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct OutOfOrder {
+    pub(crate) deductions_after_cancellation: u64,
+    pub(crate) cancellations_before_deduction: u64,
 }
 
 const SCHEMA: &str = "
@@ -110,6 +123,8 @@ impl Store {
         connection.execute_batch(SCHEMA)?;
         Ok(Self {
             connection: Mutex::new(connection),
+            deductions_after_cancellation: AtomicU64::new(0),
+            cancellations_before_deduction: AtomicU64::new(0),
         })
     }
 
@@ -129,13 +144,18 @@ impl Store {
             .map_err(|e| SandboxError::Database(format!("serializing a deduction: {e}")))?;
         self.with(|db| {
             let tx = db.transaction()?;
-            let existing: Option<String> = tx
+            let existing: Option<(String, String)> = tx
                 .query_row(
-                    "SELECT record FROM deductions WHERE deduction_id = ?1",
+                    "SELECT record, status FROM deductions WHERE deduction_id = ?1",
                     params![deduction.deduction_id],
-                    |row| row.get(0),
+                    |row| Ok((row.get(0)?, row.get(1)?)),
                 )
                 .optional()?;
+            if existing.as_ref().is_some_and(|(_, status)| status == "0") {
+                self.deductions_after_cancellation
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            let existing = existing.map(|(record, _)| record);
             let stored = match existing {
                 None => {
                     tx.execute(
@@ -179,10 +199,14 @@ impl Store {
                 )
                 .optional()?;
             let stored = match existing {
-                None => Stored::Rejected(format!(
-                    "no deduction with deductionID {}",
-                    cancellation.deduction_id
-                )),
+                None => {
+                    self.cancellations_before_deduction
+                        .fetch_add(1, Ordering::Relaxed);
+                    Stored::Rejected(format!(
+                        "no deduction with deductionID {}",
+                        cancellation.deduction_id
+                    ))
+                }
                 Some((org, _)) if org != cancellation.org_code => Stored::Rejected(format!(
                     "deductionID {} belongs to another orgCode",
                     cancellation.deduction_id
@@ -248,6 +272,18 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The uploads that arrived out of their deduction's order.
+    pub(crate) fn out_of_order(&self) -> OutOfOrder {
+        OutOfOrder {
+            deductions_after_cancellation: self
+                .deductions_after_cancellation
+                .load(Ordering::Relaxed),
+            cancellations_before_deduction: self
+                .cancellations_before_deduction
+                .load(Ordering::Relaxed),
+        }
     }
 
     /// (deductions, cancelled, uploads in total).

@@ -77,6 +77,18 @@ async fn deduct_then_cancel_is_recorded_and_cancelling_an_unknown_id_is_rejected
     };
     let error = client.cancel(&unknown).await.expect_err("unknown id");
     assert_eq!(error.code(), "platform_rejected");
+    // Out of order, each counted once: the cancellation of an id not yet uploaded (above),
+    // and the deduction uploaded again after its cancellation (accepted, as the platform
+    // does, and still cancelled).
+    let stats = admin(&sandbox, "/admin/stats").await;
+    assert_eq!(stats["cancellations_before_deduction"], 1, "{stats}");
+    assert_eq!(stats["deductions_after_cancellation"], 0, "{stats}");
+    client
+        .deduct(&sent)
+        .await
+        .expect("the deduction again, late");
+    let stats = admin(&sandbox, "/admin/stats").await;
+    assert_eq!(stats["deductions_after_cancellation"], 1, "{stats}");
 
     let listed = admin(&sandbox, "/admin/deductions").await;
     let listed = listed.as_array().expect("array");

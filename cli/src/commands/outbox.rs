@@ -41,6 +41,8 @@ pub(crate) enum OutboxCommand {
         /// Give up, leaving items pending, after this many seconds without delivering one.
         #[arg(long, value_name = "SECONDS", default_value_t = 120)]
         patience: u64,
+        #[command(flatten)]
+        timing: DrainTiming,
     },
     /// Move refused items back to pending for the next drain (after a refusal known to be
     /// temporary, or once its cause was mended). Items are named by their number in
@@ -64,6 +66,24 @@ pub(crate) enum OutboxCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// How long a drain's leases and calls last (the defaults suit a platform that answers
+/// within seconds).
+#[derive(Debug, clap::Args)]
+pub(crate) struct DrainTiming {
+    /// On PostgreSQL, how long this drainer's claim on a deduction's items lasts without
+    /// renewal: another drainer takes them over this long after this one stalls or dies.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    lease: u64,
+    /// The most one call may take, retries included, before it is abandoned (its item
+    /// stays pending): at most two thirds of --lease.
+    #[arg(long, value_name = "SECONDS", default_value_t = 40, value_parser = clap::value_parser!(u64).range(1..))]
+    call_deadline: u64,
+    /// The most one attempt of a call may take, from connecting to the last byte of the
+    /// answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
 }
 
 /// Reads the entries of `outbox add`: a stream of JSON objects.
@@ -128,7 +148,8 @@ pub(crate) fn outbox(command: OutboxCommand) -> Result<String, Failure> {
             db,
             concurrency,
             patience,
-        } => drain(connection, db, concurrency, patience),
+            timing,
+        } => drain(connection, db, concurrency, patience, &timing),
         OutboxCommand::Requeue { db, items } => {
             existing(&db, "glorycard outbox add --db creates it")?;
             let outbox = Outbox::open(&db).map_err(durable_failure)?;
@@ -185,13 +206,20 @@ fn drain(
     db: PathBuf,
     concurrency: usize,
     patience: u64,
+    timing: &DrainTiming,
 ) -> Result<String, Failure> {
     existing(&db, "glorycard outbox add --db creates it")?;
-    let builder = connection.builder()?;
+    let builder = connection
+        .builder()?
+        .request_timeout(Duration::from_secs(timing.request_timeout));
     let outbox = Outbox::open(&db).map_err(durable_failure)?;
     let options = DrainOptions::default()
         .concurrency(concurrency)
-        .patience(Duration::from_secs(patience));
+        .patience(Duration::from_secs(patience))
+        .lease(
+            Duration::from_secs(timing.lease),
+            Duration::from_secs(timing.call_deadline),
+        );
     let runtime = runtime()?;
     let mut line = ProgressLine::new();
     let result = runtime.block_on(async {

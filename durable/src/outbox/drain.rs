@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use glorycard_client::{Client, ClientError, RetryPolicy};
+use glorycard_client::{AttemptGate, Client, ClientError, RetryPolicy};
 use glorycard_core::models;
 use rusqlite::params;
 
@@ -30,6 +30,15 @@ pub struct DrainOptions {
     pub max_backoff: Duration,
     /// The drain stops, leaving the rest pending, when no item was settled for this long.
     pub patience: Duration,
+    /// On PostgreSQL, how long a drainer's claim on a `deductionID` chain lasts without
+    /// renewal: another drainer takes the chain over this long after its drainer died or
+    /// stalled. Renewed every third of it, and before each send.
+    pub lease: Duration,
+    /// The most one call (all its attempts and backoff) may take: when it passes the call
+    /// is abandoned, its item stays pending, and on PostgreSQL its chain is released. At
+    /// most two thirds of [`lease`](DrainOptions::lease), so that a call ends before the
+    /// lease that covers it can expire.
+    pub call_deadline: Duration,
 }
 
 impl DrainOptions {
@@ -52,6 +61,32 @@ impl DrainOptions {
         self.patience = patience;
         self
     }
+
+    /// Sets [`lease`](DrainOptions::lease) and
+    /// [`call_deadline`](DrainOptions::call_deadline); the drain refuses to start unless
+    /// the deadline is at most two thirds of the lease.
+    pub fn lease(mut self, lease: Duration, call_deadline: Duration) -> Self {
+        self.lease = lease;
+        self.call_deadline = call_deadline;
+        self
+    }
+
+    /// Checks that a call ends well before the lease covering it can expire.
+    fn check(&self) -> Result<(), DurableError> {
+        let within = self.call_deadline > Duration::ZERO
+            && self.call_deadline.saturating_mul(3) <= self.lease.saturating_mul(2);
+        if within {
+            return Ok(());
+        }
+        Err(ClientError::Config {
+            reason: format!(
+                "the drain's call deadline ({:?}) must be more than zero and at most two thirds of its lease ({:?})",
+                self.call_deadline, self.lease
+            ),
+            source: None,
+        }
+        .into())
+    }
 }
 
 impl Default for DrainOptions {
@@ -61,6 +96,8 @@ impl Default for DrainOptions {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(15),
             patience: Duration::from_secs(120),
+            lease: DEFAULT_LEASE,
+            call_deadline: DEFAULT_CALL_DEADLINE,
         }
     }
 }
@@ -109,20 +146,32 @@ impl Outbox {
     /// an HTTP status about the endpoint (401, 403, 404, 405, 407, 421, 426: a wrong key,
     /// account or base URL), a storage error, or, on SQLite, another drain of the same
     /// outbox already running ([`DurableError::Conflict`]). Before it ends so, it waits
-    /// for the calls already in flight and records their outcomes, so nothing the platform
-    /// acknowledged is sent again.
+    /// for the calls already in flight and records their outcomes (where the store still
+    /// answers; an outcome it cannot record leaves its item pending, to be sent again), so
+    /// nothing the platform acknowledged is lost.
+    ///
+    /// Every call is bounded by `options.call_deadline`, retries included: a call still
+    /// running then is abandoned and its item stays pending.
     ///
     /// On PostgreSQL, drains on any number of nodes run at once: each claims whole
-    /// `deductionID` chains under a lease that it renews while it works (30 s; a chain
-    /// whose drainer died is taken over when its lease expires), so each item is sent by
-    /// one drainer and the items of a deduction still in order. The report's `pending`
-    /// then counts every drainer's pending items.
+    /// `deductionID` chains under a lease (`options.lease`) and is fenced by it: it
+    /// confirms the lease on an item (and extends it) before each send and each retry,
+    /// renews its leases every third of the lease, and records an outcome only where the
+    /// lease is still its own. A chain whose lease it lost (it stalled, the database was
+    /// away) is dropped at once: its call in flight is abandoned, nothing of it is sent or
+    /// recorded any more, and the drainer that took it over delivers it. So each item is
+    /// sent by one drainer at a time and a cancellation never before its deduction's
+    /// acknowledgement. The report's `pending` then counts every drainer's pending items.
+    ///
+    /// The future may be dropped (a `select!`, a shutdown): calls in flight are then
+    /// abandoned, their items stay pending, and on PostgreSQL their leases expire.
     pub async fn drain_with(
         &self,
         client: &Client,
         options: &DrainOptions,
         mut progress: impl FnMut(&DrainReport),
     ) -> Result<DrainReport, DurableError> {
+        options.check()?;
         // SQLite: one drain per file. PostgreSQL: leases let several run, one per handle.
         let _lock = match &self.backend {
             Backend::Sqlite(database) => Some(DrainLock::acquire(database.path())?),
@@ -139,10 +188,19 @@ impl Outbox {
         if let Backend::Postgres(database) = &self.backend {
             // Leases a failed drain of this handle could not give back (the database was
             // unreachable) are this drain's to take up at once.
-            postgres::outbox::release(database, &self.lease_owner.name).await?;
+            postgres::outbox::release(database, &self.lease_owner.name, None).await?;
         }
         if self.pending_count().await? == 0 {
             return Ok(DrainReport::default());
+        }
+        let worst_case = client.worst_case_call();
+        if worst_case > options.call_deadline {
+            tracing::info!(
+                client_worst_case_s = worst_case.as_secs_f64(),
+                call_deadline_s = options.call_deadline.as_secs_f64(),
+                lease_s = options.lease.as_secs_f64(),
+                "a call may take longer under the client's retry policy than the drain allows: it is cut at the call deadline"
+            );
         }
         // A drain killed a moment ago may have sent an item in this second (see
         // `sleep_until_next_second`).
@@ -157,7 +215,7 @@ impl Outbox {
         if let Backend::Postgres(database) = &self.backend {
             // Another drainer need not wait for the leases to expire. Best effort: they
             // expire anyway, and this handle's next drain takes them up.
-            if let Err(error) = postgres::outbox::release(database, &drain.owner).await {
+            if let Err(error) = postgres::outbox::release(database, &drain.owner, None).await {
                 tracing::warn!(%error, "the drain's leases were not released; they will expire");
             }
         }
@@ -234,6 +292,9 @@ enum Outcome {
     Retry(String),
     /// Retrying cannot mend it: the drain stops.
     Stop(ClientError),
+    /// The call was abandoned before it ended (its deadline passed, or on PostgreSQL the
+    /// lease could not be confirmed): whether the platform applied it is unknown.
+    Abandoned(String),
 }
 
 /// HTTP 4xx statuses that every request to the endpoint would get (authentication, a
@@ -247,6 +308,7 @@ fn classify(result: Result<models::AckResponse, ClientError>) -> Outcome {
     match result {
         Ok(ack) => Outcome::Acknowledged(ack.response_message),
         Err(ClientError::PlatformRejected { message }) => Outcome::Rejected(message),
+        Err(ClientError::Stopped { reason, .. }) => Outcome::Abandoned(reason),
         // Timeouts and "too early" are about the moment, not the item: try again later.
         Err(
             error @ ClientError::HttpStatus {
@@ -276,11 +338,65 @@ fn classify(result: Result<models::AckResponse, ClientError>) -> Outcome {
 const LOAD_BATCH: usize = 2_000;
 /// How often a drain with nothing left to start looks for items enqueued meanwhile.
 const RELOAD_INTERVAL: Duration = Duration::from_millis(200);
-/// How long a PostgreSQL drainer's claim on a chain lasts without renewal: another
-/// drainer takes the chain over this long after its drainer died.
-const LEASE: Duration = Duration::from_secs(30);
-/// How often a PostgreSQL drainer renews its leases.
-const RENEW_INTERVAL: Duration = Duration::from_secs(10);
+/// The default [`DrainOptions::lease`].
+const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+/// The default [`DrainOptions::call_deadline`]: room for one attempt under the client's
+/// default 30 s request timeout and a retry, two thirds of the lease.
+const DEFAULT_CALL_DEADLINE: Duration = Duration::from_secs(40);
+
+/// Asked by the client before every attempt of a drain's call: the call's deadline has
+/// not passed, and on PostgreSQL this drainer still holds the item's lease (confirmed and
+/// extended in one statement).
+struct LeaseGate {
+    backend: Backend,
+    owner: String,
+    deduction_id: String,
+    seq: i64,
+    lease: Duration,
+    deadline: Instant,
+}
+
+impl LeaseGate {
+    fn within_deadline(&self) -> Result<(), String> {
+        if Instant::now() < self.deadline {
+            Ok(())
+        } else {
+            Err("the call's deadline passed".into())
+        }
+    }
+}
+
+impl AttemptGate for LeaseGate {
+    fn admit(&self, _attempt: u32) -> impl Future<Output = Result<(), String>> + Send {
+        async move {
+            self.within_deadline()?;
+            if let Backend::Postgres(database) = &self.backend {
+                let held = postgres::outbox::confirm(
+                    database,
+                    &self.owner,
+                    &self.deduction_id,
+                    self.seq,
+                    self.lease,
+                )
+                .await
+                .map_err(|error| format!("the lease could not be confirmed ({})", error.code()))?;
+                if !held {
+                    return Err("this drainer no longer holds the item's lease".into());
+                }
+                // The confirmation itself may have waited (a stalled process, a slow
+                // database): the deadline is checked again after it.
+                self.within_deadline()?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A call in flight: its chain, and how to abandon it.
+struct Flight {
+    deduction_id: String,
+    abort: tokio::task::AbortHandle,
+}
 
 /// The scheduler of one drain: per-`deductionID` chains, started in enqueue order.
 struct Drain {
@@ -295,9 +411,12 @@ struct Drain {
     chains: HashMap<String, VecDeque<Item>>,
     /// Heads of chains ready to start (not in flight, not backing off), by seq.
     runnable: BTreeMap<i64, String>,
-    /// Heads of chains backing off, by when they may start again.
+    /// Heads of chains backing off, by when they may start again (an entry whose chain
+    /// was lost meanwhile is passed over).
     waiting: BinaryHeap<Reverse<(Instant, i64, String)>>,
     in_flight: tokio::task::JoinSet<(i64, String, Outcome)>,
+    /// The calls in flight, by task.
+    flights: HashMap<tokio::task::Id, Flight>,
     loaded_up_to: i64,
     last_load: Option<(Instant, usize)>,
     last_settled: Instant,
@@ -325,6 +444,7 @@ impl Drain {
             runnable: BTreeMap::new(),
             waiting: BinaryHeap::new(),
             in_flight: tokio::task::JoinSet::new(),
+            flights: HashMap::new(),
             loaded_up_to: 0,
             last_load: None,
             last_settled: Instant::now(),
@@ -333,8 +453,9 @@ impl Drain {
     }
 
     async fn run(&mut self, progress: &mut impl FnMut(&DrainReport)) -> Result<(), DurableError> {
-        // A failure every item shares: start nothing more, record the calls in flight
-        // (their answers may be acknowledgements), then end with it.
+        // A failure every item shares (a storage error, an endpoint-wide refusal): start
+        // nothing more, record the calls in flight (their answers may be
+        // acknowledgements), then end with it.
         let mut stopping: Option<DurableError> = None;
         loop {
             let now = Instant::now();
@@ -343,17 +464,23 @@ impl Drain {
                     break;
                 }
                 self.waiting.pop();
-                self.runnable.insert(seq, id);
+                if self.head_of(&id) == Some(seq) {
+                    self.runnable.insert(seq, id);
+                }
             }
             // Out of patience: start nothing more, record the calls still in flight, stop.
             self.report.gave_up = self.last_settled.elapsed() >= self.options.patience;
             let giving_up = self.report.gave_up;
-            self.renew_leases(now).await?;
+            if let Err(error) = self.renew_leases(now).await {
+                stopping.get_or_insert(error);
+            }
             if !giving_up && stopping.is_none() {
-                if self.should_load(now) {
-                    self.load().await?;
+                if self.should_load(now)
+                    && let Err(error) = self.load().await
+                {
+                    stopping.get_or_insert(error);
                 }
-                while self.in_flight.len() < self.options.concurrency {
+                while stopping.is_none() && self.in_flight.len() < self.options.concurrency {
                     let Some((seq, id)) = self.runnable.pop_first() else {
                         break;
                     };
@@ -369,8 +496,10 @@ impl Drain {
                 }
                 if self.runnable.is_empty() && self.waiting.is_empty() {
                     // Nothing loaded is left: finished unless items were enqueued meanwhile,
-                    if self.load().await? > 0 {
-                        continue;
+                    match self.load().await {
+                        Ok(0) => {}
+                        Ok(_) => continue,
+                        Err(error) => return Err(error),
                     }
                     // or (PostgreSQL) other drainers hold pending items: wait, to take
                     // over those of a drainer that died once its lease expires.
@@ -393,32 +522,58 @@ impl Drain {
                 }
             });
             let finished = tokio::select! {
-                finished = self.in_flight.join_next(), if !self.in_flight.is_empty() => finished,
+                finished = self.in_flight.join_next_with_id(), if !self.in_flight.is_empty() => finished,
                 () = sleep_until(wake), if wake.is_some() => None,
                 else => None,
             };
             let Some(first) = finished else {
                 continue;
             };
-            let mut outcomes = vec![first];
-            while let Some(more) = self.in_flight.try_join_next() {
-                outcomes.push(more);
+            let mut joined = vec![first];
+            while let Some(more) = self.in_flight.try_join_next_with_id() {
+                joined.push(more);
             }
-            let mut recorded = Vec::with_capacity(outcomes.len());
-            for joined in outcomes {
-                match joined {
-                    Ok(outcome) => recorded.push(outcome),
-                    // Its item stays pending; the others' outcomes are still recorded.
-                    Err(e) => {
-                        stopping.get_or_insert(DurableError::Client(ClientError::transport(e)));
+            let mut outcomes = Vec::with_capacity(joined.len());
+            for result in joined {
+                match result {
+                    Ok((task, outcome)) => {
+                        self.flights.remove(&task);
+                        outcomes.push(outcome);
+                    }
+                    Err(error) => {
+                        let flight = self.flights.remove(&error.id());
+                        if error.is_cancelled() {
+                            // Abandoned by `lose_chain`, which already dropped its chain.
+                            continue;
+                        }
+                        // A call that panicked: its item stays pending, and every other
+                        // outcome is still recorded.
+                        if let Some(flight) = flight {
+                            self.drop_chain(&flight.deduction_id);
+                        }
+                        stopping.get_or_insert(DurableError::Client(ClientError::transport(error)));
                     }
                 }
             }
-            if let Some(error) = self.record(recorded).await? {
-                stopping.get_or_insert(error.into());
+            match self.record(outcomes).await {
+                Ok(Some(error)) => {
+                    stopping.get_or_insert(error.into());
+                }
+                Ok(None) => {}
+                Err(error) => {
+                    stopping.get_or_insert(error);
+                }
             }
             progress(&self.report);
         }
+    }
+
+    /// The seq of the first unsettled item this drain holds of chain `id`.
+    fn head_of(&self, id: &str) -> Option<i64> {
+        self.chains
+            .get(id)
+            .and_then(|chain| chain.front())
+            .map(|item| item.seq)
     }
 
     fn should_load(&self, now: Instant) -> bool {
@@ -463,7 +618,7 @@ impl Drain {
             }
             Backend::Postgres(database) => {
                 let batch = self.batch() as i64;
-                postgres::outbox::claim(database, &self.owner, batch, LEASE).await?
+                postgres::outbox::claim(database, &self.owner, batch, self.options.lease).await?
             }
         };
         let count = rows.len();
@@ -471,7 +626,7 @@ impl Drain {
         for row in rows {
             self.loaded_up_to = self.loaded_up_to.max(row.seq);
             let chain = self.chains.entry(row.deduction_id.clone()).or_default();
-            // A chain this drain's own expired lease let it claim again is loaded once.
+            // A chain claimed again while still loaded is loaded once.
             if chain.iter().any(|item| item.seq == row.seq) {
                 continue;
             }
@@ -505,17 +660,53 @@ impl Drain {
         }
     }
 
-    /// On PostgreSQL, extends this drain's leases every [`RENEW_INTERVAL`].
+    /// On PostgreSQL, extends this drain's leases every third of the lease, and drops the
+    /// chains whose lease it no longer holds.
     async fn renew_leases(&mut self, now: Instant) -> Result<(), DurableError> {
         let Backend::Postgres(database) = &self.backend else {
             return Ok(());
         };
-        if now.duration_since(self.last_renewal) < RENEW_INTERVAL {
+        if now.duration_since(self.last_renewal) < self.options.lease / 3 {
             return Ok(());
         }
-        postgres::outbox::renew(database, &self.owner, LEASE).await?;
+        let held = postgres::outbox::renew(database, &self.owner, self.options.lease).await?;
         self.last_renewal = now;
+        let lost: Vec<String> = self
+            .chains
+            .keys()
+            .filter(|id| !held.contains(*id))
+            .cloned()
+            .collect();
+        for id in lost {
+            self.lose_chain(&id, "its lease expired and was not renewed in time")
+                .await;
+        }
         Ok(())
+    }
+
+    /// Forgets chain `id`: nothing more of it is started, its backoff is passed over.
+    fn drop_chain(&mut self, id: &str) {
+        if self.chains.remove(id).is_some() {
+            self.runnable.retain(|_, chain| chain != id);
+        }
+    }
+
+    /// This drainer no longer holds chain `id` (or must not go on with it): its call in
+    /// flight is abandoned, nothing more of it is sent or recorded, and on PostgreSQL its
+    /// lease, where still this drainer's, is given back for another drainer to take.
+    async fn lose_chain(&mut self, id: &str, why: &str) {
+        tracing::warn!(deduction_id = %id, why, "outbox chain left to another drainer");
+        self.drop_chain(id);
+        for flight in self.flights.values() {
+            if flight.deduction_id == id {
+                flight.abort.abort();
+            }
+        }
+        if let Backend::Postgres(database) = &self.backend
+            && let Err(error) = postgres::outbox::release(database, &self.owner, Some(id)).await
+        {
+            tracing::warn!(%error, deduction_id = %id, "a lost chain's lease was not released; it will expire");
+        }
     }
 
     fn start(&mut self, seq: i64, id: String) {
@@ -524,51 +715,90 @@ impl Drain {
         };
         let entry = item.entry.clone();
         let client = self.client.clone();
-        self.in_flight.spawn(async move {
-            let outcome = match entry {
-                Ok(OutboxEntry::Deduction(deduction)) => classify(client.deduct(&deduction).await),
-                Ok(OutboxEntry::Cancellation(cancellation)) => {
-                    classify(client.cancel(&cancellation).await)
+        let deadline = Instant::now() + self.options.call_deadline;
+        let gate = LeaseGate {
+            backend: self.backend.clone(),
+            owner: self.owner.clone(),
+            deduction_id: id.clone(),
+            seq,
+            lease: self.options.lease,
+            deadline,
+        };
+        let deduction_id = id.clone();
+        let abort = self.in_flight.spawn(async move {
+            let call = async {
+                match entry {
+                    Ok(OutboxEntry::Deduction(deduction)) => {
+                        classify(client.deduct_gated(&deduction, &gate).await)
+                    }
+                    Ok(OutboxEntry::Cancellation(cancellation)) => {
+                        classify(client.cancel_gated(&cancellation, &gate).await)
+                    }
+                    Err(reason) => Outcome::Rejected(format!(
+                        "the stored item cannot be read, so it was not sent: {reason}"
+                    )),
                 }
-                Err(reason) => Outcome::Rejected(format!(
-                    "the stored item cannot be read, so it was not sent: {reason}"
-                )),
             };
+            // The deadline bounds the call in flight too, not only the start of each
+            // attempt: a call still running then is dropped, its connection closed.
+            let outcome = tokio::time::timeout_at(deadline.into(), call)
+                .await
+                .unwrap_or_else(|_| Outcome::Abandoned("the call's deadline passed".into()));
             (seq, id, outcome)
         });
+        self.flights.insert(
+            abort.id(),
+            Flight {
+                deduction_id,
+                abort,
+            },
+        );
     }
 
     /// Commits a batch of outcomes in one transaction, then lets the next item of each
     /// settled chain start: a cancellation starts only once its deduction's
-    /// acknowledgement is on disk. Returns the first outcome that must stop the drain.
+    /// acknowledgement is on disk. On PostgreSQL an outcome is recorded only under this
+    /// drainer's lease; a chain whose outcome was not recorded is lost to another
+    /// drainer. Returns the first outcome that must stop the drain.
     async fn record(
         &mut self,
         outcomes: Vec<(i64, String, Outcome)>,
     ) -> Result<Option<ClientError>, DurableError> {
         let mut stop = None;
         let mut updates = Vec::with_capacity(outcomes.len());
+        let mut abandoned = Vec::new();
         for (seq, id, outcome) in outcomes {
             match outcome {
                 Outcome::Acknowledged(message) => updates.push((seq, id, "acknowledged", message)),
                 Outcome::Rejected(message) => updates.push((seq, id, "rejected", message)),
                 Outcome::Retry(reason) => updates.push((seq, id, "pending", reason)),
+                // SQLite: nobody else may send it (the drain lock): try again later.
+                Outcome::Abandoned(reason) if matches!(self.backend, Backend::Sqlite(_)) => {
+                    updates.push((seq, id, "pending", format!("abandoned: {reason}")));
+                }
+                Outcome::Abandoned(reason) => abandoned.push((id, reason)),
                 Outcome::Stop(error) => {
                     // Left pending and untouched; the chain is not resumed.
+                    self.drop_chain(&id);
                     stop.get_or_insert(error);
                 }
             }
+        }
+        for (id, reason) in abandoned {
+            self.lose_chain(&id, &reason).await;
         }
         let rows: Vec<(i64, &'static str, String)> = updates
             .iter()
             .map(|(seq, _, state, message)| (*seq, *state, message.clone()))
             .collect();
-        match &self.backend {
+        let recorded = match &self.backend {
             Backend::Sqlite(database) => {
                 database
                     .run(move |connection| {
                         let transaction = connection
                             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                             .map_err(storage)?;
+                        let mut recorded = Vec::with_capacity(rows.len());
                         {
                             let now = now_datetime();
                             let mut update = transaction
@@ -579,20 +809,42 @@ impl Drain {
                                 )
                                 .map_err(storage)?;
                             for (seq, state, message) in &rows {
-                                update
+                                let changed = update
                                     .execute(params![seq, state, message, now])
                                     .map_err(storage)?;
+                                recorded.push(changed == 1);
                             }
                         }
-                        transaction.commit().map_err(storage)
+                        transaction.commit().map_err(storage)?;
+                        Ok(recorded)
                     })
-                    .await?;
+                    .await
             }
             Backend::Postgres(database) => {
-                postgres::outbox::record(database, rows, now_datetime()).await?;
+                postgres::outbox::record(database, &self.owner, rows, now_datetime()).await
             }
-        }
-        for (seq, id, state, message) in updates {
+        };
+        let recorded = match recorded {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                // Nothing of this batch is on disk: its items stay pending (to be sent
+                // again, which the platform recognises by deductionID) and their chains
+                // are not resumed by this drain.
+                for (_, id, _, _) in &updates {
+                    self.drop_chain(id);
+                }
+                return Err(error);
+            }
+        };
+        for ((seq, id, state, message), recorded) in updates.into_iter().zip(recorded) {
+            if !recorded {
+                self.lose_chain(
+                    &id,
+                    "its lease was taken over before the outcome was recorded",
+                )
+                .await;
+                continue;
+            }
             // Ids and codes only: a platform's message may quote personal data.
             match state {
                 "pending" => {

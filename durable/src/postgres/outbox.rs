@@ -3,12 +3,19 @@
 //! LOCKED` on the chain's head), renews it while it works, and a chain whose drainer died
 //! is claimed by another once the lease has expired.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use super::{PgDatabase, connection, storage};
 use crate::DurableError;
 use crate::outbox::{EnqueueRow, Existing, OutboxStatus, PendingRow, RejectedItem, status_from};
+
+/// How many advisory locks an enqueue may take at most: ids are hashed into this many
+/// buckets (a power of two). Two batches with no bucket in common run in parallel.
+const ENQUEUE_LOCK_BUCKETS: i32 = 64;
+/// The first key of the enqueue's two-key advisory locks (the bytes "gcOB"): a space of
+/// its own, apart from the one-key locks of the schema and the replica's sync.
+const ENQUEUE_LOCK_SPACE: i32 = 0x6763_4f42;
 
 pub(crate) const MIGRATIONS: &[&str] = &["
     CREATE TABLE glorycard.outbox_items (
@@ -39,7 +46,10 @@ pub(crate) const MIGRATIONS: &[&str] = &["
 /// Commits the rows in one transaction, or none: `decide` says, for each row and what the
 /// outbox already holds under its `deductionID`, whether it is new, the existing item, or
 /// an error that fails the batch. Enqueues of the same `deductionID` from several nodes
-/// are serialized by a transaction-scoped advisory lock per id.
+/// are serialized by transaction-scoped advisory locks on [`ENQUEUE_LOCK_BUCKETS`] buckets
+/// of ids: at most that many locks per transaction, however large the batch (a default
+/// server's lock table holds about 6,400 in all), taken in one order by every transaction
+/// so that two batches cannot deadlock.
 pub(crate) fn enqueue(
     database: &PgDatabase,
     rows: Vec<EnqueueRow>,
@@ -52,13 +62,15 @@ pub(crate) fn enqueue(
         let mut ids: Vec<&str> = rows.iter().map(|row| row.deduction_id.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
-        // In one order for every transaction, so two batches cannot deadlock; one round
-        // trip for the whole batch.
+        // One round trip; a volatile function in the select list runs after the sort,
+        // so the locks are taken in bucket order.
         transaction
             .execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended('glorycard.outbox:' || id, 0))
-                 FROM unnest($1::text[]) AS id ORDER BY id",
-                &[&ids],
+                "SELECT pg_advisory_xact_lock($2, bucket)
+                 FROM (SELECT DISTINCT (hashtextextended(id, 0) & ($3::int - 1))::int AS bucket
+                       FROM unnest($1::text[]) AS id) AS buckets
+                 ORDER BY bucket",
+                &[&ids, &ENQUEUE_LOCK_SPACE, &ENQUEUE_LOCK_BUCKETS],
             )
             .await
             .map_err(storage)?;
@@ -293,41 +305,83 @@ pub(crate) async fn claim(
         .await
 }
 
-/// Extends `owner`'s leases; returns how many pending items it still holds.
+/// Extends every lease `owner` still holds (not yet expired: an expired lease may have
+/// been claimed by another drainer, and is not taken back); returns the `deductionID`s of
+/// the chains it still holds. A chain the caller works on that is not among them is lost.
 pub(crate) async fn renew(
     database: &PgDatabase,
     owner: &str,
     lease: Duration,
-) -> Result<u64, DurableError> {
+) -> Result<HashSet<String>, DurableError> {
     let owner = owner.to_owned();
     let seconds = lease.as_secs_f64();
     database
         .run(move |pool| async move {
             let client = connection(&pool).await?;
-            client
-                .execute(
+            let rows = client
+                .query(
                     "UPDATE glorycard.outbox_items
                      SET lease_until = now() + make_interval(secs => $2)
-                     WHERE lease_owner = $1 AND state = 'pending'",
+                     WHERE lease_owner = $1 AND state = 'pending' AND lease_until > now()
+                     RETURNING deduction_id",
                     &[&owner, &seconds],
                 )
                 .await
-                .map_err(storage)
+                .map_err(storage)?;
+            Ok(rows.iter().map(|row| row.get(0)).collect())
         })
         .await
 }
 
-/// Gives up `owner`'s leases, so that another drainer need not wait for them to expire.
-pub(crate) async fn release(database: &PgDatabase, owner: &str) -> Result<(), DurableError> {
+/// Before a send: extends `owner`'s lease on the chain of `deduction_id` and tells whether
+/// it still holds the item `seq` (pending, leased to it, lease not expired), in one
+/// statement.
+pub(crate) async fn confirm(
+    database: &PgDatabase,
+    owner: &str,
+    deduction_id: &str,
+    seq: i64,
+    lease: Duration,
+) -> Result<bool, DurableError> {
+    let (owner, deduction_id) = (owner.to_owned(), deduction_id.to_owned());
+    let seconds = lease.as_secs_f64();
+    database
+        .run(move |pool| async move {
+            let client = connection(&pool).await?;
+            let rows = client
+                .query(
+                    "UPDATE glorycard.outbox_items
+                     SET lease_until = now() + make_interval(secs => $3)
+                     WHERE deduction_id = $2 AND lease_owner = $1 AND state = 'pending'
+                       AND lease_until > now()
+                     RETURNING seq",
+                    &[&owner, &deduction_id, &seconds],
+                )
+                .await
+                .map_err(storage)?;
+            Ok(rows.iter().any(|row| row.get::<_, i64>(0) == seq))
+        })
+        .await
+}
+
+/// Gives up `owner`'s unexpired leases (of the chain of one `deductionID`, or all), so that
+/// another drainer need not wait for them to expire.
+pub(crate) async fn release(
+    database: &PgDatabase,
+    owner: &str,
+    deduction_id: Option<&str>,
+) -> Result<(), DurableError> {
     let owner = owner.to_owned();
+    let deduction_id = deduction_id.map(str::to_owned);
     database
         .run(move |pool| async move {
             let client = connection(&pool).await?;
             client
                 .execute(
                     "UPDATE glorycard.outbox_items SET lease_owner = NULL, lease_until = NULL
-                     WHERE lease_owner = $1 AND state = 'pending'",
-                    &[&owner],
+                     WHERE lease_owner = $1 AND state = 'pending' AND lease_until > now()
+                       AND ($2::text IS NULL OR deduction_id = $2)",
+                    &[&owner, &deduction_id],
                 )
                 .await
                 .map_err(storage)
@@ -336,13 +390,17 @@ pub(crate) async fn release(database: &PgDatabase, owner: &str) -> Result<(), Du
         .await
 }
 
-/// Records outcomes (seq, state, message) in one transaction. An item another drainer
-/// settled meanwhile (after this one's lease expired) keeps that first outcome.
+/// Records outcomes (seq, state, message) in one transaction, each only where `owner`
+/// still holds the item's lease; returns, per row, whether it was recorded. A row not
+/// recorded belongs to another drainer now (this one's lease expired): its outcome is
+/// that drainer's to find.
 pub(crate) async fn record(
     database: &PgDatabase,
+    owner: &str,
     rows: Vec<(i64, &'static str, String)>,
     now: String,
-) -> Result<(), DurableError> {
+) -> Result<Vec<bool>, DurableError> {
+    let owner = owner.to_owned();
     database
         .run(move |pool| async move {
             let mut client = connection(&pool).await?;
@@ -352,17 +410,21 @@ pub(crate) async fn record(
                     "UPDATE glorycard.outbox_items
                      SET state = $2, message = $3, attempts = attempts + 1,
                          settled_at = CASE WHEN $2 = 'pending' THEN NULL ELSE $4 END
-                     WHERE seq = $1 AND state = 'pending'",
+                     WHERE seq = $1 AND state = 'pending'
+                       AND lease_owner = $5 AND lease_until > now()",
                 )
                 .await
                 .map_err(storage)?;
+            let mut recorded = Vec::with_capacity(rows.len());
             for (seq, state, message) in &rows {
-                transaction
-                    .execute(&update, &[seq, state, message, &now])
+                let changed = transaction
+                    .execute(&update, &[seq, state, message, &now, &owner])
                     .await
                     .map_err(storage)?;
+                recorded.push(changed == 1);
             }
-            transaction.commit().await.map_err(storage)
+            transaction.commit().await.map_err(storage)?;
+            Ok(recorded)
         })
         .await
 }
