@@ -367,28 +367,26 @@ impl LeaseGate {
 }
 
 impl AttemptGate for LeaseGate {
-    fn admit(&self, _attempt: u32) -> impl Future<Output = Result<(), String>> + Send {
-        async move {
-            self.within_deadline()?;
-            if let Backend::Postgres(database) = &self.backend {
-                let held = postgres::outbox::confirm(
-                    database,
-                    &self.owner,
-                    &self.deduction_id,
-                    self.seq,
-                    self.lease,
-                )
-                .await
-                .map_err(|error| format!("the lease could not be confirmed ({})", error.code()))?;
-                if !held {
-                    return Err("this drainer no longer holds the item's lease".into());
-                }
-                // The confirmation itself may have waited (a stalled process, a slow
-                // database): the deadline is checked again after it.
-                self.within_deadline()?;
+    async fn admit(&self, _attempt: u32) -> Result<(), String> {
+        self.within_deadline()?;
+        if let Backend::Postgres(database) = &self.backend {
+            let held = postgres::outbox::confirm(
+                database,
+                &self.owner,
+                &self.deduction_id,
+                self.seq,
+                self.lease,
+            )
+            .await
+            .map_err(|error| format!("the lease could not be confirmed ({})", error.code()))?;
+            if !held {
+                return Err("this drainer no longer holds the item's lease".into());
             }
-            Ok(())
+            // The confirmation itself may have waited (a stalled process, a slow
+            // database): the deadline is checked again after it.
+            self.within_deadline()?;
         }
+        Ok(())
     }
 }
 
