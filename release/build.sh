@@ -8,7 +8,8 @@
 #   glorycard-wasm-<v>.tgz                     npm pack: ESM and CommonJS entries
 #   glorycard-<v>-linux-x86_64, -linux-aarch64 the CLI, glibc 2.17
 #   glorycard-<v>-windows-x86_64.exe
-#   glorycard-systemd-<v>.tar.gz               the service units (release/systemd/)
+#   glorycard-systemd-<v>.tar.gz               the service units: release/systemd/ (systemd
+#                                              247+), release/systemd-219/ (CentOS 7+)
 #   SHA256SUMS
 # Linux natives are linked by cargo-zigbuild against glibc 2.17 (the `ziglang` package from
 # PyPI), the Windows ones by Debian's MinGW-w64; the wheels are built by maturin (--zig,
@@ -118,7 +119,7 @@ bash bindings-wasm/build.sh
 (cd bindings-wasm/pkg && npm pack --silent --pack-destination "$DIST")
 
 step "the systemd units"
-tar -C release -czf "$DIST/glorycard-systemd-$VERSION.tar.gz" --owner=0 --group=0 systemd
+tar -C release -czf "$DIST/glorycard-systemd-$VERSION.tar.gz" --owner=0 --group=0 systemd systemd-219
 
 step "SHA256SUMS"
 (cd "$DIST" && rm -f SHA256SUMS && sha256sum -- * > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)
