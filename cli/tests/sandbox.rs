@@ -227,3 +227,108 @@ fn roster_deduct_and_cancel_against_a_sandbox_process() {
     assert!(!stderr.contains("inline secret"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// This machine's first IPv4 address other than loopback (`hostname -I`).
+fn non_loopback_address() -> std::net::IpAddr {
+    let output = Command::new("hostname").arg("-I").output().unwrap();
+    let printed = text(&output.stdout);
+    printed
+        .split_whitespace()
+        .filter_map(|word| word.parse::<std::net::IpAddr>().ok())
+        .find(|ip| ip.is_ipv4() && !ip.is_loopback())
+        .unwrap_or_else(|| {
+            panic!(
+                "this test needs an IPv4 address other than loopback (`hostname -I`: {printed:?})"
+            )
+        })
+}
+
+/// GET `path` from the sandbox reached as `localhost` (its certificate's name) at `ip`.
+fn admin_get(
+    pem: &std::path::Path,
+    ip: std::net::IpAddr,
+    port: u16,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, String) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pem = std::fs::read(pem).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .tls_certs_merge(reqwest::Certificate::from_pem_bundle(&pem).unwrap())
+            .resolve("localhost", std::net::SocketAddr::new(ip, port))
+            .build()
+            .unwrap();
+        let mut request = client.get(format!("https://localhost:{port}{path}"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let answer = request.send().await.unwrap();
+        let status = answer.status().as_u16();
+        (status, answer.text().await.unwrap())
+    })
+}
+
+#[test]
+fn the_admin_token_from_the_environment_lets_a_remote_peer_in_masked_and_is_never_shown() {
+    const TOKEN: &str = "operator-token-51d0e7";
+    let help = Command::new(env!("CARGO_BIN_EXE_glorycard"))
+        .args(["sandbox", "--help"])
+        .env("GLORYCARD_SANDBOX_ADMIN_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    let help = text(&help.stdout);
+    assert!(
+        help.contains("--admin-token") && help.contains("GLORYCARD_SANDBOX_ADMIN_TOKEN"),
+        "{help}"
+    );
+    assert!(!help.contains(TOKEN), "--help shows the token: {help}");
+
+    let dir = std::env::temp_dir().join(format!("glorycard-cli-admin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pem = dir.join("sandbox-ca.pem");
+    let port = free_port();
+    let (server, log) = common::start_server_logged(
+        Command::new(env!("CARGO_BIN_EXE_glorycard"))
+            .args([
+                "sandbox",
+                "--sid",
+                SID,
+                "--listen",
+                &format!("0.0.0.0:{port}"),
+            ])
+            .arg("--cert-out")
+            .arg(&pem)
+            .env("GLORYCARD_KEY", KEY)
+            .env("GLORYCARD_SANDBOX_ADMIN_TOKEN", TOKEN),
+    );
+    let remote = non_loopback_address();
+    let (status, body) = admin_get(&pem, remote, port, "/admin/deductions", Some(TOKEN));
+    assert_eq!((status, body.as_str()), (200, "[]"));
+    let (status, body) = admin_get(
+        &pem,
+        remote,
+        port,
+        "/admin/deductions?unmasked=true",
+        Some(TOKEN),
+    );
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = admin_get(&pem, remote, port, "/admin/stats", None);
+    assert_eq!(status, 403, "{body}");
+    let (status, _) = admin_get(
+        &pem,
+        "127.0.0.1".parse().unwrap(),
+        port,
+        "/admin/deductions?unmasked=true",
+        None,
+    );
+    assert_eq!(status, 200);
+    drop(server);
+    let log = log.lock().unwrap().clone();
+    assert!(!log.contains(TOKEN), "the log shows the token: {log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

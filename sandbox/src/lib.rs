@@ -67,6 +67,32 @@ pub fn served_record(
     record
 }
 
+/// The operator's token that lets a peer other than loopback use `/admin/*`, presented as
+/// `Authorization: Bearer <token>`. Such a peer sees masked data only: `?unmasked=true` is
+/// for loopback peers alone. Never printed.
+#[derive(Clone)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// Wraps the token text.
+    pub fn new(text: impl Into<String>) -> Self {
+        AdminToken(text.into())
+    }
+
+    /// Whether `presented` is this token, compared in constant time so that the answer's
+    /// timing does not give the token away byte by byte.
+    pub(crate) fn matches(&self, presented: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        !self.0.is_empty() && bool::from(self.0.as_bytes().ct_eq(presented))
+    }
+}
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AdminToken(***)")
+    }
+}
+
 /// How the sandbox listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
@@ -111,6 +137,9 @@ pub struct SandboxConfig {
     pub org_code: Option<String>,
     /// Timeouts, connection cap and request size limits of the server.
     pub limits: ServerLimits,
+    /// Lets a peer other than loopback use `/admin/*` (masked data only); without it,
+    /// `/admin/*` answers loopback peers alone.
+    pub admin_token: Option<AdminToken>,
 }
 
 impl SandboxConfig {
@@ -132,6 +161,7 @@ impl SandboxConfig {
             institution_ca_pem: None,
             org_code: None,
             limits: ServerLimits::default(),
+            admin_token: None,
         }
     }
 }
@@ -160,6 +190,15 @@ impl Sandbox {
                 "plain HTTP is served only on a loopback address, not {}: use HTTPS (the default)",
                 config.listen.ip()
             )));
+        }
+        if config
+            .admin_token
+            .as_ref()
+            .is_some_and(|token| token.0.is_empty())
+        {
+            return Err(SandboxError::Config(
+                "the admin token is empty: leave it unset, or set a non-empty one".into(),
+            ));
         }
         config
             .limits
@@ -214,6 +253,7 @@ impl Sandbox {
             faults: faults::Injector::new(config.faults.clone()),
             institution,
             org_code: config.org_code.clone(),
+            admin_token: config.admin_token.clone(),
             requests: AtomicU64::new(0),
             refused_signatures: AtomicU64::new(0),
             server: Arc::clone(&server_stats),

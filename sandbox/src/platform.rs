@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use glorycard_client::institution::{
@@ -38,6 +39,8 @@ pub(crate) struct Platform {
     pub(crate) faults: Injector,
     pub(crate) institution: Option<glorycard_client::Client>,
     pub(crate) org_code: Option<String>,
+    /// Lets a peer other than loopback use `/admin/*`, masked data only.
+    pub(crate) admin_token: Option<crate::AdminToken>,
     pub(crate) requests: AtomicU64,
     pub(crate) refused_signatures: AtomicU64,
     /// The accept loop's counters, shown at `/admin/stats`.
@@ -46,14 +49,92 @@ pub(crate) struct Platform {
 
 pub(crate) fn router(platform: Arc<Platform>) -> axum::Router {
     use axum::routing::{get, post};
+    // Every /admin route behind the one gate, so that a route added later is covered too.
+    let admin = axum::Router::new()
+        .route("/admin/deductions", get(admin_deductions))
+        .route("/admin/stats", get(admin_stats))
+        .route("/admin/reconcile", get(admin_reconcile))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&platform),
+            admin_gate,
+        ));
     axum::Router::new()
         .route(PATH_ROSTER, post(roster))
         .route(PATH_DEDUCT, post(deduct))
         .route(PATH_DEDUCT_CANCEL, post(cancel))
-        .route("/admin/deductions", get(admin_deductions))
-        .route("/admin/stats", get(admin_stats))
-        .route("/admin/reconcile", get(admin_reconcile))
+        .merge(admin)
         .with_state(platform)
+}
+
+/// Who may use `/admin/*`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AdminAccess {
+    /// A loopback peer: everything, `?unmasked=true` included.
+    Loopback,
+    /// A peer elsewhere that presented the operator's token: masked data only.
+    Token,
+    /// Anyone else (and a peer whose address the server did not record).
+    Refused,
+}
+
+/// The answer to a refused admin request: fixed, so that it echoes nothing.
+const ADMIN_REFUSED: &str =
+    "forbidden: /admin answers loopback peers, or a peer presenting the sandbox's --admin-token";
+/// The answer to `?unmasked=true` from a peer other than loopback.
+const UNMASK_REFUSED: &str = "forbidden: unmasked=true is served to loopback peers only";
+
+/// Decides a peer's access to `/admin/*` from its address and the bearer token it
+/// presented. An IPv4 peer on a dual-stack socket arrives as `::ffff:a.b.c.d`: it is
+/// judged by its IPv4 address.
+pub(crate) fn admin_access(
+    peer: Option<SocketAddr>,
+    presented: Option<&[u8]>,
+    token: Option<&crate::AdminToken>,
+) -> AdminAccess {
+    match peer {
+        Some(address) if address.ip().to_canonical().is_loopback() => AdminAccess::Loopback,
+        Some(_) => match (token, presented) {
+            (Some(token), Some(presented)) if token.matches(presented) => AdminAccess::Token,
+            _ => AdminAccess::Refused,
+        },
+        None => AdminAccess::Refused,
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(headers: &HeaderMap) -> Option<&[u8]> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .as_bytes()
+        .strip_prefix(b"Bearer ")
+}
+
+/// Refuses `/admin/*` to anyone [`admin_access`] refuses; hands the others' access to
+/// the handler (which decides whether it may unmask).
+async fn admin_gate(
+    State(platform): State<Arc<Platform>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| *address);
+    let access = admin_access(
+        peer,
+        bearer_token(request.headers()),
+        platform.admin_token.as_ref(),
+    );
+    if access == AdminAccess::Refused {
+        tracing::warn!(
+            peer = %peer.map_or_else(|| "unknown".to_owned(), |p| p.to_string()),
+            path = request.uri().path(),
+            "admin request refused: not a loopback peer, and no valid admin token"
+        );
+        return (StatusCode::FORBIDDEN, ADMIN_REFUSED).into_response();
+    }
+    request.extensions_mut().insert(access);
+    next.run(request).await
 }
 
 /// Runs one platform call: faults, signature, parsing and validation, then `apply`.
@@ -215,8 +296,14 @@ struct DeductionsQuery {
 
 async fn admin_deductions(
     State(platform): State<Arc<Platform>>,
+    access: Option<Extension<AdminAccess>>,
     Query(query): Query<DeductionsQuery>,
 ) -> Response {
+    // Only the gate's verdict unmasks: without it (a route outside the gate), mask.
+    let loopback = matches!(access, Some(Extension(AdminAccess::Loopback)));
+    if query.unmasked && !loopback {
+        return (StatusCode::FORBIDDEN, UNMASK_REFUSED).into_response();
+    }
     match platform.store.list(None) {
         Ok(mut list) => {
             if !query.unmasked {
@@ -362,4 +449,101 @@ pub(crate) async fn reconcile(
     }
     .await;
     result.map_err(|error| (StatusCode::BAD_GATEWAY, error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AdminToken;
+
+    fn peer(text: &str) -> Option<SocketAddr> {
+        Some(text.parse().unwrap())
+    }
+
+    #[test]
+    fn loopback_peers_are_let_in_with_or_without_a_token() {
+        let token = AdminToken::new("t0ken");
+        for address in [
+            "127.0.0.1:5000",
+            "127.9.9.9:5000",
+            "[::1]:5000",
+            "[::ffff:127.0.0.1]:5000",
+        ] {
+            assert_eq!(
+                admin_access(peer(address), None, None),
+                AdminAccess::Loopback,
+                "{address}"
+            );
+            assert_eq!(
+                admin_access(peer(address), Some(b"wrong"), Some(&token)),
+                AdminAccess::Loopback,
+                "{address}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_peers_need_the_exact_token() {
+        let token = AdminToken::new("t0ken");
+        for address in [
+            "192.0.2.2:5000",
+            "[fd00::2]:5000",
+            "[::ffff:192.0.2.2]:5000",
+            "0.0.0.0:1",
+        ] {
+            assert_eq!(
+                admin_access(peer(address), None, None),
+                AdminAccess::Refused,
+                "{address}"
+            );
+            assert_eq!(
+                admin_access(peer(address), Some(b"t0ken"), None),
+                AdminAccess::Refused
+            );
+            assert_eq!(
+                admin_access(peer(address), None, Some(&token)),
+                AdminAccess::Refused
+            );
+            for wrong in [&b"t0ke"[..], b"t0ken ", b"T0KEN", b""] {
+                assert_eq!(
+                    admin_access(peer(address), Some(wrong), Some(&token)),
+                    AdminAccess::Refused
+                );
+            }
+            assert_eq!(
+                admin_access(peer(address), Some(b"t0ken"), Some(&token)),
+                AdminAccess::Token
+            );
+        }
+        // An empty configured token lets nobody in.
+        let empty = AdminToken::new("");
+        assert_eq!(
+            admin_access(peer("192.0.2.2:1"), Some(b""), Some(&empty)),
+            AdminAccess::Refused
+        );
+    }
+
+    #[test]
+    fn a_peer_the_server_did_not_record_is_refused() {
+        assert_eq!(
+            admin_access(None, Some(b"t0ken"), Some(&AdminToken::new("t0ken"))),
+            AdminAccess::Refused
+        );
+    }
+
+    #[test]
+    fn the_token_is_read_from_a_bearer_header_only() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic dDBrZW4="),
+        );
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer t0ken"),
+        );
+        assert_eq!(bearer_token(&headers), Some(&b"t0ken"[..]));
+    }
 }

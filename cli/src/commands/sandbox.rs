@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 use glorycard_core::SecretKey;
-use glorycard_sandbox::{Faults, Sandbox, SandboxConfig, Transport};
+use glorycard_sandbox::{AdminToken, Faults, Sandbox, SandboxConfig, Transport};
 
 use crate::shared::{
     Failure, KeyArgs, ServerLimitArgs, fail, init_server_log, runtime, say, wait_for_shutdown,
@@ -65,8 +65,23 @@ pub(crate) struct SandboxArgs {
     /// A PEM certificate to trust when calling the institution over HTTPS.
     #[arg(long, value_name = "PEM", requires = "institution_url")]
     institution_ca: Option<PathBuf>,
+    /// Lets a peer other than loopback use /admin/* when it sends `Authorization: Bearer
+    /// TOKEN` (masked data only; unmasked=true stays loopback's). Without it, /admin/*
+    /// answers loopback peers only. Prefer the environment variable: the command line is
+    /// visible to other users.
+    #[arg(long, value_name = "TOKEN", env = "GLORYCARD_SANDBOX_ADMIN_TOKEN",
+          hide_env_values = true, value_parser = parse_admin_token)]
+    admin_token: Option<AdminToken>,
     #[command(flatten)]
     limits: ServerLimitArgs,
+}
+
+/// Wraps the token at once, so that it is never shown (the arguments' `Debug` redacts it).
+fn parse_admin_token(text: &str) -> Result<AdminToken, String> {
+    if text.is_empty() {
+        return Err("the admin token is empty".into());
+    }
+    Ok(AdminToken::new(text))
 }
 
 pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
@@ -101,6 +116,7 @@ pub(crate) fn sandbox(args: SandboxArgs) -> Result<String, Failure> {
     }
     config.org_code = args.org_code;
     config.limits = args.limits.limits()?;
+    config.admin_token = args.admin_token;
     let runtime = runtime()?;
     init_server_log();
     runtime.block_on(async move {
