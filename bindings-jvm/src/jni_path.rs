@@ -8,7 +8,9 @@
 //! on uniffi.
 //!
 //! Every function catches panics (none are expected: the workspace denies them) and turns
-//! one into a `java.lang.IllegalStateException`, so no unwinding crosses into the JVM.
+//! one into a `java.lang.IllegalStateException`, so no unwinding crosses into the JVM; a
+//! failure of the jni crate that left no Java exception pending throws one too, so no
+//! function returns its placeholder (null, false) as an answer.
 //! Local references are only made by the function's own frame, which the JVM frees when
 //! it returns.
 // `#[unsafe(no_mangle)]` on the registration function, and reading a pinned array as bytes,
@@ -63,14 +65,26 @@ fn entry<'local, T>(
             throw_core(env, &error);
             fallback
         }
-        Ok(Err(Failure::Jvm)) => fallback,
-        Err(_) => {
-            let _ = env.throw_new(
-                "java/lang/IllegalStateException",
-                "glorycard: the native library failed unexpectedly",
-            );
+        Ok(Err(Failure::Jvm)) => {
+            // The jni crate also fails without a Java exception (a null argument, a null
+            // array element): one is thrown then, so that the fallback (a null `Verified`,
+            // `false`) is never read as an answer.
+            throw_unless_pending(env, "glorycard: a JNI call failed (a null argument?)");
             fallback
         }
+        Err(_) => {
+            throw_unless_pending(env, "glorycard: the native library failed unexpectedly");
+            fallback
+        }
+    }
+}
+
+/// Throws `java.lang.IllegalStateException` with `message`, unless an exception is already
+/// pending (the JVM's own, which says more).
+fn throw_unless_pending(env: &mut JNIEnv<'_>, message: &str) {
+    // When the check itself fails, throwing is the side that cannot fail open.
+    if !env.exception_check().unwrap_or(false) {
+        let _ = env.throw_new("java/lang/IllegalStateException", message);
     }
 }
 
@@ -148,8 +162,8 @@ fn throw_coded(
         };
         env.throw(jni::objects::JThrowable::from(exception))
     })();
-    if thrown.is_err() && !env.exception_check().unwrap_or(true) {
-        let _ = env.throw_new("java/lang/IllegalStateException", error_code.as_str());
+    if thrown.is_err() {
+        throw_unless_pending(env, error_code.as_str());
     }
 }
 

@@ -46,6 +46,19 @@ class Outbox private constructor(internal val inner: org.glorycard.ffi.Outbox, p
         /** Opens the outbox at [path]. */
         @JvmStatic
         fun open(path: Path): Outbox = open(path.toString())
+
+        /**
+         * Opens the outbox in the PostgreSQL database at [url] (which holds no password) with
+         * [password] kept apart from it: from a secret property of its own, which
+         * configuration tools mask where they would show a URL as it is. A null [password]
+         * opens [url] as [open] does (PGPASSWORD then applies, as for libpq). Throws
+         * [ConfigException] `config` for a file path or a URL holding a password.
+         */
+        @JvmStatic
+        fun open(url: String, password: String?): Outbox {
+            requireField(url, "url")
+            return open(DatabaseLocation.withPassword(url, password))
+        }
     }
 
     /** Validates and commits a deduction. */

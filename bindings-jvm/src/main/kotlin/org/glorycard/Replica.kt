@@ -41,6 +41,19 @@ class Replica private constructor(private val inner: org.glorycard.ffi.Replica, 
         /** Opens the replica at [path]. */
         @JvmStatic
         fun open(path: Path): Replica = open(path.toString())
+
+        /**
+         * Opens the replica in the PostgreSQL database at [url] (which holds no password) with
+         * [password] kept apart from it: from a secret property of its own, which
+         * configuration tools mask where they would show a URL as it is. A null [password]
+         * opens [url] as [open] does (PGPASSWORD then applies, as for libpq). Throws
+         * [ConfigException] `config` for a file path or a URL holding a password.
+         */
+        @JvmStatic
+        fun open(url: String, password: String?): Replica {
+            requireField(url, "url")
+            return open(DatabaseLocation.withPassword(url, password))
+        }
     }
 
     /** Fetches and applies every page after the checkpoint. */

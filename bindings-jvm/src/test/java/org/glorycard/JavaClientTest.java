@@ -240,6 +240,50 @@ class JavaClientTest {
         }
     }
 
+    /**
+     * The database password apart from the URL (a secret property of its own, as the Spring
+     * Boot starter takes it): percent-encoded into the URL the store opens, never shown by
+     * the store, and refused for a file path or a URL that holds a password already.
+     */
+    @Test
+    void anOutboxAndAReplicaOnPostgresOpenWithThePasswordApart(@TempDir Path dir) throws Exception {
+        String server = System.getenv("GLORYCARD_TEST_DATABASE_URL");
+        assertTrue(server != null && !server.isEmpty(),
+                "GLORYCARD_TEST_DATABASE_URL is not set: run bash tests/postgres.sh run bash bindings-jvm/test.sh");
+        String suffix = Long.toString(System.nanoTime());
+        String role = "gc_role_" + suffix;
+        String name = "gc_pw_" + suffix;
+        // Every character a URL gives a meaning to, and one outside ASCII.
+        String password = "p@ss w:rd+/?&=%#\u00e9" + suffix;
+        psql(server, "CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'");
+        psql(server, "CREATE DATABASE " + name + " OWNER " + role);
+        String hostAndPort = server.substring(server.indexOf('@') + 1, server.lastIndexOf('/'));
+        String url = "postgres://" + role + "@" + hostAndPort + "/" + name;
+        try {
+            assertTrue(DatabaseLocation.isPostgresUrl(url));
+            assertFalse(DatabaseLocation.holdsPassword(url), url);
+            assertTrue(DatabaseLocation.holdsPassword(server), "the test server's URL holds its password");
+            assertTrue(DatabaseLocation.holdsPassword(url + "?sslmode=disable&password=x"));
+            try (Outbox outbox = Outbox.open(url, password); Replica replica = Replica.open(url, password)) {
+                assertEquals(0, outbox.status().getPending());
+                assertEquals(0, replica.size());
+                assertEquals("Outbox(postgres://" + role + "@" + hostAndPort + "/" + name + ")", outbox.toString());
+                assertFalse(replica.toString().contains("ss w:rd"), replica.toString());
+            }
+            StorageException wrong = assertThrows(StorageException.class, () -> Outbox.open(url, password + "x"));
+            assertFalse(wrong.getMessage().contains(password), "the message shows no password");
+            ConfigException twice = assertThrows(ConfigException.class, () -> Outbox.open(server, password));
+            assertEquals("config", twice.getCode());
+            assertFalse(twice.getMessage().contains(password));
+            ConfigException file = assertThrows(ConfigException.class,
+                    () -> Replica.open(dir.resolve("roster.db").toString(), password));
+            assertEquals("config", file.getCode());
+        } finally {
+            psql(server, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            psql(server, "DROP ROLE IF EXISTS " + role);
+        }
+    }
+
     @Test
     void aReplicaSyncsAndFindsHolders(@TempDir Path dir) {
         try (Sandbox sandbox = Sandbox.start(); GlorycardClient client = sandbox.client();

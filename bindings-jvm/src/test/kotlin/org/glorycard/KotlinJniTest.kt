@@ -2,9 +2,11 @@ package org.glorycard
 
 import com.fasterxml.jackson.databind.ObjectMapper
 import java.io.File
+import java.lang.reflect.InvocationTargetException
 import org.glorycard.ffi.SignInput
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Assertions.fail
 import org.junit.jupiter.api.Test
@@ -68,6 +70,40 @@ class KotlinJniTest {
         }
         assertEquals("invalid_json", error.code)
         assertEquals(7L, error.offset)
+    }
+
+    @Test
+    fun aNullArgumentThrowsRatherThanReturningNull() {
+        assertTrue(NativeJni.available, "the JNI functions are bound")
+        // Kotlin's types keep null out, Java and reflection do not. The jni crate reports a
+        // null argument as an error with no Java exception pending: returned as is, a null
+        // Verified would read as a success to a caller that only catches exceptions.
+        val jni = NativeJni::class.java
+        val text = String::class.java
+        val body = """{"a":1}""".toByteArray()
+        val verifier = Verifier.builder().key("sid-1", key).build()
+        val handle = Verifier::class.java.getDeclaredField("jniHandle").apply { isAccessible = true }.getLong(verifier)
+        assertTrue(handle != 0L, "the verifier has a JNI handle")
+        val sign = "0".repeat(64)
+        val calls = mapOf<String, () -> Any?>(
+            "sign" to { jni.getMethod("sign", ByteArray::class.java, text, text).invoke(null, body, null, ts) },
+            "signNow" to { jni.getMethod("signNow", ByteArray::class.java, text).invoke(null, body, null) },
+            "verify" to { jni.getMethod("verify", ByteArray::class.java, text, text, text).invoke(null, body, key, ts, null) },
+            "verifierVerify" to {
+                jni.getMethod("verifierVerify", Any::class.java, Long::class.javaPrimitiveType, text, text, text, ByteArray::class.java)
+                    .invoke(null, verifier, handle, null, ts, sign, body)
+            },
+            "verifierVerifyHeaders" to {
+                jni.getMethod(
+                    "verifierVerifyHeaders", Any::class.java, Long::class.javaPrimitiveType,
+                    Array<String>::class.java, Array<String>::class.java, ByteArray::class.java,
+                ).invoke(null, verifier, handle, arrayOf("sid", "timestamp", null), arrayOf("sid-1", ts, sign), body)
+            },
+        )
+        for ((name, call) in calls) {
+            val thrown = assertThrows(InvocationTargetException::class.java, { call() }, "$name returned instead of throwing")
+            assertEquals(IllegalStateException::class.java, thrown.cause?.javaClass, name)
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import org.glorycard.DatabaseLocation;
 import org.glorycard.DeductCheckHandler;
 import org.glorycard.DeductionSource;
 import org.glorycard.GlorycardClient;
@@ -11,24 +12,28 @@ import org.glorycard.Outbox;
 import org.glorycard.Replica;
 import org.glorycard.SecretKey;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Creates, from the {@code glorycard.*} properties: the {@link GlorycardClient} (with
  * {@code glorycard.base-url}), the {@link Outbox} (with {@code glorycard.outbox.path}), the
  * {@link Replica} (with {@code glorycard.replica.path}), the scheduled drain and sync (with
  * their intervals), the {@code /deductCheck} controller answering from the application's
- * {@link DeductionSource} bean or else the outbox, and an Actuator health indicator when
- * Actuator is present. Every bean backs off when the application defines its own.
+ * {@link DeductionSource} bean or else the outbox (only with
+ * {@code glorycard.institution.enabled=true}), and, when Actuator is present, a health
+ * indicator and the masking of the key and database passwords in {@code /actuator/env} and
+ * {@code /actuator/configprops}. Every bean backs off when the application defines its own.
  *
  * <p>Compiled against Spring Boot 2.7 as Java 8 bytecode; the same jar runs on Spring Boot 3.
  */
@@ -36,6 +41,20 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnClass(GlorycardClient.class)
 @EnableConfigurationProperties(GlorycardProperties.class)
 public class GlorycardAutoConfiguration {
+
+    /**
+     * Refuses {@code glorycard.deduct-check.enabled=true}, the switch of earlier versions
+     * (whose default was on): the endpoint is opt-in now, and an application that asked
+     * for it must not start without it silently.
+     */
+    public GlorycardAutoConfiguration(Environment environment) {
+        boolean askedTheOldWay = Binder.get(environment).bind("glorycard.deduct-check.enabled", Boolean.class).orElse(false);
+        boolean enabled = Binder.get(environment).bind("glorycard.institution.enabled", Boolean.class).orElse(false);
+        if (askedTheOldWay && !enabled) {
+            throw new IllegalStateException("glorycard: glorycard.deduct-check.enabled is replaced by"
+                    + " glorycard.institution.enabled (off by default): set glorycard.institution.enabled=true to serve /deductCheck");
+        }
+    }
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
@@ -64,14 +83,16 @@ public class GlorycardAutoConfiguration {
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "glorycard.outbox", name = "path")
     public Outbox glorycardOutbox(GlorycardProperties properties) {
-        return Outbox.open(properties.getOutbox().getPath());
+        GlorycardProperties.Outbox outbox = properties.getOutbox();
+        return Outbox.open(location(outbox.getPath(), "glorycard.outbox"), password(outbox.getPassword()));
     }
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     @ConditionalOnProperty(prefix = "glorycard.replica", name = "path")
     public Replica glorycardReplica(GlorycardProperties properties) {
-        return Replica.open(properties.getReplica().getPath());
+        GlorycardProperties.Replica replica = properties.getReplica();
+        return Replica.open(location(replica.getPath(), "glorycard.replica"), password(replica.getPassword()));
     }
 
     @Bean(destroyMethod = "close")
@@ -84,22 +105,35 @@ public class GlorycardAutoConfiguration {
         return new GlorycardScheduler(properties, client.getIfAvailable(), outbox.getIfAvailable(), replica.getIfAvailable());
     }
 
-    /** The {@code /deductCheck} handler and its controller, in a servlet web application. */
+    /**
+     * The {@code /deductCheck} handler and its controller, in a servlet web application that
+     * opted in: a HIS that only calls the platform needs {@code glorycard.sid} and must not
+     * serve the institution's endpoint because of it.
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-    @ConditionalOnExpression("${glorycard.deduct-check.enabled:true} and '${glorycard.sid:}' != ''")
+    @ConditionalOnProperty(prefix = "glorycard.institution", name = "enabled", havingValue = "true")
     static class DeductCheckConfiguration {
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean
         public DeductCheckHandler glorycardDeductCheckHandler(
                 GlorycardProperties properties, ObjectProvider<DeductionSource> source, ObjectProvider<Outbox> outbox) {
+            if (properties.getSid() == null || properties.getSid().isEmpty()) {
+                throw new IllegalStateException("glorycard: glorycard.institution.enabled needs glorycard.sid (the account the platform calls with)");
+            }
             SecretKey key = secretKey(properties);
             if (key == null) {
-                throw new IllegalStateException("glorycard: /deductCheck needs glorycard.key or glorycard.key-file");
+                throw new IllegalStateException("glorycard: glorycard.institution.enabled needs glorycard.key or glorycard.key-file");
+            }
+            int replayCapacity = properties.getDeductCheck().getReplayCapacity();
+            if (replayCapacity < 1) {
+                // The handler would take 0 as "no replay check": a replayed call would be answered.
+                throw new IllegalStateException("glorycard: glorycard.deduct-check.replay-capacity must be at least 1, not "
+                        + replayCapacity + " (it is how many signed calls are remembered to refuse a replay)");
             }
             DeductCheckHandler.Builder builder = DeductCheckHandler.builder(properties.getSid(), key)
                     .orgCode(properties.getOrgCode() == null ? "" : properties.getOrgCode())
-                    .replayCapacity(properties.getDeductCheck().getReplayCapacity());
+                    .replayCapacity(replayCapacity);
             DeductionSource ledger = source.getIfAvailable();
             Outbox queue = outbox.getIfAvailable();
             if (ledger != null) {
@@ -108,7 +142,7 @@ public class GlorycardAutoConfiguration {
                 builder.outbox(queue);
             } else {
                 throw new IllegalStateException("glorycard: /deductCheck answers from a DeductionSource bean or the outbox:"
-                        + " define one, set glorycard.outbox.path, or set glorycard.deduct-check.enabled=false");
+                        + " define one, set glorycard.outbox.path, or leave glorycard.institution.enabled unset");
             }
             return builder.build();
         }
@@ -129,6 +163,36 @@ public class GlorycardAutoConfiguration {
         public GlorycardHealthIndicator glorycardHealthIndicator(GlorycardScheduler scheduler, ObjectProvider<Outbox> outbox) {
             return new GlorycardHealthIndicator(scheduler, outbox.getIfAvailable());
         }
+    }
+
+    /**
+     * Masks {@code glorycard.key} and the database passwords in {@code /actuator/env} and
+     * {@code /actuator/configprops} (Spring Boot 2.7 masks them by their names already;
+     * Spring Boot 3 shows every value once {@code show-values} allows, unless a function
+     * like this one masks it).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(SanitizingFunction.class)
+    static class SanitizingConfiguration {
+        @Bean
+        @ConditionalOnMissingBean(name = "glorycardSanitizingFunction")
+        public SanitizingFunction glorycardSanitizingFunction() {
+            return new GlorycardSanitizingFunction();
+        }
+    }
+
+    /** The path of {@code prefix}.path, refused when it holds a password (then shown wherever the path is). */
+    static String location(String path, String prefix) {
+        if (DatabaseLocation.holdsPassword(path)) {
+            throw new IllegalStateException("glorycard: " + prefix + ".path holds a database password: remove it from the URL"
+                    + " and set " + prefix + ".password (Spring Boot masks that property; a URL is shown as it is)");
+        }
+        return path;
+    }
+
+    /** The password property, null when unset or empty (PGPASSWORD then applies). */
+    static String password(String password) {
+        return password == null || password.isEmpty() ? null : password;
     }
 
     /** {@code glorycard.key}, or the text of {@code glorycard.key-file} without one trailing newline. */

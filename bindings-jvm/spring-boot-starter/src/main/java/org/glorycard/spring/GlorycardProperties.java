@@ -5,7 +5,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * The {@code glorycard.*} properties of a Spring Boot HIS. {@link #toString()} never shows
- * the key.
+ * the key or a database password.
  */
 @ConfigurationProperties(prefix = "glorycard")
 public class GlorycardProperties {
@@ -27,12 +27,24 @@ public class GlorycardProperties {
     private boolean acceptUnsignedResponses;
     private final Outbox outbox = new Outbox();
     private final Replica replica = new Replica();
+    private final Institution institution = new Institution();
     private final DeductCheck deductCheck = new DeductCheck();
+
+    /** {@code glorycard.institution.*}: the institution's side of the platform, served by this application. */
+    public static class Institution {
+        /** Serves the platform's {@code /deductCheck} (off unless set: a client-only HIS serves nothing). */
+        private boolean enabled;
+
+        public boolean isEnabled() { return enabled; }
+        public void setEnabled(boolean enabled) { this.enabled = enabled; }
+    }
 
     /** {@code glorycard.outbox.*}. */
     public static class Outbox {
-        /** The outbox's SQLite file; no outbox without it. */
+        /** The outbox's SQLite file, or a {@code postgres://} URL without a password; no outbox without it. */
         private String path;
+        /** The PostgreSQL password of {@link #path} (a key Spring Boot masks; never in the URL). */
+        private String password;
         /** Drains the outbox this often (none when unset). */
         private Duration drainInterval;
         /** Calls in flight during a drain. */
@@ -40,6 +52,8 @@ public class GlorycardProperties {
 
         public String getPath() { return path; }
         public void setPath(String path) { this.path = path; }
+        public String getPassword() { return password; }
+        public void setPassword(String password) { this.password = password; }
         public Duration getDrainInterval() { return drainInterval; }
         public void setDrainInterval(Duration drainInterval) { this.drainInterval = drainInterval; }
         public int getConcurrency() { return concurrency; }
@@ -48,30 +62,30 @@ public class GlorycardProperties {
 
     /** {@code glorycard.replica.*}. */
     public static class Replica {
-        /** The roster replica's SQLite file; no replica without it. */
+        /** The roster replica's SQLite file, or a {@code postgres://} URL without a password; no replica without it. */
         private String path;
+        /** The PostgreSQL password of {@link #path} (a key Spring Boot masks; never in the URL). */
+        private String password;
         /** Syncs the replica this often (none when unset). */
         private Duration syncInterval;
 
         public String getPath() { return path; }
         public void setPath(String path) { this.path = path; }
+        public String getPassword() { return password; }
+        public void setPassword(String password) { this.password = password; }
         public Duration getSyncInterval() { return syncInterval; }
         public void setSyncInterval(Duration syncInterval) { this.syncInterval = syncInterval; }
     }
 
-    /** {@code glorycard.deduct-check.*}. */
+    /** {@code glorycard.deduct-check.*}: the endpoint {@code glorycard.institution.enabled} serves. */
     public static class DeductCheck {
-        /** Serves the platform's reconciliation call. */
-        private boolean enabled = true;
         /** Its path. */
         private String path = "/deductCheck";
-        /** (sid, timestamp, sign) triples remembered against replays. */
+        /** (sid, timestamp, sign) triples remembered against replays: at least 1. */
         private int replayCapacity = org.glorycard.DeductCheckHandler.DEFAULT_REPLAY_CAPACITY;
         /** The largest request body read (larger: HTTP 413). */
         private int maxBodyBytes = org.glorycard.DeductCheckHandler.DEFAULT_MAX_BODY_BYTES;
 
-        public boolean isEnabled() { return enabled; }
-        public void setEnabled(boolean enabled) { this.enabled = enabled; }
         public String getPath() { return path; }
         public void setPath(String path) { this.path = path; }
         public int getReplayCapacity() { return replayCapacity; }
@@ -98,6 +112,7 @@ public class GlorycardProperties {
     public void setAcceptUnsignedResponses(boolean accept) { this.acceptUnsignedResponses = accept; }
     public Outbox getOutbox() { return outbox; }
     public Replica getReplica() { return replica; }
+    public Institution getInstitution() { return institution; }
     public DeductCheck getDeductCheck() { return deductCheck; }
 
     @Override

@@ -63,6 +63,7 @@ class StarterTest {
         registry.add("glorycard.outbox.drain-interval", () -> "1s");
         registry.add("glorycard.replica.path", () -> dir.resolve("roster.db").toString());
         registry.add("glorycard.replica.sync-interval", () -> "1h");
+        registry.add("glorycard.institution.enabled", () -> "true");
         registry.add("glorycard.deduct-check.path", () -> "/his/deductCheck");
         registry.add("management.endpoints.web.exposure.include", () -> "health");
         registry.add("management.endpoint.health.show-details", () -> "always");
