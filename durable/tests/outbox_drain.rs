@@ -163,3 +163,60 @@ async fn a_401_stops_the_drain_after_recording_the_calls_in_flight() {
     assert_eq!(status.pending, 12 - applied.len() as i64);
     assert_eq!(status.rejected, 0, "a 401 is not about one item");
 }
+
+/// A service shutting down: `stop_draining` while calls are in flight against a slow
+/// platform. The drain starts nothing more, waits for the calls in flight, records them
+/// (each item the platform received is acknowledged, nothing else is), gives back the
+/// file's drain lock (a second handle drains at once, no `conflict`), and a later drain
+/// of the stopped handle returns at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_draining_finishes_the_calls_in_flight_records_them_and_frees_the_lock() {
+    let db = TempDb::new("stop");
+    let outbox = Arc::new(Outbox::open(&db.0).unwrap());
+    for n in 1..=40 {
+        outbox.enqueue_deduction(&deduction(n)).unwrap();
+    }
+    let seen: Seen = Arc::default();
+    let (first_sender, first_arrived) = tokio::sync::oneshot::channel::<()>();
+    let first_sender = Mutex::new(Some(first_sender));
+    let platform = platform({
+        let seen = Arc::clone(&seen);
+        move |request| {
+            *seen.lock().unwrap().entry(deduction_id(request)).or_default() += 1;
+            if let Some(sender) = first_sender.lock().unwrap().take() {
+                let _ = sender.send(());
+            }
+            Answer::Delayed(Duration::from_millis(500), Box::new(ack()))
+        }
+    })
+    .await;
+    let client = client(&platform).build().unwrap();
+    let draining = tokio::spawn({
+        let (outbox, client) = (Arc::clone(&outbox), client.clone());
+        async move { outbox.drain_with(&client, &options().concurrency(4), |_| {}).await }
+    });
+    first_arrived.await.unwrap();
+    outbox.stop_draining();
+    let report = draining.await.unwrap().unwrap();
+    eprintln!("{report:?}");
+    assert!(!report.gave_up, "{report:?}");
+    let received: BTreeSet<String> = seen.lock().unwrap().keys().cloned().collect();
+    assert!(
+        !received.is_empty() && received.len() < 40,
+        "{} received",
+        received.len()
+    );
+    // Every call that went out was answered and recorded before the drain returned.
+    assert_eq!(report.acknowledged as usize, received.len(), "{report:?}");
+    assert_eq!(report.pending as usize, 40 - received.len(), "{report:?}");
+    let status = outbox.status().unwrap();
+    assert_eq!(status.acknowledged as usize, received.len());
+    // The stopped handle drains no more.
+    let again = outbox.drain_with(&client, &options(), |_| {}).await.unwrap();
+    assert_eq!((again.acknowledged, again.pending), (0, report.pending));
+    assert_eq!(seen.lock().unwrap().len(), received.len());
+    // The lock is free: the next instance (a new handle) drains the rest at once.
+    let next = Outbox::open(&db.0).unwrap();
+    let rest = next.drain_with(&client, &options(), |_| {}).await.unwrap();
+    assert_eq!((rest.acknowledged, rest.pending), (report.pending, 0));
+}

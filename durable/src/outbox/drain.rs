@@ -3,6 +3,8 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::time::{Duration, Instant};
 
 use glorycard_client::{AttemptGate, Client, ClientError, RetryPolicy};
@@ -190,6 +192,12 @@ impl Outbox {
             // unreachable) are this drain's to take up at once.
             postgres::outbox::release(database, &self.lease_owner.name, None).await?;
         }
+        if self.lease_owner.stop_requested() {
+            return Ok(DrainReport {
+                pending: self.pending_count().await?,
+                ..DrainReport::default()
+            });
+        }
         if self.pending_count().await? == 0 {
             return Ok(DrainReport::default());
         }
@@ -207,7 +215,7 @@ impl Outbox {
         glorycard_client::sleep_until_next_second().await;
         let mut drain = Drain::new(
             self.backend.clone(),
-            self.lease_owner.name.clone(),
+            Arc::clone(&self.lease_owner),
             client.clone(),
             options,
         );
@@ -215,13 +223,26 @@ impl Outbox {
         if let Backend::Postgres(database) = &self.backend {
             // Another drainer need not wait for the leases to expire. Best effort: they
             // expire anyway, and this handle's next drain takes them up.
-            if let Err(error) = postgres::outbox::release(database, &drain.owner, None).await {
+            if let Err(error) = postgres::outbox::release(database, &drain.owner.name, None).await {
                 tracing::warn!(%error, "the drain's leases were not released; they will expire");
             }
         }
         ran?;
         drain.report.pending = self.pending_count().await?;
         Ok(drain.report)
+    }
+
+    /// Stops this handle's drains for good, for a service shutting down: a drain running
+    /// now starts no further call, waits for its calls in flight (each bounded by its
+    /// call deadline), records their outcomes, gives back its lock (SQLite) or leases
+    /// (PostgreSQL) and returns `Ok` with the rest pending; a later drain of this handle
+    /// returns at once. Another process, or this outbox opened again, drains as usual.
+    /// Safe from any thread, while a drain runs on another.
+    pub fn stop_draining(&self) {
+        self.lease_owner
+            .stop_requested
+            .store(true, AtomicOrdering::SeqCst);
+        self.lease_owner.stop.notify_waiters();
     }
 }
 
@@ -232,6 +253,11 @@ pub(crate) struct LeaseOwner {
     /// `host-pid-random`: says which node holds a chain.
     name: String,
     running: tokio::sync::Mutex<()>,
+    /// Set by [`Outbox::stop_draining`]: drains of this handle start nothing more.
+    stop_requested: AtomicBool,
+    /// Wakes a drain that waits (for a backoff, new items, another drainer's lease) when a
+    /// stop is requested.
+    stop: tokio::sync::Notify,
 }
 
 impl LeaseOwner {
@@ -244,7 +270,13 @@ impl LeaseOwner {
                 fastrand::u64(..)
             ),
             running: tokio::sync::Mutex::new(()),
+            stop_requested: AtomicBool::new(false),
+            stop: tokio::sync::Notify::new(),
         }
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.stop_requested.load(AtomicOrdering::SeqCst)
     }
 }
 
@@ -399,8 +431,9 @@ struct Flight {
 /// The scheduler of one drain: per-`deductionID` chains, started in enqueue order.
 struct Drain {
     backend: Backend,
-    /// This drain's name on its PostgreSQL leases: unique per process and drain.
-    owner: String,
+    /// Whose PostgreSQL leases this drain takes (a name unique per process and `Outbox`),
+    /// and whether a stop was requested.
+    owner: Arc<LeaseOwner>,
     last_renewal: Instant,
     client: Client,
     options: DrainOptions,
@@ -422,7 +455,12 @@ struct Drain {
 }
 
 impl Drain {
-    fn new(backend: Backend, owner: String, client: Client, options: &DrainOptions) -> Self {
+    fn new(
+        backend: Backend,
+        owner: Arc<LeaseOwner>,
+        client: Client,
+        options: &DrainOptions,
+    ) -> Self {
         Self {
             backend,
             owner,
@@ -468,7 +506,9 @@ impl Drain {
             }
             // Out of patience: start nothing more, record the calls still in flight, stop.
             self.report.gave_up = self.last_settled.elapsed() >= self.options.patience;
-            let giving_up = self.report.gave_up;
+            // A stop (a service shutting down) ends the drain as patience does, but
+            // without saying it gave up.
+            let giving_up = self.report.gave_up || self.owner.stop_requested();
             if let Err(error) = self.renew_leases(now).await {
                 stopping.get_or_insert(error);
             }
@@ -519,9 +559,11 @@ impl Drain {
                     None => wake,
                 }
             });
+            let stop = Arc::clone(&self.owner);
             let finished = tokio::select! {
                 finished = self.in_flight.join_next_with_id(), if !self.in_flight.is_empty() => finished,
                 () = sleep_until(wake), if wake.is_some() => None,
+                () = stop.stop.notified(), if !giving_up => None,
                 else => None,
             };
             let Some(first) = finished else {
@@ -616,7 +658,8 @@ impl Drain {
             }
             Backend::Postgres(database) => {
                 let batch = self.batch() as i64;
-                postgres::outbox::claim(database, &self.owner, batch, self.options.lease).await?
+                postgres::outbox::claim(database, &self.owner.name, batch, self.options.lease)
+                    .await?
             }
         };
         let count = rows.len();
@@ -667,7 +710,7 @@ impl Drain {
         if now.duration_since(self.last_renewal) < self.options.lease / 3 {
             return Ok(());
         }
-        let held = postgres::outbox::renew(database, &self.owner, self.options.lease).await?;
+        let held = postgres::outbox::renew(database, &self.owner.name, self.options.lease).await?;
         self.last_renewal = now;
         let lost: Vec<String> = self
             .chains
@@ -701,7 +744,7 @@ impl Drain {
             }
         }
         if let Backend::Postgres(database) = &self.backend
-            && let Err(error) = postgres::outbox::release(database, &self.owner, Some(id)).await
+            && let Err(error) = postgres::outbox::release(database, &self.owner.name, Some(id)).await
         {
             tracing::warn!(%error, deduction_id = %id, "a lost chain's lease was not released; it will expire");
         }
@@ -716,7 +759,7 @@ impl Drain {
         let deadline = Instant::now() + self.options.call_deadline;
         let gate = LeaseGate {
             backend: self.backend.clone(),
-            owner: self.owner.clone(),
+            owner: self.owner.name.clone(),
             deduction_id: id.clone(),
             seq,
             lease: self.options.lease,
@@ -819,7 +862,7 @@ impl Drain {
                     .await
             }
             Backend::Postgres(database) => {
-                postgres::outbox::record(database, &self.owner, rows, now_datetime()).await
+                postgres::outbox::record(database, &self.owner.name, rows, now_datetime()).await
             }
         };
         let recorded = match recorded {
