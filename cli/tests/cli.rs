@@ -479,6 +479,7 @@ fn weakening_settings_from_a_file_are_stated_and_flags_restore_the_checks() {
         ),
     )
     .unwrap();
+    private_to_writer(&dir);
     let run = |extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_glorycard"))
             .current_dir(&dir)
@@ -505,7 +506,7 @@ fn weakening_settings_from_a_file_are_stated_and_flags_restore_the_checks() {
     let out = run(&[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
-    assert_eq!(err.lines().count(), 2, "{err}");
+    assert_eq!(err.lines().count(), 3, "{err}");
     assert!(warns(&err, "allow_http"), "{err}");
     assert!(warns(&err, "accept_unsigned_responses"), "{err}");
 
@@ -520,15 +521,164 @@ fn weakening_settings_from_a_file_are_stated_and_flags_restore_the_checks() {
     // --require-https wins: the http:// base URL is refused (and with both flags the file
     // weakens nothing, so only the error is printed).
     let out = run(&["--require-https", "--verify-responses"]);
-    assert_failure(&out, 2, "must be https://");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.lines().all(|line| !line.contains("warning")), "{err}");
+    assert!(
+        err.ends_with(
+            "must be https:// (plain HTTP only for loopback tests, when explicitly allowed)\n"
+        ),
+        "{err}"
+    );
 
-    // Weakening flags given on the command line are the user's own choice: nothing said.
+    // Weakening flags given on the command line are the user's own choice: nothing said
+    // of them, only the settings the file supplied.
     let out = run(&["--allow-http", "--accept-unsigned-responses"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stderr(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "glorycard: using base_url, sid, org_code from ./glorycard.toml in the current directory (no --config)\n"
+    );
 
     // A flag and its opposite together are a usage error.
     let out = run(&["--verify-responses", "--accept-unsigned-responses"]);
     assert_failure(&out, 2, "usage");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `dir` and the files in it writable by their owner only (a umask of 002 would leave them
+/// group-writable, which an implicit settings file must not be).
+fn private_to_writer(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A platform on loopback that records whether anything connected to it.
+fn silent_platform() -> (String, std::net::TcpListener) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    (url, listener)
+}
+
+/// True when a connection is waiting on `listener` (the command under test has exited,
+/// so any connection it made is already queued).
+fn was_contacted(listener: &std::net::TcpListener) -> bool {
+    listener.set_nonblocking(true).unwrap();
+    match listener.accept() {
+        Ok(_) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+        Err(e) => panic!("accept: {e}"),
+    }
+}
+
+/// A `glorycard.toml` found in the current directory is read only when it is the user's
+/// own and neither it nor the directory is writable by group or others; otherwise the
+/// command refuses before any call, saying to pass `--config`. A trusted one is used,
+/// and the settings it supplied are named on stderr (names only, never values).
+#[test]
+fn an_implicit_settings_file_is_read_only_when_it_is_the_users_own() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (url, listener) = silent_platform();
+    let dir = tempdir();
+    let settings = dir.join("glorycard.toml");
+    let ca = dir.join("attacker-ca.pem");
+    std::fs::write(&ca, "not used\n").unwrap();
+    std::fs::write(
+        &settings,
+        format!(
+            "base_url = \"{url}\"\nsid = \"S1\"\norg_code = \"106607\"\nallow_http = true\nca_cert = \"attacker-ca.pem\"\n"
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_glorycard"))
+            .current_dir(&dir)
+            .args(["roster", "page", "--require-https"])
+            .args(extra)
+            .env("GLORYCARD_KEY", SPEC_KEY)
+            .env_remove("GLORYCARD_CONFIG")
+            .env_remove("GLORYCARD_BASE_URL")
+            .env_remove("GLORYCARD_SID")
+            .env_remove("GLORYCARD_ORG_CODE")
+            .env_remove("GLORYCARD_CA_CERT")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let set_mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    let refused = |out: &Output, why: &str| {
+        assert_failure(out, 2, "not reading ./glorycard.toml");
+        let err = stderr(out);
+        assert!(err.contains(why), "{err}");
+        assert!(err.contains("--config PATH"), "{err}");
+        assert!(!err.contains(&url), "{err}");
+    };
+
+    // Writable by group, or by others: refused.
+    set_mode(&dir, 0o755);
+    for mode in [0o664, 0o646, 0o666] {
+        set_mode(&settings, mode);
+        refused(&run(&[]), &format!("may write it (mode {mode:04o})"));
+    }
+    // In a directory others may write (where anyone could have planted it): refused.
+    set_mode(&settings, 0o644);
+    for mode in [0o775, 0o777, 0o1777] {
+        set_mode(&dir, mode);
+        refused(&run(&[]), &format!("current directory (mode {mode:04o})"));
+    }
+    set_mode(&dir, 0o755);
+    // Another user's file: refused (as root, the file is given to nobody to check it).
+    let root = std::fs::metadata("/proc/self").map(|m| {
+        use std::os::unix::fs::MetadataExt as _;
+        m.uid() == 0
+    });
+    if root.unwrap_or(false) {
+        std::os::unix::fs::chown(&settings, Some(65534), None).unwrap();
+        refused(&run(&[]), "owned by uid 65534, not by you (uid 0)");
+        std::os::unix::fs::chown(&settings, Some(0), None).unwrap();
+    } else {
+        println!(
+            "skipped the other-owner case: it needs root to give the file away (the rule itself is unit-tested)"
+        );
+    }
+    assert!(
+        !was_contacted(&listener),
+        "a refused file's base_url was called"
+    );
+
+    // The user's own file, in the user's own directory: read, and each setting it
+    // supplied named (--require-https refuses its http:// before any call).
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("glorycard: using base_url, sid, org_code, ca_cert from ./glorycard.toml in the current directory (no --config)\n"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(&url) && !err.contains("attacker-ca.pem"),
+        "{err}"
+    );
+    // What flags or the environment supply is not named.
+    let out = run(&["--base-url", "http://127.0.0.1:9", "--sid", "S2"]);
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("glorycard: using org_code, ca_cert from ./glorycard.toml"),
+        "{err}"
+    );
+
+    // Named by --config, the same file is the user's choice: read whatever its mode, and
+    // nothing is said of it.
+    set_mode(&settings, 0o666);
+    let out = run(&["--config", settings.to_str().unwrap()]);
+    assert_failure(&out, 2, "must be https://");
+    assert!(!was_contacted(&listener));
     let _ = std::fs::remove_dir_all(&dir);
 }

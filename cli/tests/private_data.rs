@@ -251,3 +251,83 @@ fn a_file_colon_path_is_that_file_private_and_refused_when_shared() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The subcommands a `--help` lists under "Commands:" (help itself left out).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A database URL or a base URL in the environment is never shown by `--help` of any
+/// command (clap would print `[env: GLORYCARD_DB=postgres://his:S3cret@…]`), and a
+/// location not recognised as PostgreSQL is named in errors with its credentials masked.
+#[test]
+fn passwords_stay_out_of_help_and_errors() {
+    let secret = "S3cret";
+    let secret_env = [
+        ("GLORYCARD_DB", "postgres://his:S3cret@db.example/his"),
+        ("GLORYCARD_BASE_URL", "https://his:S3cret@platform.example"),
+    ];
+    let mut pending = vec![Vec::<String>::new()];
+    let mut helps = 0;
+    while let Some(path) = pending.pop() {
+        let output = glorycard()
+            .args(&path)
+            .arg("--help")
+            .envs(secret_env)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{path:?}: {}",
+            text(&output.stderr)
+        );
+        let help = text(&output.stdout);
+        assert!(!help.contains(secret), "{path:?} --help: {help}");
+        helps += 1;
+        for name in subcommands(&help) {
+            let mut next = path.clone();
+            next.push(name);
+            pending.push(next);
+        }
+    }
+    // Every command and the outbox's, roster's and institution's subcommands.
+    assert!(helps > 15, "only {helps} helps");
+
+    let dir = scratch("masked-locations");
+    for location in [
+        "jdbc:postgresql://db.example/his?user=his&password=S3cret",
+        "postgres:/his:S3cret@db.example/his",
+        "postgresql//his:S3cret@db.example/his",
+        "no-such-folder/host=db.example user=his password=S3cret",
+    ] {
+        for args in [
+            vec!["outbox", "status", "--db", location],
+            vec!["outbox", "drain", "--db", location],
+            vec!["outbox", "add", "--db", location],
+            vec!["roster", "lookup", "--db", location],
+        ] {
+            let from_flag = glorycard().current_dir(&dir).args(&args).output().unwrap();
+            let from_env = glorycard()
+                .current_dir(&dir)
+                .args(&args[..2])
+                .env("GLORYCARD_DB", location)
+                .output()
+                .unwrap();
+            for output in [from_flag, from_env] {
+                assert!(!output.status.success(), "{args:?}");
+                let err = text(&output.stderr);
+                assert!(!err.is_empty(), "{args:?}");
+                assert!(!err.contains(secret), "{args:?}: {err}");
+                assert!(!text(&output.stdout).contains(secret), "{args:?}");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

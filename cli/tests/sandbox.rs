@@ -198,6 +198,16 @@ fn roster_deduct_and_cancel_against_a_sandbox_process() {
         ),
     )
     .unwrap();
+    // Read from the current directory only when no one else may write it or the file
+    // (whatever the umask made them).
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let private = |path: &std::path::Path, mode| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        };
+        private(&dir, 0o700);
+        private(&dir.join("glorycard.toml"), 0o600);
+    }
     let from_file = settings_from_file(&dir, &["roster", "page", "--after", "1199"]);
     assert!(from_file.status.success(), "{}", text(&from_file.stderr));
     assert_eq!(text(&from_file.stdout).lines().count(), 1);

@@ -60,7 +60,7 @@ pub(crate) struct Database {
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Database")
-            .field("path", &self.path)
+            .field("path", &crate::display_location(&self.path))
             .finish_non_exhaustive()
     }
 }
@@ -99,7 +99,7 @@ impl Database {
             return Err(DurableError::Storage {
                 reason: format!(
                     "{}: SQLite refused WAL mode (journal_mode is {mode})",
-                    path.display()
+                    crate::display_location(path)
                 ),
             });
         }
@@ -179,7 +179,7 @@ fn connect(path: &Path) -> Result<Connection, DurableError> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let connection =
         Connection::open_with_flags(literal(path), flags).map_err(|e| DurableError::Storage {
-            reason: format!("cannot open {}: {e}", path.display()),
+            reason: format!("cannot open {}: {e}", crate::display_location(path)),
         })?;
     // Another process (a drain, the institution endpoint, the HIS enqueuing) may hold the
     // write lock for a moment: wait for it rather than fail.
@@ -215,7 +215,7 @@ fn identify(connection: &Connection, path: &Path, kind: Kind) -> Result<bool, Du
         return Err(DurableError::Storage {
             reason: format!(
                 "{} is not a glorycard {} (another kind of SQLite file)",
-                path.display(),
+                crate::display_location(path),
                 kind.name()
             ),
         });
@@ -224,7 +224,7 @@ fn identify(connection: &Connection, path: &Path, kind: Kind) -> Result<bool, Du
         return Err(DurableError::Storage {
             reason: format!(
                 "{} has schema version {version}, newer than this build's {SCHEMA_VERSION}",
-                path.display()
+                crate::display_location(path)
             ),
         });
     }
@@ -241,7 +241,7 @@ fn not_a_store(path: &Path, kind: Kind, error: rusqlite::Error) -> DurableError 
     DurableError::Storage {
         reason: format!(
             "{} cannot be used as a glorycard {}: {error}",
-            path.display(),
+            crate::display_location(path),
             kind.name()
         ),
     }
@@ -280,7 +280,7 @@ fn refuse_shared(path: &Path) -> Result<(), DurableError> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => {
                 return Err(DurableError::Storage {
-                    reason: format!("cannot inspect {}: {e}", file.display()),
+                    reason: format!("cannot inspect {}: {e}", crate::display_location(&file)),
                 });
             }
         };
@@ -289,8 +289,8 @@ fn refuse_shared(path: &Path) -> Result<(), DurableError> {
                 reason: format!(
                     "{} is open to other users (mode {mode:04o}) and holds ID numbers and names; \
                      refusing to use it: restrict it with `chmod 600 {}` (and check who may have read it)",
-                    file.display(),
-                    file.display()
+                    crate::display_location(&file),
+                    crate::display_location(&file)
                 ),
             });
         }
@@ -306,7 +306,7 @@ fn create_private(path: &Path) -> Result<(), DurableError> {
     open_private(path)
         .map(drop)
         .map_err(|e| DurableError::Storage {
-            reason: format!("cannot create {}: {e}", path.display()),
+            reason: format!("cannot create {}: {e}", crate::display_location(path)),
         })
 }
 

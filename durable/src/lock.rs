@@ -18,19 +18,19 @@ impl DrainLock {
         let mut path: PathBuf = real.into_os_string().into();
         path.as_mut_os_string().push(".drain-lock");
         let file = crate::database::open_private(&path).map_err(|e| DurableError::Storage {
-            reason: format!("cannot open {}: {e}", path.display()),
+            reason: format!("cannot open {}: {e}", crate::display_location(&path)),
         })?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(DurableError::Conflict {
                 reason: format!(
                     "another drain of {} is running (it holds {})",
-                    database.display(),
-                    path.display()
+                    crate::display_location(database),
+                    crate::display_location(&path)
                 ),
             }),
             Err(std::fs::TryLockError::Error(e)) => Err(DurableError::Storage {
-                reason: format!("cannot lock {}: {e}", path.display()),
+                reason: format!("cannot lock {}: {e}", crate::display_location(&path)),
             }),
         }
     }

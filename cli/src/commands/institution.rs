@@ -28,7 +28,12 @@ pub(crate) struct ServeArgs {
     /// The outbox the answers come from: a SQLite file, or a postgres:// URL (then every
     /// node's deductions answer, and the replay cache is shared in that database, so a
     /// call replayed to another node is refused).
-    #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "GLORYCARD_DB",
+        hide_env_values = true
+    )]
     db: PathBuf,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8444")]

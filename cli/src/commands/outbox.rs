@@ -21,7 +21,12 @@ pub(crate) enum OutboxCommand {
     Add {
         /// The outbox: a SQLite file, or a postgres:// URL shared by several nodes
         /// (its password may come from PGPASSWORD).
-        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
+        #[arg(
+            long,
+            value_name = "FILE|URL",
+            env = "GLORYCARD_DB",
+            hide_env_values = true
+        )]
         db: PathBuf,
         /// The records (default: standard input).
         file: Option<PathBuf>,
@@ -33,7 +38,12 @@ pub(crate) enum OutboxCommand {
         connection: ConnectionArgs,
         /// The outbox: a SQLite file, or a postgres:// URL shared by several nodes
         /// (its password may come from PGPASSWORD).
-        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
+        #[arg(
+            long,
+            value_name = "FILE|URL",
+            env = "GLORYCARD_DB",
+            hide_env_values = true
+        )]
         db: PathBuf,
         /// Calls in flight at once.
         #[arg(long, default_value_t = 8)]
@@ -50,7 +60,12 @@ pub(crate) enum OutboxCommand {
     Requeue {
         /// The outbox: a SQLite file, or a postgres:// URL shared by several nodes
         /// (its password may come from PGPASSWORD).
-        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
+        #[arg(
+            long,
+            value_name = "FILE|URL",
+            env = "GLORYCARD_DB",
+            hide_env_values = true
+        )]
         db: PathBuf,
         /// The items' numbers (`rejected #N` in `outbox status`).
         #[arg(required = true)]
@@ -60,7 +75,12 @@ pub(crate) enum OutboxCommand {
     Status {
         /// The outbox: a SQLite file, or a postgres:// URL shared by several nodes
         /// (its password may come from PGPASSWORD).
-        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
+        #[arg(
+            long,
+            value_name = "FILE|URL",
+            env = "GLORYCARD_DB",
+            hide_env_values = true
+        )]
         db: PathBuf,
         /// Print JSON.
         #[arg(long)]

@@ -29,7 +29,12 @@ pub(crate) enum RosterCommand {
         connection: ConnectionArgs,
         /// The replica (created if missing): a SQLite file, or a postgres:// URL shared by
         /// several nodes (one sync at a time; its password may come from PGPASSWORD).
-        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
+        #[arg(
+            long,
+            value_name = "FILE|URL",
+            env = "GLORYCARD_DB",
+            hide_env_values = true
+        )]
         db: PathBuf,
     },
     /// Look a holder up in the local replica, without the network. Prints one JSON line
@@ -38,7 +43,12 @@ pub(crate) enum RosterCommand {
     /// input): --cert-no and --name put personal data on the command line.
     Lookup {
         /// The replica: a SQLite file or a postgres:// URL.
-        #[arg(long, value_name = "FILE|URL", env = "GLORYCARD_DB")]
+        #[arg(
+            long,
+            value_name = "FILE|URL",
+            env = "GLORYCARD_DB",
+            hide_env_values = true
+        )]
         db: PathBuf,
         /// The query as JSON, {"certType":"0","certNo":"...","certName":"..."} (certType
         /// defaults to "0", certName is optional), read from FILE, or from standard input

@@ -14,7 +14,7 @@ use super::output::{Failure, client_failure, fail, say};
 #[derive(Debug, Args)]
 pub(crate) struct ConnectionArgs {
     /// The platform's base URL (the document's paths are appended).
-    #[arg(long, env = "GLORYCARD_BASE_URL")]
+    #[arg(long, env = "GLORYCARD_BASE_URL", hide_env_values = true)]
     base_url: Option<String>,
     /// The account id the platform issued.
     #[arg(long, env = "GLORYCARD_SID")]
@@ -53,6 +53,10 @@ struct FileSettings {
     /// The file these settings came from (none when there is no file).
     #[serde(skip)]
     source: Option<PathBuf>,
+    /// True when the file was found in the current directory rather than named by
+    /// `--config` or `GLORYCARD_CONFIG`.
+    #[serde(skip)]
+    implicit: bool,
     base_url: Option<String>,
     sid: Option<String>,
     org_code: Option<String>,
@@ -72,6 +76,7 @@ fn load_settings(explicit: Option<&Path>) -> Result<FileSettings, Failure> {
             if !default.exists() {
                 return Ok(FileSettings::default());
             }
+            refuse_untrusted(&default)?;
             default
         }
     };
@@ -92,7 +97,70 @@ fn load_settings(explicit: Option<&Path>) -> Result<FileSettings, Failure> {
         }
     }
     settings.source = Some(path);
+    settings.implicit = explicit.is_none();
     Ok(settings)
+}
+
+/// A `glorycard.toml` found in the current directory is read only if it is the user's
+/// own and neither it nor the directory can be written by anyone else: a file planted
+/// there could otherwise send signed calls (ID numbers, names, a valid sign) to another
+/// server trusted through another CA, without the user naming any file.
+#[cfg(unix)]
+fn refuse_untrusted(path: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::MetadataExt as _;
+    let inspect = |path: &Path, metadata: std::io::Result<std::fs::Metadata>| {
+        metadata.map_err(|e| fail(format!("config: cannot inspect {}: {e}", path.display())))
+    };
+    // The link itself and the file it leads to: both must be the user's.
+    let link = inspect(path, std::fs::symlink_metadata(path))?;
+    let file = inspect(path, std::fs::metadata(path))?;
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let folder_metadata = inspect(folder, std::fs::metadata(folder))?;
+    let user = rustix::process::geteuid().as_raw();
+    let owner = if link.uid() != user {
+        link.uid()
+    } else {
+        file.uid()
+    };
+    match untrusted_because(owner, file.mode(), folder_metadata.mode(), user) {
+        None => Ok(()),
+        Some(reason) => Err(fail(format!(
+            "config: not reading ./glorycard.toml found in the current directory: {reason}; \
+             a settings file that is not yours could send your signed calls elsewhere. \
+             Pass --config PATH to use a settings file you trust"
+        ))),
+    }
+}
+
+#[cfg(not(unix))]
+fn refuse_untrusted(_: &Path) -> Result<(), Failure> {
+    Ok(())
+}
+
+/// Why a settings file found implicitly is not trusted, if it is not: it is owned by
+/// another user than `user`, or group or others may write it or its directory.
+#[cfg_attr(not(unix), allow(dead_code))]
+fn untrusted_because(owner: u32, mode: u32, folder_mode: u32, user: u32) -> Option<String> {
+    if owner != user {
+        Some(format!(
+            "it is owned by uid {owner}, not by you (uid {user})"
+        ))
+    } else if mode & 0o022 != 0 {
+        Some(format!(
+            "group or others may write it (mode {:04o})",
+            mode & 0o7777
+        ))
+    } else if folder_mode & 0o022 != 0 {
+        Some(format!(
+            "group or others may write the current directory (mode {:04o})",
+            folder_mode & 0o7777
+        ))
+    } else {
+        None
+    }
 }
 
 /// A setting that weakens a check, switched on by the settings file alone: said on stderr,
@@ -106,6 +174,48 @@ fn warn_weakened(source: Option<&Path>, setting: &str, effect: &str, flag: &str)
 }
 
 impl ConnectionArgs {
+    /// Says on stderr which settings an implicit `glorycard.toml` supplied (names only:
+    /// a URL or a path could be the user's business), so that none is used silently.
+    fn name_implicit_settings(&self, file: &FileSettings) {
+        let key_from_file = self.key.key.is_none()
+            && self.key.key_file.is_none()
+            && std::env::var_os("GLORYCARD_KEY").is_none();
+        let used = [
+            (
+                "base_url",
+                self.base_url.is_none() && file.base_url.is_some(),
+            ),
+            ("sid", self.sid.is_none() && file.sid.is_some()),
+            (
+                "org_code",
+                self.org_code.is_none() && file.org_code.is_some(),
+            ),
+            ("key_file", key_from_file && file.key_file.is_some()),
+            ("ca_cert", self.ca_cert.is_none() && file.ca_cert.is_some()),
+            (
+                "allow_http",
+                file.allow_http && !self.allow_http && !self.require_https,
+            ),
+            (
+                "accept_unsigned_responses",
+                file.accept_unsigned_responses
+                    && !self.accept_unsigned_responses
+                    && !self.verify_responses,
+            ),
+        ];
+        let names: Vec<&str> = used
+            .iter()
+            .filter(|(_, from_file)| *from_file)
+            .map(|(name, _)| *name)
+            .collect();
+        if !names.is_empty() {
+            say(format_args!(
+                "glorycard: using {} from ./glorycard.toml in the current directory (no --config)",
+                names.join(", ")
+            ));
+        }
+    }
+
     pub(crate) fn client(&self) -> Result<blocking::Client, Failure> {
         blocking::Client::from_builder(self.builder()?).map_err(client_failure)
     }
@@ -114,6 +224,9 @@ impl ConnectionArgs {
     /// inside it).
     pub(crate) fn builder(&self) -> Result<ClientBuilder, Failure> {
         let file = load_settings(self.config.as_deref())?;
+        if file.implicit {
+            self.name_implicit_settings(&file);
+        }
         let base_url = self.base_url.clone().or(file.base_url).ok_or_else(|| {
             fail("config: no base URL: pass --base-url or set GLORYCARD_BASE_URL")
         })?;
@@ -166,5 +279,31 @@ impl ConnectionArgs {
             builder = builder.add_root_certificate_pem(pem);
         }
         Ok(builder)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::untrusted_because;
+
+    #[test]
+    fn an_implicit_file_must_be_the_users_own_and_written_by_nobody_else() {
+        assert_eq!(untrusted_because(1000, 0o644, 0o755, 1000), None);
+        assert_eq!(untrusted_because(0, 0o600, 0o700, 0), None);
+        let other = untrusted_because(65534, 0o644, 0o755, 1000).unwrap();
+        assert!(
+            other.contains("uid 65534") && other.contains("uid 1000"),
+            "{other}"
+        );
+        // root's own files only, too: root may read anyone's, which is the danger.
+        assert!(untrusted_because(1000, 0o600, 0o700, 0).is_some());
+        for mode in [0o664, 0o646, 0o666, 0o100_620] {
+            let reason = untrusted_because(1000, mode, 0o755, 1000).unwrap();
+            assert!(reason.contains("may write it"), "{reason}");
+        }
+        for folder in [0o775, 0o757, 0o1777, 0o40_770] {
+            let reason = untrusted_because(1000, 0o644, folder, 1000).unwrap();
+            assert!(reason.contains("current directory"), "{reason}");
+        }
     }
 }

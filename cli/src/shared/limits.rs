@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use glorycard_client::institution::ServerLimits;
+use tracing_subscriber::EnvFilter;
 
 use super::output::{Failure, fail};
 
@@ -58,17 +59,109 @@ impl ServerLimitArgs {
 
 /// Logs on standard error what the servers report (limits that fired, refused requests;
 /// never personal data): `warn` and worse, or what `GLORYCARD_LOG` asks (`info`,
-/// `glorycard_client=debug`, …).
+/// `glorycard_client=debug`, …), except the debug lines of the libraries that log personal
+/// data there (see [`PERSONAL_DATA_TARGETS`]), whatever is asked.
 pub(crate) fn init_server_log() {
-    use tracing_subscriber::EnvFilter;
-    let filter =
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let requested =
         EnvFilter::try_from_env("GLORYCARD_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        // A closed standard error must not stop the server: its failure would otherwise
-        // be reported with eprintln!, which panics.
-        .log_internal_errors(false)
-        .try_init();
+    let _ = server_log(requested, std::io::stderr, std::io::stderr().is_terminal()).try_init();
+}
+
+/// Libraries whose debug lines carry personal data: tokio-postgres logs every statement
+/// with its parameters (ID numbers, names, bodies). They are cut at `info`.
+const PERSONAL_DATA_TARGETS: &[&str] = &["tokio_postgres", "postgres"];
+
+/// True unless the event is a debug or trace line of a [`PERSONAL_DATA_TARGETS`] library.
+fn free_of_personal_data(metadata: &tracing::Metadata<'_>) -> bool {
+    *metadata.level() <= tracing::Level::INFO
+        || !PERSONAL_DATA_TARGETS.iter().any(|capped| {
+            metadata
+                .target()
+                .strip_prefix(capped)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        })
+}
+
+/// The servers' subscriber: `requested`, then the cap on [`PERSONAL_DATA_TARGETS`] (a
+/// filter of its own, so that no directive, `tokio_postgres::query=trace` included, can
+/// lift it).
+fn server_log<W>(
+    requested: EnvFilter,
+    writer: W,
+    ansi: bool,
+) -> impl tracing::Subscriber + Send + Sync + 'static
+where
+    W: for<'writer> tracing_subscriber::fmt::MakeWriter<'writer> + Send + Sync + 'static,
+{
+    use tracing_subscriber::layer::SubscriberExt as _;
+    tracing_subscriber::registry()
+        .with(requested)
+        .with(tracing_subscriber::filter::filter_fn(free_of_personal_data))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(ansi)
+                // A closed standard error must not stop the server: its failure would
+                // otherwise be reported with eprintln!, which panics.
+                .log_internal_errors(false),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// What the servers' log writes when `requested` is the filter asked for.
+    fn logged(requested: &str) -> String {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = server_log(EnvFilter::new(requested), move || writer.clone(), false);
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(
+                target: "tokio_postgres::query",
+                "executing statement s1 with parameters: [\"11010519491231002X\", \"张小凡\"]"
+            );
+            tracing::trace!(target: "tokio_postgres", "11010519491231002X");
+            tracing::debug!(target: "postgres", "11010519491231002X");
+            tracing::info!(target: "tokio_postgres::connection", "a notice kept");
+            tracing::debug!(target: "glorycard_client::client", "a debug line kept");
+            tracing::debug!(target: "tokio_postgres_rustls", "another crate kept");
+        });
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn a_debug_filter_never_lets_tokio_postgres_statements_through() {
+        for requested in [
+            "debug",
+            "trace",
+            "tokio_postgres=debug",
+            "tokio_postgres::query=trace,debug",
+            "warn,tokio_postgres=trace",
+        ] {
+            let log = logged(requested);
+            assert!(!log.contains("11010519491231002X"), "{requested}: {log}");
+            assert!(!log.contains("张小凡"), "{requested}: {log}");
+        }
+        let log = logged("debug");
+        assert!(log.contains("a notice kept"), "{log}");
+        assert!(log.contains("a debug line kept"), "{log}");
+        assert!(log.contains("another crate kept"), "{log}");
+        assert!(!logged("warn").contains("kept"));
+    }
 }

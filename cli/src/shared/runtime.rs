@@ -63,7 +63,7 @@ pub(crate) fn existing(db: &std::path::Path, hint: &str) -> Result<(), Failure> 
     } else {
         Err(fail(format!(
             "storage: {} does not exist ({hint})",
-            db.display()
+            glorycard_durable::display_location(db)
         )))
     }
 }
