@@ -67,6 +67,12 @@ impl Outbox {
             .run(async move { outbox.drain_with(&platform, &options, |_| {}).await })?)
     }
 
+    /// Stops this handle's drains (see the Rust `Outbox::stop_draining`): a running drain
+    /// finishes and records its calls in flight and returns.
+    pub fn stop_draining(&self) {
+        self.0.stop_draining();
+    }
+
     /// How many items are in each state.
     pub fn status(&self) -> Result<OutboxStatus> {
         Ok(self.0.status()?)

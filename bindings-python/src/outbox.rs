@@ -89,6 +89,14 @@ impl Outbox {
         .map_err(|e| durable_err(py, &e))
     }
 
+    /// Stops this outbox's drains for good, for a service shutting down: a `drain`
+    /// running on another thread starts no further call, waits for its calls in flight,
+    /// records them, frees the file's lock (or its leases) and returns; later drains of
+    /// this object return at once.
+    fn stop_draining(&self) {
+        self.0.stop_draining();
+    }
+
     /// How many items are pending, acknowledged and rejected.
     fn status(&self, py: Python<'_>) -> PyResult<OutboxStatus> {
         py.detach(|| self.0.status())

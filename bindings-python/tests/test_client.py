@@ -14,6 +14,7 @@ import re
 import ssl
 import subprocess
 import threading
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
@@ -206,6 +207,37 @@ def test_an_outbox_filled_offline_drains_through_faults_each_deduction_once(tmp_
         assert stats["injected_failures"] + stats["injected_drops"] > 0
     finally:
         faulty.stop()
+
+
+def test_stop_draining_finishes_the_calls_in_flight_and_frees_the_outbox(tmp_path: Path) -> None:
+    """A service shutting down: stop_draining from another thread while calls are in
+    flight against a slow platform. The drain returns without giving up, every call that
+    went out is recorded as acknowledged, and a new handle drains the rest at once."""
+    slow = Sandbox(tmp_path, "--latency-ms", "500")
+    try:
+        client = slow.client()
+        holders = whole(client.roster_page(0))
+        path = tmp_path / "outbox.db"
+        outbox = glorycard.Outbox(path)
+        outbox.enqueue_all([deduction(holders[i % len(holders)], f"PY-STOP-{i}") for i in range(40)])
+        reports: list[glorycard.DrainReport] = []
+        drainer = threading.Thread(target=lambda: reports.append(outbox.drain(client, concurrency=4)))
+        drainer.start()
+        while slow.admin("/admin/stats")["requests"] < 2:
+            time.sleep(0.01)
+        outbox.stop_draining()
+        drainer.join(60)
+        assert not drainer.is_alive()
+        report = reports[0]
+        held = slow.admin("/admin/stats")["deductions"]
+        assert not report.gave_up
+        assert 0 < held < 40
+        assert (report.acknowledged, report.pending) == (held, 40 - held)
+        assert outbox.drain(client).acknowledged == 0
+        rest = glorycard.Outbox(path).drain(client, concurrency=8)
+        assert (rest.acknowledged, rest.pending) == (40 - held, 0)
+    finally:
+        slow.stop()
 
 
 def test_a_replica_syncs_and_finds_holders(sandbox: Sandbox, tmp_path: Path) -> None:

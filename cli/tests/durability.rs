@@ -940,6 +940,37 @@ fn assert_delivered_in_order(sandbox: &Server, pem: &Path, count: usize) {
     }
 }
 
+/// Enqueues eight deductions and their cancellations into the outbox at `db`, and starts
+/// a sandbox that answers every call after `latency_ms` (its certificate written to
+/// `pem`).
+fn fill_outbox_and_start_a_slow_sandbox(
+    db: &std::ffi::OsStr,
+    dir: &Path,
+    pem: &Path,
+    latency_ms: &str,
+) -> Server {
+    let records = dir.join("records.jsonl");
+    std::fs::write(&records, deductions_and_cancellations(8)).unwrap();
+    let added = output(
+        glorycard()
+            .args(["outbox", "add", "--db"])
+            .arg(db)
+            .arg(&records),
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    server(&[
+        "sandbox",
+        "--listen",
+        "127.0.0.1:0",
+        "--latency-ms",
+        latency_ms,
+        "--org-code",
+        ORG,
+        "--cert-out",
+        pem.to_str().unwrap(),
+    ])
+}
+
 /// The scenario on PostgreSQL: a platform slow to answer, drainer A sends its
 /// first deductions and is frozen (SIGSTOP) past its lease; drainer B takes the chains
 /// over and delivers each deduction and then its cancellation; A is resumed with its
@@ -951,25 +982,7 @@ fn a_drainer_frozen_past_its_lease_on_postgres_sends_and_records_nothing_more() 
     let db = postgres::TestDatabase::new("cli_frozen_drainer");
     let dir = scratch("pg-frozen");
     let pem = dir.join("ca.pem");
-    let records = dir.join("records.jsonl");
-    std::fs::write(&records, deductions_and_cancellations(8)).unwrap();
-    let added = output(
-        glorycard()
-            .args(["outbox", "add", "--db", &db.url])
-            .arg(&records),
-    );
-    assert!(added.status.success(), "{}", text(&added.stderr));
-    let sandbox = server(&[
-        "sandbox",
-        "--listen",
-        "127.0.0.1:0",
-        "--latency-ms",
-        "2000",
-        "--org-code",
-        ORG,
-        "--cert-out",
-        pem.to_str().unwrap(),
-    ]);
+    let sandbox = fill_outbox_and_start_a_slow_sandbox(db.url.as_ref(), &dir, &pem, "2000");
     // A 6 s lease, calls cut at 4 s; one attempt may take 3 s (the platform answers in 2).
     let drain = || {
         let mut command = glorycard();
@@ -1042,26 +1055,7 @@ fn a_sqlite_drain_frozen_holding_its_lock_keeps_others_out_and_finishes_in_order
     let dir = scratch("sqlite-frozen");
     let pem = dir.join("ca.pem");
     let db = dir.join("outbox.db");
-    let records = dir.join("records.jsonl");
-    std::fs::write(&records, deductions_and_cancellations(8)).unwrap();
-    let added = output(
-        glorycard()
-            .args(["outbox", "add", "--db"])
-            .arg(&db)
-            .arg(&records),
-    );
-    assert!(added.status.success(), "{}", text(&added.stderr));
-    let sandbox = server(&[
-        "sandbox",
-        "--listen",
-        "127.0.0.1:0",
-        "--latency-ms",
-        "1000",
-        "--org-code",
-        ORG,
-        "--cert-out",
-        pem.to_str().unwrap(),
-    ]);
+    let sandbox = fill_outbox_and_start_a_slow_sandbox(db.as_os_str(), &dir, &pem, "1000");
     let drain = || {
         let mut command = glorycard();
         command

@@ -182,7 +182,11 @@ async fn stop_draining_finishes_the_calls_in_flight_records_them_and_frees_the_l
     let platform = platform({
         let seen = Arc::clone(&seen);
         move |request| {
-            *seen.lock().unwrap().entry(deduction_id(request)).or_default() += 1;
+            *seen
+                .lock()
+                .unwrap()
+                .entry(deduction_id(request))
+                .or_default() += 1;
             if let Some(sender) = first_sender.lock().unwrap().take() {
                 let _ = sender.send(());
             }
@@ -193,7 +197,11 @@ async fn stop_draining_finishes_the_calls_in_flight_records_them_and_frees_the_l
     let client = client(&platform).build().unwrap();
     let draining = tokio::spawn({
         let (outbox, client) = (Arc::clone(&outbox), client.clone());
-        async move { outbox.drain_with(&client, &options().concurrency(4), |_| {}).await }
+        async move {
+            outbox
+                .drain_with(&client, &options().concurrency(4), |_| {})
+                .await
+        }
     });
     first_arrived.await.unwrap();
     outbox.stop_draining();
@@ -212,7 +220,10 @@ async fn stop_draining_finishes_the_calls_in_flight_records_them_and_frees_the_l
     let status = outbox.status().unwrap();
     assert_eq!(status.acknowledged as usize, received.len());
     // The stopped handle drains no more.
-    let again = outbox.drain_with(&client, &options(), |_| {}).await.unwrap();
+    let again = outbox
+        .drain_with(&client, &options(), |_| {})
+        .await
+        .unwrap();
     assert_eq!((again.acknowledged, again.pending), (0, report.pending));
     assert_eq!(seen.lock().unwrap().len(), received.len());
     // The lock is free: the next instance (a new handle) drains the rest at once.

@@ -744,7 +744,8 @@ impl Drain {
             }
         }
         if let Backend::Postgres(database) = &self.backend
-            && let Err(error) = postgres::outbox::release(database, &self.owner.name, Some(id)).await
+            && let Err(error) =
+                postgres::outbox::release(database, &self.owner.name, Some(id)).await
         {
             tracing::warn!(%error, deduction_id = %id, "a lost chain's lease was not released; it will expire");
         }

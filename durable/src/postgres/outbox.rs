@@ -305,15 +305,18 @@ pub(crate) async fn claim(
         .await
 }
 
-/// Extends every lease `owner` still holds (not yet expired: an expired lease may have
-/// been claimed by another drainer, and is not taken back); returns the `deductionID`s of
-/// the chains it still holds. A chain the caller works on that is not among them is lost.
-pub(crate) async fn renew(
+/// Extends the leases `owner` still holds (not yet expired: an expired lease may have
+/// been claimed by another drainer, and is not taken back), of the chain of one
+/// `deductionID` or all; returns the (deductionID, seq) of each pending item it still
+/// holds. A chain the caller works on that is not among them is lost.
+async fn extend(
     database: &PgDatabase,
     owner: &str,
+    deduction_id: Option<&str>,
     lease: Duration,
-) -> Result<HashSet<String>, DurableError> {
+) -> Result<Vec<(String, i64)>, DurableError> {
     let owner = owner.to_owned();
+    let deduction_id = deduction_id.map(str::to_owned);
     let seconds = lease.as_secs_f64();
     database
         .run(move |pool| async move {
@@ -321,16 +324,30 @@ pub(crate) async fn renew(
             let rows = client
                 .query(
                     "UPDATE glorycard.outbox_items
-                     SET lease_until = now() + make_interval(secs => $2)
+                     SET lease_until = now() + make_interval(secs => $3)
                      WHERE lease_owner = $1 AND state = 'pending' AND lease_until > now()
-                     RETURNING deduction_id",
-                    &[&owner, &seconds],
+                       AND ($2::text IS NULL OR deduction_id = $2)
+                     RETURNING deduction_id, seq",
+                    &[&owner, &deduction_id, &seconds],
                 )
                 .await
                 .map_err(storage)?;
-            Ok(rows.iter().map(|row| row.get(0)).collect())
+            Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
         })
         .await
+}
+
+/// Extends every lease `owner` still holds; returns the `deductionID`s of its chains.
+pub(crate) async fn renew(
+    database: &PgDatabase,
+    owner: &str,
+    lease: Duration,
+) -> Result<HashSet<String>, DurableError> {
+    let held = extend(database, owner, None, lease).await?;
+    Ok(held
+        .into_iter()
+        .map(|(deduction_id, _)| deduction_id)
+        .collect())
 }
 
 /// Before a send: extends `owner`'s lease on the chain of `deduction_id` and tells whether
@@ -343,25 +360,8 @@ pub(crate) async fn confirm(
     seq: i64,
     lease: Duration,
 ) -> Result<bool, DurableError> {
-    let (owner, deduction_id) = (owner.to_owned(), deduction_id.to_owned());
-    let seconds = lease.as_secs_f64();
-    database
-        .run(move |pool| async move {
-            let client = connection(&pool).await?;
-            let rows = client
-                .query(
-                    "UPDATE glorycard.outbox_items
-                     SET lease_until = now() + make_interval(secs => $3)
-                     WHERE deduction_id = $2 AND lease_owner = $1 AND state = 'pending'
-                       AND lease_until > now()
-                     RETURNING seq",
-                    &[&owner, &deduction_id, &seconds],
-                )
-                .await
-                .map_err(storage)?;
-            Ok(rows.iter().any(|row| row.get::<_, i64>(0) == seq))
-        })
-        .await
+    let held = extend(database, owner, Some(deduction_id), lease).await?;
+    Ok(held.iter().any(|(_, held_seq)| *held_seq == seq))
 }
 
 /// Gives up `owner`'s unexpired leases (of the chain of one `deductionID`, or all), so that

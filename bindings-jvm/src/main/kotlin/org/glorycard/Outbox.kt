@@ -100,6 +100,14 @@ class Outbox private constructor(internal val inner: org.glorycard.ffi.Outbox, p
     fun drain(client: GlorycardClient, concurrency: Int, patience: Duration): DrainReport =
         native { inner.drain(client.inner, concurrency.coerceAtLeast(1).toUInt(), if (patience.isNegative) Duration.ZERO else patience) }
 
+    /**
+     * Stops this outbox's drains for good, for an application shutting down: a [drain]
+     * running on another thread starts no further call, waits for its calls in flight,
+     * records them, frees the outbox's lock (or its leases) and returns; later drains of
+     * this object return at once. Open the outbox again to drain.
+     */
+    fun stopDraining() = inner.stopDraining()
+
     /** How many items are pending, acknowledged and rejected, and the oldest pending one's age. */
     fun status(): OutboxStatus = native { inner.status() }
 

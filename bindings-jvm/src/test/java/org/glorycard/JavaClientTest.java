@@ -174,6 +174,47 @@ class JavaClientTest {
     }
 
     /** Runs psql against {@code url}; fails the test with psql's message on an error. */
+    /**
+     * An application shutting down: stopDraining from another thread while calls are in
+     * flight against a slow platform. The drain returns without giving up, every call that
+     * went out is recorded as acknowledged, and a new handle drains the rest at once (the
+     * file's lock was freed).
+     */
+    @Test
+    void stopDrainingFinishesTheCallsInFlightAndFreesTheOutbox(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("outbox.db");
+        try (Sandbox sandbox = Sandbox.start("--latency-ms", "500"); GlorycardClient client = sandbox.client()) {
+            List<RosterRecord> holders = unmasked(client.rosterPage(0));
+            List<Object> items = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                items.add(deduction(holders.get(i), "JAVA-STOP-" + i));
+            }
+            try (Outbox outbox = Outbox.open(file)) {
+                outbox.enqueueAll(items);
+                List<DrainReport> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+                Thread drainer = new Thread(() -> reports.add(outbox.drain(client, 4, Duration.ofSeconds(60))));
+                drainer.start();
+                while (sandbox.admin("/admin/stats").get("requests").asInt() < 2) {
+                    Thread.sleep(10);
+                }
+                outbox.stopDraining();
+                drainer.join(60_000);
+                assertFalse(drainer.isAlive(), "the drain did not return after stopDraining");
+                DrainReport report = reports.get(0);
+                int held = sandbox.admin("/admin/stats").get("deductions").asInt();
+                assertFalse(report.getGaveUp());
+                assertTrue(held > 0 && held < 40, held + " held");
+                assertEquals(held, report.getAcknowledged());
+                assertEquals(40 - held, report.getPending());
+                assertEquals(0, outbox.drain(client).getAcknowledged());
+            }
+            try (Outbox next = Outbox.open(file)) {
+                DrainReport rest = next.drain(client, 8, Duration.ofSeconds(60));
+                assertEquals(0, rest.getPending());
+            }
+        }
+    }
+
     static void psql(String url, String sql) throws Exception {
         Process psql = new ProcessBuilder("psql", url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql)
                 .redirectErrorStream(true).start();
