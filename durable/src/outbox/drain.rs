@@ -509,8 +509,12 @@ impl Drain {
             // A stop (a service shutting down) ends the drain as patience does, but
             // without saying it gave up.
             let giving_up = self.report.gave_up || self.owner.stop_requested();
-            if let Err(error) = self.renew_leases(now).await {
-                stopping.get_or_insert(error);
+            // Once stopping on a storage error, renewals would only wait for the same
+            // unreachable database: the calls in flight are bounded by their deadlines.
+            if stopping.is_none()
+                && let Err(error) = self.renew_leases(now).await
+            {
+                stopping = Some(error);
             }
             if !giving_up && stopping.is_none() {
                 if self.should_load(now)
