@@ -29,6 +29,20 @@ public class GlorycardProperties {
     private final Replica replica = new Replica();
     private final Institution institution = new Institution();
     private final DeductCheck deductCheck = new DeductCheck();
+    private final HealthSettings health = new HealthSettings();
+
+    /** {@code glorycard.health.*}: when the health indicator reports DOWN. */
+    public static class HealthSettings {
+        /**
+         * DOWN after this many drains or syncs in a row that the platform refused as
+         * unauthenticated (a wrong key or sid: {@code signature_mismatch}, HTTP 401/403); UP
+         * again after one that succeeds. 0 turns this off.
+         */
+        private int authFailuresDown = 3;
+
+        public int getAuthFailuresDown() { return authFailuresDown; }
+        public void setAuthFailuresDown(int authFailuresDown) { this.authFailuresDown = authFailuresDown; }
+    }
 
     /** {@code glorycard.institution.*}: the institution's side of the platform, served by this application. */
     public static class Institution {
@@ -114,6 +128,7 @@ public class GlorycardProperties {
     public Replica getReplica() { return replica; }
     public Institution getInstitution() { return institution; }
     public DeductCheck getDeductCheck() { return deductCheck; }
+    public HealthSettings getHealth() { return health; }
 
     @Override
     public String toString() {
