@@ -63,6 +63,12 @@ public class GlorycardProperties {
         private Duration drainInterval;
         /** Calls in flight during a drain. */
         private int concurrency = 8;
+        /**
+         * At shutdown, how long to wait for the running drain to return: it starts no more
+         * calls, waits for those in flight (each cut at the drain's call deadline, 40 s by
+         * default), records them and releases its lock.
+         */
+        private Duration shutdownTimeout = Duration.ofSeconds(45);
 
         public String getPath() { return path; }
         public void setPath(String path) { this.path = path; }
@@ -72,6 +78,8 @@ public class GlorycardProperties {
         public void setDrainInterval(Duration drainInterval) { this.drainInterval = drainInterval; }
         public int getConcurrency() { return concurrency; }
         public void setConcurrency(int concurrency) { this.concurrency = concurrency; }
+        public Duration getShutdownTimeout() { return shutdownTimeout; }
+        public void setShutdownTimeout(Duration shutdownTimeout) { this.shutdownTimeout = shutdownTimeout; }
     }
 
     /** {@code glorycard.replica.*}. */

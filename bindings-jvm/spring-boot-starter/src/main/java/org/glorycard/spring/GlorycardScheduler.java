@@ -48,6 +48,9 @@ public class GlorycardScheduler implements AutoCloseable {
     private static final Pattern HTTP_STATUS = Pattern.compile("HTTP status (401|403)\\b");
 
     private final ScheduledExecutorService executor;
+    /** The outbox the schedule drains, stopped at shutdown; null when nothing is drained. */
+    private final Outbox drainedOutbox;
+    private final Duration shutdownTimeout;
     private final int authFailuresDown;
     private volatile int consecutiveAuthFailures;
     private volatile String lastAuthFailureCode;
@@ -60,10 +63,12 @@ public class GlorycardScheduler implements AutoCloseable {
 
     public GlorycardScheduler(GlorycardProperties properties, GlorycardClient client, Outbox outbox, Replica replica) {
         authFailuresDown = properties.getHealth().getAuthFailuresDown();
+        shutdownTimeout = properties.getOutbox().getShutdownTimeout();
         Duration drainEvery = properties.getOutbox().getDrainInterval();
         Duration syncEvery = properties.getReplica().getSyncInterval();
         boolean drains = client != null && outbox != null && drainEvery != null && !drainEvery.isZero();
         boolean syncs = client != null && replica != null && syncEvery != null && !syncEvery.isZero();
+        drainedOutbox = drains ? outbox : null;
         if (!drains && !syncs) {
             executor = null;
             return;
@@ -239,11 +244,36 @@ public class GlorycardScheduler implements AutoCloseable {
         return code.matches("[a-z][a-z0-9_]{0,63}") ? code : "failed";
     }
 
+    /**
+     * Stops the schedule: no run starts any more; the running drain starts no more calls,
+     * waits for those in flight, records their outcomes, releases the outbox's drain lock
+     * and returns, so that the next instance drains at once without {@code conflict}. Waits
+     * for it up to {@code glorycard.outbox.shutdown-timeout}.
+     */
     @Override
     public void close() throws InterruptedException {
-        if (executor != null) {
-            executor.shutdownNow();
-            executor.awaitTermination(30, TimeUnit.SECONDS);
+        if (executor == null) {
+            return;
         }
+        // No interrupt: it would not cut a native call, and a drain must record what it sent.
+        executor.shutdown();
+        if (drainedOutbox != null) {
+            try {
+                drainedOutbox.stopDraining();
+            } catch (RuntimeException e) {
+                log.warn("glorycard: could not stop the outbox drain (" + codeOf(e) + "): " + e.getMessage());
+            }
+        }
+        if (!executor.awaitTermination(shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            log.warn("glorycard: the outbox drain or replica sync did not return within glorycard.outbox.shutdown-timeout ("
+                    + shutdownTimeout + "); closing anyway (an item whose outcome is unrecorded is sent again by the next drain,"
+                    + " with the same deductionID)");
+            executor.shutdownNow();
+        }
+    }
+
+    /** True once {@link #close()} has ended the schedule and no drain or sync is running. */
+    boolean isStopped() {
+        return executor == null || executor.isTerminated();
     }
 }
