@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.glorycard.DatabaseLocation;
 import org.glorycard.DeductCheckHandler;
 import org.glorycard.DeductionSource;
@@ -41,6 +43,8 @@ import org.springframework.core.env.Environment;
 @ConditionalOnClass(GlorycardClient.class)
 @EnableConfigurationProperties(GlorycardProperties.class)
 public class GlorycardAutoConfiguration {
+    /** The name in a {@code ${NAME}} or {@code ${NAME:default}} placeholder. */
+    private static final Pattern PLACEHOLDER_NAME = Pattern.compile("\\$\\{([A-Za-z0-9_.\\-]{1,100})[}:]");
 
     /**
      * Refuses {@code glorycard.deduct-check.enabled=true}, the switch of earlier versions
@@ -66,10 +70,7 @@ public class GlorycardAutoConfiguration {
         if (properties.getSid() != null) {
             builder.sid(properties.getSid());
         }
-        SecretKey key = secretKey(properties);
-        if (key != null) {
-            builder.key(key);
-        }
+        builder.key(secretKey(properties, "the platform client (glorycard.base-url is set) signs every call with it"));
         if (properties.getOrgCode() != null) {
             builder.orgCode(properties.getOrgCode());
         }
@@ -121,10 +122,8 @@ public class GlorycardAutoConfiguration {
             if (properties.getSid() == null || properties.getSid().isEmpty()) {
                 throw new IllegalStateException("glorycard: glorycard.institution.enabled needs glorycard.sid (the account the platform calls with)");
             }
-            SecretKey key = secretKey(properties);
-            if (key == null) {
-                throw new IllegalStateException("glorycard: glorycard.institution.enabled needs glorycard.key or glorycard.key-file");
-            }
+            SecretKey key = secretKey(properties, "the /deductCheck endpoint (glorycard.institution.enabled=true) verifies"
+                    + " the platform's calls and signs its answers with it");
             int replayCapacity = properties.getDeductCheck().getReplayCapacity();
             if (replayCapacity < 1) {
                 // The handler would take 0 as "no replay check": a replayed call would be answered.
@@ -195,24 +194,72 @@ public class GlorycardAutoConfiguration {
         return password == null || password.isEmpty() ? null : password;
     }
 
-    /** {@code glorycard.key}, or the text of {@code glorycard.key-file} without one trailing newline. */
-    static SecretKey secretKey(GlorycardProperties properties) {
-        if (properties.getKey() != null && properties.getKeyFile() != null) {
-            throw new IllegalStateException("glorycard: set glorycard.key or glorycard.key-file, not both");
+    /**
+     * {@code glorycard.key}, or the text of {@code glorycard.key-file} without one trailing
+     * newline; refused with a {@link GlorycardKeyException} when neither is set (for
+     * {@code neededBy}, what signs with it), when both are, or when the key is empty, padded
+     * with whitespace or an unresolved {@code ${…}} placeholder: each would start an
+     * application whose every call the platform refuses.
+     */
+    static SecretKey secretKey(GlorycardProperties properties, String neededBy) {
+        String key = properties.getKey();
+        String keyFile = properties.getKeyFile();
+        if (key != null && keyFile != null) {
+            throw new GlorycardKeyException("glorycard.key and glorycard.key-file are both set: the starter does not guess"
+                    + " which one holds the key the platform issued.");
         }
-        if (properties.getKey() != null) {
-            return new SecretKey(properties.getKey());
+        if (key != null) {
+            return new SecretKey(checkedKey(key, "glorycard.key"));
         }
-        if (properties.getKeyFile() != null) {
-            String text = readText(properties.getKeyFile(), "glorycard.key-file");
+        if (keyFile != null) {
+            String placeholder = unresolvedPlaceholder(keyFile);
+            if (placeholder != null) {
+                throw new GlorycardKeyException("glorycard.key-file is still the placeholder " + placeholder
+                        + ": no property or environment variable of that name is set, so Spring Boot left the text as it is.");
+            }
+            String text = readText(keyFile, "glorycard.key-file");
             if (text.endsWith("\r\n")) {
                 text = text.substring(0, text.length() - 2);
             } else if (text.endsWith("\n")) {
                 text = text.substring(0, text.length() - 1);
             }
-            return new SecretKey(text);
+            return new SecretKey(checkedKey(text, "the file glorycard.key-file names (" + keyFile + ")"));
         }
-        return null;
+        throw new GlorycardKeyException("glorycard.key is not set (nor glorycard.key-file), and " + neededBy + ".");
+    }
+
+    /** {@code key} when it can be a key; {@code source} names where it came from. The key is never shown. */
+    private static String checkedKey(String key, String source) {
+        if (key.trim().isEmpty()) {
+            throw new GlorycardKeyException(source + " is empty" + (key.isEmpty() ? "" : " (only whitespace)")
+                    + (source.equals("glorycard.key") ? ": a placeholder with an empty default, such as ${GLORYCARD_KEY:},"
+                            + " resolves to nothing when the variable is unset or empty." : "."));
+        }
+        String placeholder = unresolvedPlaceholder(key);
+        if (placeholder != null) {
+            throw new GlorycardKeyException(source + " is still the placeholder " + placeholder + ": no property or"
+                    + " environment variable of that name is set, so Spring Boot left the text as it is, and every call"
+                    + " signed with it would be refused by the platform (signature_mismatch).");
+        }
+        if (!key.equals(key.trim())) {
+            throw new GlorycardKeyException(source + " begins or ends with whitespace (a space, tab or line break), which"
+                    + " would be signed as part of the key and refused by the platform; remove it (the key is not shown).");
+        }
+        return key;
+    }
+
+    /**
+     * The {@code ${…}} placeholder Spring Boot left unresolved in {@code value}, as
+     * {@code ${NAME}}, or null when there is none. Only a plain name is echoed: any other
+     * text around {@code ${} could be part of a real key.
+     */
+    static String unresolvedPlaceholder(String value) {
+        int start = value.indexOf("${");
+        if (start < 0) {
+            return null;
+        }
+        Matcher name = PLACEHOLDER_NAME.matcher(value.substring(start));
+        return name.lookingAt() ? "${" + name.group(1) + "}" : "${…}";
     }
 
     private static String readText(String path, String property) {

@@ -15,7 +15,10 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 /**
  * {@code glorycard} in Actuator's health: the outbox's pending, rejected and acknowledged
  * items and the age of the oldest pending one, and the replica's last sync. DOWN when the
- * outbox cannot be read; UP otherwise (a platform outage is what the outbox is for).
+ * outbox cannot be read, and when the platform refused this application's signature
+ * {@code glorycard.health.auth-failures-down} drains or syncs in a row (a wrong key or sid
+ * fails every call until it is fixed; the detail {@code authenticationFailure} holds the
+ * code); UP otherwise (a platform outage is what the outbox is for).
  * Failures appear as their stable codes ({@code storage}, {@code transport}), never their
  * messages, which can name the database's user and host; the logs carry those.
  */
@@ -70,6 +73,12 @@ public class GlorycardHealthIndicator implements HealthIndicator {
         }
         if (scheduler.getLastSyncFailureCode() != null) {
             health.withDetail("lastSyncFailure", scheduler.getLastSyncFailureCode());
+        }
+        if (scheduler.isAuthenticationFailing()) {
+            health.down()
+                    .withDetail("authenticationFailure", scheduler.getLastAuthFailureCode())
+                    .withDetail("consecutiveAuthenticationFailures", scheduler.getConsecutiveAuthFailures())
+                    .withDetail("reason", "the platform refuses this application's signature: check glorycard.key and glorycard.sid");
         }
         return health.build();
     }

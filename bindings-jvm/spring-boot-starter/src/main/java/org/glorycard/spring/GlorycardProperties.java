@@ -29,6 +29,20 @@ public class GlorycardProperties {
     private final Replica replica = new Replica();
     private final Institution institution = new Institution();
     private final DeductCheck deductCheck = new DeductCheck();
+    private final HealthSettings health = new HealthSettings();
+
+    /** {@code glorycard.health.*}: when the health indicator reports DOWN. */
+    public static class HealthSettings {
+        /**
+         * DOWN after this many drains or syncs in a row that the platform refused as
+         * unauthenticated (a wrong key or sid: {@code signature_mismatch}, HTTP 401/403); UP
+         * again after one that succeeds. 0 turns this off.
+         */
+        private int authFailuresDown = 3;
+
+        public int getAuthFailuresDown() { return authFailuresDown; }
+        public void setAuthFailuresDown(int authFailuresDown) { this.authFailuresDown = authFailuresDown; }
+    }
 
     /** {@code glorycard.institution.*}: the institution's side of the platform, served by this application. */
     public static class Institution {
@@ -49,6 +63,12 @@ public class GlorycardProperties {
         private Duration drainInterval;
         /** Calls in flight during a drain. */
         private int concurrency = 8;
+        /**
+         * At shutdown, how long to wait for the running drain to return: it starts no more
+         * calls, waits for those in flight (each cut at the drain's call deadline, 40 s by
+         * default), records them and releases its lock.
+         */
+        private Duration shutdownTimeout = Duration.ofSeconds(45);
 
         public String getPath() { return path; }
         public void setPath(String path) { this.path = path; }
@@ -58,6 +78,8 @@ public class GlorycardProperties {
         public void setDrainInterval(Duration drainInterval) { this.drainInterval = drainInterval; }
         public int getConcurrency() { return concurrency; }
         public void setConcurrency(int concurrency) { this.concurrency = concurrency; }
+        public Duration getShutdownTimeout() { return shutdownTimeout; }
+        public void setShutdownTimeout(Duration shutdownTimeout) { this.shutdownTimeout = shutdownTimeout; }
     }
 
     /** {@code glorycard.replica.*}. */
@@ -114,6 +136,7 @@ public class GlorycardProperties {
     public Replica getReplica() { return replica; }
     public Institution getInstitution() { return institution; }
     public DeductCheck getDeductCheck() { return deductCheck; }
+    public HealthSettings getHealth() { return health; }
 
     @Override
     public String toString() {

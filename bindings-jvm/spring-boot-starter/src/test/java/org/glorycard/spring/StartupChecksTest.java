@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import org.glorycard.Sandbox;
+import org.glorycard.PlatformRejectedException;
 import org.glorycard.StorageException;
+import org.glorycard.TransportException;
+import org.glorycard.UntrustedResponseException;
 import org.glorycard.durable.OutboxStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +127,61 @@ class StartupChecksTest {
         assertEquals("failed", GlorycardScheduler.codeOf("PostgreSQL at his_admin@db.hospital.example"));
         assertEquals(null, GlorycardScheduler.codeOf((String) null));
         assertEquals("storage", GlorycardScheduler.codeOf(new StorageException("storage", "user \"his_admin\"")));
+    }
+
+    @Test
+    void healthIsDownAfterNAuthenticationFailuresInARowAndUpAfterASuccess() {
+        GlorycardProperties properties = new GlorycardProperties();
+        properties.getHealth().setAuthFailuresDown(3);
+        GlorycardScheduler scheduler = new GlorycardScheduler(properties, null, null, null);
+        GlorycardHealthIndicator indicator = new GlorycardHealthIndicator(scheduler, (GlorycardHealthIndicator.OutboxStatusSource) () ->
+                new OutboxStatus(2L, 0L, 5L, null));
+        scheduler.recordAuthFailure(GlorycardScheduler.authFailureCode(
+                new UntrustedResponseException("signature_mismatch", "response signature rejected", true)));
+        scheduler.recordDrainAuthentication(0, "signature_mismatch: response signature rejected: signature_mismatch");
+        // A transport failure neither counts nor resets.
+        scheduler.recordAuthFailure(GlorycardScheduler.authFailureCode(new TransportException("timeout", "timed out", true, null)));
+        assertEquals("UP", indicator.health().getStatus().getCode());
+        scheduler.recordAuthFailure(GlorycardScheduler.authFailureCode(new TransportException("http_status", "HTTP status 401", false, 401)));
+        Health down = indicator.health();
+        assertEquals("DOWN", down.getStatus().getCode(), down.toString());
+        assertEquals("http_401", down.getDetails().get("authenticationFailure"));
+        assertEquals(3, down.getDetails().get("consecutiveAuthenticationFailures"));
+        assertEquals(2L, down.getDetails().get("pending"));
+
+        scheduler.recordAuthenticated();
+        assertEquals("UP", indicator.health().getStatus().getCode());
+        assertFalse(indicator.health().getDetails().containsKey("authenticationFailure"));
+        // A drain with an acknowledged item is a success too.
+        for (int i = 0; i < 3; i++) {
+            scheduler.recordDrainAuthentication(0, "http_status: HTTP status 403 after 1 attempt(s)");
+        }
+        assertEquals("DOWN", indicator.health().getStatus().getCode());
+        scheduler.recordDrainAuthentication(1, "signature_mismatch: response signature rejected");
+        assertEquals("UP", indicator.health().getStatus().getCode());
+
+        assertEquals("platform_rejected_signature", GlorycardScheduler.authFailureCode(
+                new PlatformRejectedException("platform_rejected", "platform_rejected: 签名验证失败", "签名验证失败 signature verification failed")));
+        assertEquals(null, GlorycardScheduler.authFailureCode(
+                new PlatformRejectedException("platform_rejected", "platform_rejected: 重复上传", "重复上传")));
+        assertEquals(null, GlorycardScheduler.authFailureCode("http_status: HTTP status 500 after 3 attempt(s)"));
+        assertEquals(null, GlorycardScheduler.authFailureCode((String) null));
+        assertEquals("unknown_sid", GlorycardScheduler.authFailureCode("unknown_sid: response signature rejected: unknown sid"));
+
+        properties.getHealth().setAuthFailuresDown(0);
+        GlorycardScheduler never = new GlorycardScheduler(properties, null, null, null);
+        for (int i = 0; i < 10; i++) {
+            never.recordAuthFailure("signature_mismatch");
+        }
+        assertFalse(never.isAuthenticationFailing());
+    }
+
+    @Test
+    void onlyAPlainPlaceholderNameIsEchoed() {
+        assertEquals("${GLORYCARD_KEY}", GlorycardAutoConfiguration.unresolvedPlaceholder("${GLORYCARD_KEY}"));
+        assertEquals("${GLORYCARD_KEY}", GlorycardAutoConfiguration.unresolvedPlaceholder("${GLORYCARD_KEY:${OTHER}}"));
+        assertEquals("${…}", GlorycardAutoConfiguration.unresolvedPlaceholder("abc${Secr3t key}"));
+        assertEquals(null, GlorycardAutoConfiguration.unresolvedPlaceholder("jvm-sandbox-key-4fd6b8105f894d0d"));
     }
 
     @Test
