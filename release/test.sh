@@ -214,6 +214,23 @@ step "the -all jar from dist/: the Java vector test and the JNI path (Surefire)"
     -Dtest='JavaVectorsTest,KotlinJniTest' -Dsurefire.failIfNoSpecifiedTests=true \
     surefire:test)
 
+step "the SDK jar from dist/ installed as the README says (a throwaway local repository); the starter built on it with -DskipTests and -Dmaven.test.skip=true"
+# The lines of bindings-jvm/README.md ("Installing from dist/"): the POM is the one packed in
+# the jar. A repository of its own, so that nothing built from the clone (no tests jar) is
+# found; what else the starter needs comes from Maven Central.
+repo="$WORK/m2-from-dist"
+rm -rf "$repo"
+unzip -p "$DIST/glorycard-$VERSION.jar" META-INF/maven/org.glorycard/glorycard/pom.xml > "$WORK/glorycard-$VERSION.pom"
+mvn -B -ntp -q -Dmaven.repo.local="$repo" install:install-file \
+    -Dfile="$DIST/glorycard-$VERSION.jar" -DpomFile="$WORK/glorycard-$VERSION.pom"
+for skip in -DskipTests -Dmaven.test.skip=true; do
+    mvn -B -ntp -q -Dmaven.repo.local="$repo" -f bindings-jvm/spring-boot-starter/pom.xml clean install "$skip" \
+        || failed "the starter does not install on top of dist/'s jar with $skip"
+done
+[ -f "$repo/org/glorycard/glorycard-spring-boot-starter/$VERSION/glorycard-spring-boot-starter-$VERSION.jar" ] \
+    || failed "the starter is not in $repo"
+echo "the starter installed on top of dist/glorycard-$VERSION.jar, with and without its tests compiled"
+
 step "the npm package from dist/ in an empty folder: require and import, on Node 18 and this Node"
 npm_dir="$WORK/npm-smoke"
 rm -rf "$npm_dir"
