@@ -59,16 +59,17 @@ impl Outbox {
     }
 
     /// Validates `deduction`, checks its `deductionTime` against the
-    /// [`event_time_window`](Outbox::event_time_window), and commits it durably. Enqueuing the same record again
-    /// returns the existing item; another record under the same `deductionID` is a
-    /// [`DurableError::Conflict`].
+    /// [`event_time_window`](Outbox::event_time_window), and commits it durably.
+    /// Enqueuing the same record again returns the existing item; another record under
+    /// the same `deductionID` is a [`DurableError::Conflict`].
     pub fn enqueue_deduction(&self, deduction: &Deduction) -> Result<Enqueued, DurableError> {
         self.enqueue_one(OutboxEntry::Deduction(deduction.clone()))
     }
 
     /// Validates `cancellation`, checks its time against the
-    /// [`event_time_window`](Outbox::event_time_window), and commits it durably. A second cancellation of the
-    /// same `deductionID` returns the first (the platform keeps the first cancel time).
+    /// [`event_time_window`](Outbox::event_time_window), and commits it durably. A
+    /// second cancellation of the same `deductionID` returns the first (the platform
+    /// keeps the first cancel time).
     pub fn enqueue_cancellation(
         &self,
         cancellation: &Cancellation,
