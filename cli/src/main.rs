@@ -71,6 +71,11 @@ enum Command {
         /// The sign the counterpart computed: say whether it matches, and if not, why.
         #[arg(long, value_name = "SIGN")]
         expect: Option<String>,
+        /// China time now, 14 digits yyyyMMddHHmmss (default: this host's clock): a
+        /// timestamp further than the platform's ±300 s from it is reported, with the zone
+        /// it looks to be in (UTC where China time was meant).
+        #[arg(long)]
+        now: Option<String>,
         /// Print the stages as JSON.
         #[arg(long)]
         json: bool,
@@ -147,9 +152,10 @@ fn run(command: Command) -> Result<Printed, Failure> {
             key,
             timestamp,
             expect,
+            now,
             json,
             file,
-        } => sign::explain(key, timestamp, expect, json, file),
+        } => sign::explain(key, timestamp, expect, now, json, file),
         Command::Roster { command } => roster::roster(command).map(Printed::ok),
         Command::Deduct { connection, file } => deduct::deduct(connection, file).map(Printed::ok),
         Command::Cancel {

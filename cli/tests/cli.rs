@@ -334,6 +334,75 @@ fn explain_shows_stages_and_masks_the_key() {
 }
 
 #[test]
+fn explain_reports_a_timestamp_the_platform_refuses_even_when_the_sign_matches() {
+    let body = spec_body_path();
+    let body = body.to_str().unwrap();
+    // The spec's sign at 20210407155206, and China time now 20210407235206: 23:52:06 −
+    // 15:52:06 = 8 h exactly, the timestamp 28,800 s behind: a UTC clock.
+    let utc = glorycard(
+        &with_spec_key(
+            "explain",
+            &["--expect", SPEC_SIGN, "--now", "20210407235206", body],
+        ),
+        None,
+        &[],
+    );
+    let text = stdout(&utc);
+    // The sign itself matches: the exit status follows the sign.
+    assert!(utc.status.success(), "{text}");
+    assert!(text.contains("result:         MATCH"), "{text}");
+    let departure = "timestamp 20210407155206 is 8 hours behind China Standard Time now \
+                     (20210407235206), outside the platform's ±300 s: it looks like UTC; \
+                     build it in Asia/Shanghai";
+    assert!(
+        text.contains(&format!(
+            "timestamp:      REFUSED by the platform: {departure}"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "diagnosis:      the sign matches, but the platform answers only a signature \
+             failure (签名验证失败) to this request: {departure}"
+        )),
+        "{text}"
+    );
+    // 15:58:06 is 360 s after the timestamp: outside ±300 s, no zone (not whole hours).
+    let late = glorycard(
+        &[
+            "explain",
+            "--json",
+            "--key",
+            SPEC_KEY,
+            "--timestamp",
+            SPEC_TS,
+            "--now",
+            "20210407155806",
+            body,
+        ],
+        None,
+        &[],
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout(&late)).unwrap();
+    assert_eq!(
+        value["timestampDeparture"],
+        "timestamp 20210407155206 is 360 s behind China Standard Time now (20210407155806), \
+         outside the platform's ±300 s"
+    );
+    // 15:57:06, 300 s after: inside the window, nothing reported.
+    let inside = glorycard(
+        &with_spec_key("explain", &["--now", "20210407155706", body]),
+        None,
+        &[],
+    );
+    assert!(
+        !stdout(&inside).contains("timestamp:"),
+        "{}",
+        stdout(&inside)
+    );
+}
+
+#[test]
 fn explain_expect_diagnoses_a_mismatch() {
     let body = spec_body_path();
     let body = body.to_str().unwrap();

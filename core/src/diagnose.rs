@@ -4,6 +4,7 @@
 use md5::{Digest, Md5};
 
 use crate::canonical::{Departure, canonicalize_departing};
+use crate::models::event_time::{distance, zone_it_looks_like};
 use crate::signature::hmac_sign;
 use crate::{Error, SecretKey, Signature, Timestamp};
 
@@ -176,6 +177,66 @@ pub fn diagnose_mismatch(
     Ok(Diagnosis::Unexplained)
 }
 
+/// Whether a signing timestamp is one the platform refuses whatever the sign: further
+/// than `max_skew_seconds` (the platform's window, [`DEFAULT_MAX_SKEW_SECONDS`]) from
+/// `now`. `None` when it is inside the window; otherwise the departure, naming UTC (or
+/// another zone) when the timestamp is off by a whole number of hours give or take the
+/// window, the mark of a clock read in the host's zone instead of China time:
+/// "timestamp 20261207070000 is 8 hours behind China Standard Time now (20261207150000),
+/// outside the platform's ±300 s: it looks like UTC; build it in Asia/Shanghai".
+///
+/// [`DEFAULT_MAX_SKEW_SECONDS`]: crate::DEFAULT_MAX_SKEW_SECONDS
+pub fn diagnose_timestamp(
+    timestamp: &Timestamp,
+    now: &Timestamp,
+    max_skew_seconds: u64,
+) -> Option<String> {
+    let offset = timestamp.unix_seconds() - now.unix_seconds();
+    let off_by = offset.unsigned_abs();
+    if off_by <= max_skew_seconds {
+        return None;
+    }
+    let direction = if offset > 0 { "ahead of" } else { "behind" };
+    let mut departure = format!(
+        "timestamp {timestamp} is {} {direction} China Standard Time now ({now}), outside \
+         the platform's ±{max_skew_seconds} s",
+        distance(off_by)
+    );
+    // A whole number of hours, give or take the clocks' own skew.
+    let hours = (offset as f64 / 3600.0).round() as i64;
+    let skew = i64::try_from(max_skew_seconds).unwrap_or(i64::MAX);
+    if (offset - hours * 3600).abs() <= skew
+        && let Some(zone) = zone_it_looks_like(hours * 3600)
+    {
+        departure.push_str(&format!(
+            ": it looks like {zone}; build it in Asia/Shanghai"
+        ));
+    }
+    Some(departure)
+}
+
+/// [`diagnose_mismatch`] with the time now: a timestamp the platform refuses (see
+/// [`diagnose_timestamp`], with the platform's ±`max_skew_seconds`) is a departure too,
+/// even when the sign follows the rules, since the platform answers such a request only
+/// with a signature failure. Departures are joined with "; ", the timestamp's last.
+pub fn diagnose_mismatch_at(
+    body: &[u8],
+    key: &SecretKey,
+    timestamp: &Timestamp,
+    received: &Signature,
+    now: &Timestamp,
+    max_skew_seconds: u64,
+) -> Result<Diagnosis, Error> {
+    let signing = diagnose_mismatch(body, key, timestamp, received)?;
+    let Some(timing) = diagnose_timestamp(timestamp, now, max_skew_seconds) else {
+        return Ok(signing);
+    };
+    Ok(Diagnosis::Departure(match signing {
+        Diagnosis::Departure(departure) => format!("{departure}; {timing}"),
+        Diagnosis::Match | Diagnosis::Unexplained => timing,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +293,75 @@ mod tests {
             Diagnosis::Unexplained
         );
         assert_eq!(Diagnosis::Unexplained.into_option(), None);
+    }
+
+    // Now: 2026-12-07 15:00:00 China time (07:00:00 UTC); the platform's ±300 s.
+    #[test]
+    fn a_timestamp_outside_the_window_is_the_departure() {
+        let now = Timestamp::parse("20261207150000").unwrap();
+        let at = |text: &str| Timestamp::parse(text).unwrap();
+        // 240 s ahead: inside.
+        assert_eq!(diagnose_timestamp(&at("20261207150400"), &now, 300), None);
+        // 301 s ahead: outside, and not near a whole hour.
+        assert_eq!(
+            diagnose_timestamp(&at("20261207150501"), &now, 300).as_deref(),
+            Some(
+                "timestamp 20261207150501 is 301 s ahead of China Standard Time now \
+                 (20261207150000), outside the platform's ±300 s"
+            )
+        );
+        // UTC read a minute after now: 07:01:00 is 8 h − 60 s = 28,740 s = 7 h 59 min
+        // behind; within 300 s of −8 h, so UTC (UTC+8 − 8 h).
+        assert_eq!(
+            diagnose_timestamp(&at("20261207070100"), &now, 300).as_deref(),
+            Some(
+                "timestamp 20261207070100 is 7 h 59 min behind China Standard Time now \
+                 (20261207150000), outside the platform's ±300 s: it looks like UTC; build \
+                 it in Asia/Shanghai"
+            )
+        );
+        // The spec's 2021 timestamp: 15:52:06 is 52 min from a whole hour, no zone.
+        let old = diagnose_timestamp(&at("20210407155206"), &now, 300).unwrap();
+        assert!(
+            old.contains("days behind") && !old.contains("looks like"),
+            "{old}"
+        );
+    }
+
+    #[test]
+    fn a_matching_sign_at_a_utc_timestamp_is_diagnosed() {
+        let body = br#"{"amount":10.00,"id":"7"}"#;
+        let key = SecretKey::new(KEY);
+        let now = Timestamp::parse("20261207150000").unwrap();
+        let utc = Timestamp::parse("20261207070000").unwrap();
+        let right = crate::sign_body(body, &key, &utc).unwrap();
+        // The sign alone matches…
+        assert_eq!(
+            diagnose_mismatch(body, &key, &utc, &right).unwrap(),
+            Diagnosis::Match
+        );
+        // …but the platform refuses the timestamp: exactly 8 hours behind → UTC.
+        assert_eq!(
+            diagnose_mismatch_at(body, &key, &utc, &right, &now, 300).unwrap(),
+            Diagnosis::Departure(
+                "timestamp 20261207070000 is 8 hours behind China Standard Time now \
+                 (20261207150000), outside the platform's ±300 s: it looks like UTC; build \
+                 it in Asia/Shanghai"
+                    .into()
+            )
+        );
+        // Inside the window the answer is diagnose_mismatch's.
+        assert_eq!(
+            diagnose_mismatch_at(
+                body,
+                &key,
+                &now,
+                &crate::sign_body(body, &key, &now).unwrap(),
+                &now,
+                300
+            )
+            .unwrap(),
+            Diagnosis::Match
+        );
     }
 }

@@ -19,7 +19,7 @@ mod value;
 mod verifier;
 
 pub use canonical::{MAX_DEPTH, MAX_NUMBER_LEN, canonicalize, max_string_a_len};
-pub use diagnose::{Diagnosis, diagnose_mismatch};
+pub use diagnose::{Diagnosis, diagnose_mismatch, diagnose_mismatch_at, diagnose_timestamp};
 pub use error::{ERROR_CODES, Error, ErrorCode, ErrorFamily, UnknownErrorCode};
 pub use key::SecretKey;
 pub use models::{mask_cert_name, mask_cert_no};

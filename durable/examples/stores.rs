@@ -41,7 +41,8 @@ fn deduction(id: String) -> Deduction {
         deduction_id: id,
         total_fee: "30.00".into(),
         deduction_fee: "30.00".into(),
-        deduction_time: "2026-11-26 09:30:00".into(),
+        // Now in China time: an enqueue refuses times far from it.
+        deduction_time: glorycard_core::Timestamp::now().to_datetime_string(),
         glory_type: GloryType::GloryCard,
         deduction_type: DeductionType::OutpatientConsultation,
         remarks: None,

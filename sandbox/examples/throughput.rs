@@ -112,7 +112,8 @@ async fn deduct(client: &Client, deductions: usize, prefix: &str) {
                     deduction_id: format!("{prefix}{worker:02}-{n:06}"),
                     total_fee: "30.00".into(),
                     deduction_fee: "30.00".into(),
-                    deduction_time: "2026-11-26 09:30:00".into(),
+                    // Now in China time, as an HIS sends it.
+                    deduction_time: glorycard_core::Timestamp::now().to_datetime_string(),
                     glory_type: GloryType::GloryCard,
                     deduction_type: DeductionType::OutpatientConsultation,
                     remarks: None,

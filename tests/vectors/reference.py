@@ -689,6 +689,9 @@ def validate_deduction(m):
             check_datetime(field, value)
         elif value == "":
             invalid(field)
+        # Full-width forms (U+FF01-U+FF5E) and the ideographic space, in any certNo.
+        if field == "certNo" and re.search("[\uff01-\uff5e\u3000]", value):
+            invalid(field)
         if field == "certNo" and m["certType"] == "0":
             digits = value[:17]
             if len(value) != 18 or not re.fullmatch(r"[0-9]{17}", digits, re.ASCII):
@@ -731,7 +734,8 @@ def validate_model(model, text):
         for field in ("orgCode", "deductionID"):
             if m[field] == "":
                 invalid(field)
-        check_datetime("deductionTime", m["deductionTime"])
+        # Sent as deductionTime, but errors name it as every binding does.
+        check_datetime("cancelTime", m["deductionTime"])
     elif model == "deductCheckRequest":
         if m["orgCode"] == "":
             invalid("orgCode")
@@ -777,6 +781,10 @@ MODEL_CASES = [
     ("deduction-cert-no-masked", "deduction", deduction_with(certNo="331166*****777X"), "certNo",
      "A masked number (as the roster sends them) cannot be sent back."),
     ("deduction-cert-no-17", "deduction", deduction_with(certNo="11010519491231002"), "certNo", "17 characters."),
+    ("deduction-cert-no-full-width-digit", "deduction", deduction_with(certNo="11010５19491231002X"), "certNo",
+     "A full-width digit (U+FF15) in a resident ID is refused, not read as 5."),
+    ("deduction-passport-full-width-space", "deduction", deduction_with(certType="6", certNo="E1234\u30005678"),
+     "certNo", "A full-width (ideographic) space in any certNo is refused, not only in resident IDs."),
     ("deduction-org-code-empty", "deduction", deduction_with(orgCode=""), "orgCode", "Required, non-empty."),
     ("deduction-cert-name-empty", "deduction", deduction_with(certName=""), "certName", "Required, non-empty."),
     ("deduction-id-empty", "deduction", deduction_with(deductionID=""), "deductionID", "Required, non-empty."),
@@ -803,7 +811,7 @@ MODEL_CASES = [
     ("cancellation-id-empty", "cancellation",
      '{"orgCode":"106607","deductionID":"","deductionTime":"2024-03-01 08:00:00"}', "deductionID", "Required."),
     ("cancellation-time-bad", "cancellation",
-     '{"orgCode":"106607","deductionID":"HIS-1","deductionTime":"2024-03-01 08:00"}', "deductionTime",
+     '{"orgCode":"106607","deductionID":"HIS-1","deductionTime":"2024-03-01 08:00"}', "cancelTime",
      "Seconds are required."),
     ("deduct-check-request-valid", "deductCheckRequest",
      '{"orgCode":"106607","deductTimeStart":"2024-03-01 00:00:00","deductionTimeEnd":"2024-03-01 23:59:59"}',
@@ -851,7 +859,8 @@ def build_models():
     return dict(
         description="Model vectors: the JSON text (wire names) of one model is deserialized and validated as "
                     "something the institution sends; expect is valid, invalid_field with the field's wire "
-                    "name (the first failing field, in wire-table order), or serialization when the JSON "
+                    "name (the first failing field, in wire-table order; a cancellation's time, sent as "
+                    "deductionTime, is named cancelTime as every binding calls it), or serialization when the JSON "
                     "cannot form the model (missing member, wrong JSON type). Models: rosterPageRequest, "
                     "deduction, cancellation, deductCheckRequest, deductCheckRecord. Expected results checked "
                     "by tests/vectors/reference.py's independent validator.",

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use glorycard_core::{
-    Diagnosis, ManualClock, Signature, Signer, Timestamp, Verifier, canonicalize,
-    diagnose_mismatch, explain as explain_signing,
+    DEFAULT_MAX_SKEW_SECONDS, Diagnosis, ManualClock, Signature, Signer, Timestamp, Verifier,
+    canonicalize, diagnose_mismatch, diagnose_timestamp, explain as explain_signing,
 };
 
 use crate::shared::{Failure, KeyArgs, Printed, fail, read_body, timestamp_or_now};
@@ -67,18 +67,23 @@ pub(crate) fn verify(
 }
 
 /// `glorycard explain`: every stage of signing (key masked), and with `expect` whether the
-/// counterpart's sign matches and, if not, why.
+/// counterpart's sign matches and, if not, why; and whether the platform would refuse the
+/// timestamp itself (outside its ±300 s of `now`), which it answers only with a signature
+/// failure. The exit status follows the sign alone.
 // `let _ = writeln!(out, ...)` below: formatting into a `String` cannot fail.
 pub(crate) fn explain(
     key: KeyArgs,
     timestamp: Option<String>,
     expect: Option<String>,
+    now: Option<String>,
     json: bool,
     file: Option<PathBuf>,
 ) -> Result<Printed, Failure> {
     let key = key.load()?;
     let body = read_body(&file)?;
     let timestamp = timestamp_or_now(&timestamp)?;
+    let now = timestamp_or_now(&now)?;
+    let timing = diagnose_timestamp(&timestamp, &now, DEFAULT_MAX_SKEW_SECONDS);
     let expected = expect.as_deref().map(Signature::parse).transpose()?;
     let explanation = explain_signing(&body, &key, &timestamp)?;
     let matches = expected.map(|e| e.ct_eq(explanation.sign()));
@@ -104,14 +109,26 @@ pub(crate) fn explain(
             "expected": expected.map(|s| s.to_string()),
             "matches": matches,
             "diagnosis": diagnosis,
+            "now": now.to_string(),
+            "timestampDeparture": timing,
         });
         let _ = writeln!(out, "{value}");
     } else {
         let _ = writeln!(out, "{explanation}");
+        if let Some(timing) = &timing {
+            let _ = writeln!(out, "timestamp:      REFUSED by the platform: {timing}");
+        }
         if let (Some(expected), Some(matches)) = (expected, matches) {
             let _ = writeln!(out, "expected:       {expected}");
             if matches {
                 let _ = writeln!(out, "result:         MATCH");
+                if let Some(timing) = &timing {
+                    let _ = writeln!(
+                        out,
+                        "diagnosis:      the sign matches, but the platform answers only a \
+                         signature failure (签名验证失败) to this request: {timing}"
+                    );
+                }
             } else {
                 let _ = writeln!(out, "result:         MISMATCH");
                 let why = match &diagnosis {

@@ -10,14 +10,16 @@
 //! package's), with the wire names.
 
 mod dictionary;
+pub(crate) mod event_time;
 mod personal;
 mod validate;
 
 use std::fmt;
 
 pub use dictionary::{CertType, DeductionStatus, DeductionType, GloryType, ResponseFlag};
-pub use personal::{CertName, CertNo, mask_cert_name, mask_cert_no};
-pub use validate::{Validate, resident_id_check_char};
+pub use event_time::{EventTimeWindow, check_event_time};
+pub use personal::{CertName, CertNo, mask_cert_name, mask_cert_no, normalize_cert_no_width};
+pub use validate::{Validate, refuse_full_width, resident_id_check_char};
 
 use crate::Error;
 
@@ -247,6 +249,7 @@ impl Validate for Deduction {
         validate::non_empty("orgCode", &self.org_code)?;
         known("certType", self.cert_type.is_known())?;
         validate::non_empty("certNo", self.cert_no.as_str())?;
+        validate::refuse_full_width("certNo", self.cert_no.as_str())?;
         if self.cert_type == CertType::ResidentId {
             validate::resident_id("certNo", self.cert_no.as_str())?;
         }
@@ -279,16 +282,23 @@ pub struct Cancellation {
     #[serde(rename = "deductionID")]
     pub deduction_id: String,
     /// When it was cancelled, `yyyy-MM-dd HH:mm:ss` (UTC+8). The wire name is the
-    /// document's: `deductionTime`.
+    /// document's: `deductionTime`; errors name it [`Cancellation::CANCEL_TIME`].
     #[serde(rename = "deductionTime")]
     pub cancel_time: String,
+}
+
+impl Cancellation {
+    /// The name errors give the cancellation's time: `cancelTime`, what every binding
+    /// calls it (`getCancelTime`, `cancel_time`), rather than its wire name
+    /// `deductionTime`, which would point at a deduction's field.
+    pub const CANCEL_TIME: &'static str = "cancelTime";
 }
 
 impl Validate for Cancellation {
     fn validate(&self) -> Result<(), Error> {
         validate::non_empty("orgCode", &self.org_code)?;
         validate::non_empty("deductionID", &self.deduction_id)?;
-        validate::datetime("deductionTime", &self.cancel_time).map(|_| ())
+        validate::datetime(Cancellation::CANCEL_TIME, &self.cancel_time).map(|_| ())
     }
 }
 
@@ -588,6 +598,21 @@ mod tests {
         passport.cert_type = CertType::Passport;
         passport.cert_no = "E12345678".into();
         assert_eq!(passport.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_cancellation_names_its_own_time() {
+        let cancellation = Cancellation {
+            org_code: "1".into(),
+            deduction_id: "D-1".into(),
+            cancel_time: "2021-04-08 09:00".into(),
+        };
+        let err = cancellation.validate().unwrap_err();
+        assert_eq!(err.field(), Some("cancelTime"));
+        assert!(
+            err.to_string().starts_with("invalid field cancelTime: "),
+            "{err}"
+        );
     }
 
     #[test]

@@ -43,6 +43,46 @@ pub fn mask_cert_name(cert_name: &str) -> String {
     }
 }
 
+/// The ASCII character a full-width one in an identity document number stands for:
+/// full-width digits `０`–`９` → `0`–`9`, `Ｘ` → `X`, `ｘ` → `x`, and the ideographic
+/// space U+3000 → a space. These are exactly their NFKC forms; no other character is
+/// changed (no Unicode tables are carried for the rest).
+pub(crate) fn cert_no_narrow(c: char) -> Option<char> {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+        'Ｘ' => Some('X'),
+        'ｘ' => Some('x'),
+        '\u{3000}' => Some(' '),
+        _ => None,
+    }
+}
+
+/// An identity document number with full-width digits, `Ｘ`/`ｘ` and the ideographic space
+/// replaced by their ASCII forms (NFKC for these characters only), as typed on a Chinese
+/// input method in full-width mode. The replica's `lookup` uses it, so such a number
+/// finds its holder; validation of what is sent refuses them instead, naming the
+/// character and its position, so the number sent is the one the platform holds.
+///
+/// ```
+/// assert_eq!(glorycard_core::models::normalize_cert_no_width("１１０１\u{3000}ｘ"), "1101 x");
+/// ```
+pub fn normalize_cert_no_width(cert_no: &str) -> std::borrow::Cow<'_, str> {
+    if !cert_no.chars().any(|c| cert_no_narrow(c).is_some()) {
+        return std::borrow::Cow::Borrowed(cert_no);
+    }
+    cert_no
+        .chars()
+        .map(|c| cert_no_narrow(c).unwrap_or(c))
+        .collect::<String>()
+        .into()
+}
+
+/// Where `position` (0-based) is in a number of `len` characters that [`mask_cert_no`]
+/// shows: the first two and last two of a number longer than four.
+pub(crate) fn cert_no_shows(position: usize, len: usize) -> bool {
+    len > 4 && (position < 2 || position + 2 >= len)
+}
+
 /// Declares a personal-data newtype: the text, transparent to serde (the wire form is the
 /// plain string), whose `Debug` prints only its mask and which has no `Display`, so masking
 /// is a property of the type rather than of each model's `Debug`. There is no `Deref` to

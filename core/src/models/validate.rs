@@ -1,5 +1,6 @@
 //! Field checks for what we send. Every failure names the field; none echoes a value.
 
+use super::personal::{cert_no_narrow, cert_no_shows, mask_cert_no};
 use crate::Error;
 use crate::timestamp::CivilDateTime;
 
@@ -67,24 +68,93 @@ pub(crate) fn datetime(field: &str, value: &str) -> Result<CivilDateTime, Error>
     Ok(civil)
 }
 
-/// GB 11643-1999: 17 digits and a check character (`0`-`9` or upper-case `X`).
-pub(crate) fn resident_id(field: &str, value: &str) -> Result<(), Error> {
-    let check = match (value.get(..17), value.as_bytes().get(17), value.len()) {
-        (Some(first17), Some(&last), 18) => {
-            resident_id_check_char(first17).map(|check| (check, last))
-        }
-        _ => None,
+/// Where a character of a `certNo` is, and what it is, as the mask would show it: the
+/// character itself only where [`mask_cert_no`](super::mask_cert_no) shows it (the first
+/// two and last two), its kind elsewhere.
+fn cert_no_char(c: char, position: usize, len: usize, kind: &str) -> String {
+    let shown = if cert_no_shows(position, len) {
+        format!(" '{c}'")
+    } else {
+        String::new()
     };
-    match check {
-        None => Err(Error::invalid_field(
+    format!("character {} of {len} is {kind}{shown}", position + 1)
+}
+
+/// Refuses full-width digits, `Ｘ`/`ｘ`, the ideographic space and any other full-width
+/// form (U+FF01–U+FF5E) in an identity document number, naming the first one and its
+/// position (the character itself only where the mask shows it): typed in a Chinese
+/// input method's full-width mode, they look right on screen but are not the number the
+/// platform holds.
+pub fn refuse_full_width(field: &str, value: &str) -> Result<(), Error> {
+    let len = value.chars().count();
+    let found = value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| *c == '\u{3000}' || ('\u{FF01}'..='\u{FF5E}').contains(c));
+    let Some((position, c)) = found else {
+        return Ok(());
+    };
+    let kind = match cert_no_narrow(c) {
+        Some(' ') => "a full-width space",
+        Some('X' | 'x') => "a full-width letter X",
+        Some(_) => "a full-width digit",
+        None => "a full-width character",
+    };
+    Err(Error::invalid_field(
+        field,
+        format!(
+            "{}, where an ASCII character belongs: type it in half-width mode (the number \
+             as masked: {})",
+            cert_no_char(c, position, len, kind),
+            mask_cert_no(value)
+        ),
+    ))
+}
+
+/// GB 11643-1999: 17 digits and a check character (`0`-`9` or upper-case `X`). A wrong
+/// character is named by its position (and shown where the mask shows it).
+pub(crate) fn resident_id(field: &str, value: &str) -> Result<(), Error> {
+    const SHAPE: &str = "a resident ID (certType 0) is 17 digits and a check character";
+    let chars: Vec<char> = value.chars().collect();
+    let len = chars.len();
+    if len != 18 {
+        return Err(Error::invalid_field(
             field,
-            "a resident ID (certType 0) is 17 digits and a check character",
-        )),
-        Some((check, last)) if check as u32 != u32::from(last) => Err(Error::invalid_field(
+            format!("{SHAPE}: this one has {len} characters"),
+        ));
+    }
+    if let Some(position) = chars[..17].iter().position(|c| !c.is_ascii_digit()) {
+        return Err(Error::invalid_field(
             field,
-            "the GB 11643 check character does not match (X must be upper-case)",
+            format!(
+                "{}: {SHAPE}",
+                cert_no_char(chars[position], position, len, "not a digit")
+            ),
+        ));
+    }
+    let last = chars[17];
+    let first17: String = chars[..17].iter().collect();
+    let check = resident_id_check_char(&first17);
+    match last {
+        'x' => Err(Error::invalid_field(
+            field,
+            format!(
+                "{}: the check character X must be upper-case",
+                cert_no_char(last, 17, len, "a lower-case x")
+            ),
         )),
-        Some(_) => Ok(()),
+        c if !c.is_ascii_digit() && c != 'X' => Err(Error::invalid_field(
+            field,
+            format!(
+                "{}: the check character is a digit or X",
+                cert_no_char(c, 17, len, "not a digit or X")
+            ),
+        )),
+        c if Some(c) != check => Err(Error::invalid_field(
+            field,
+            "the GB 11643 check character does not match",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -168,5 +238,55 @@ mod tests {
                 "value echoed: {err}"
             );
         }
+    }
+
+    #[test]
+    fn full_width_characters_are_named_by_position_and_masked() {
+        // '３' at index 4 (character 5 of 18), inside the masked part: its kind, not it.
+        let err = refuse_full_width("certNo", "1101０5194912310０2X").unwrap_err();
+        assert_eq!(err.field(), Some("certNo"));
+        assert_eq!(
+            err.to_string(),
+            "invalid field certNo: character 5 of 18 is a full-width digit, where an ASCII \
+             character belongs: type it in half-width mode (the number as masked: \
+             11**************2X)"
+        );
+        // 'Ｘ' as the check character is where the mask shows it: shown.
+        let err = refuse_full_width("certNo", "11010519491231002Ｘ").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("character 18 of 18 is a full-width letter X 'Ｘ'"),
+            "{err}"
+        );
+        let err = refuse_full_width("certNo", "110105194912\u{3000}31002X").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("character 13 of 19 is a full-width space,"),
+            "{err}"
+        );
+        assert_eq!(refuse_full_width("certNo", "11010519491231002X"), Ok(()));
+        assert_eq!(refuse_full_width("certNo", "E12345678"), Ok(()));
+    }
+
+    #[test]
+    fn resident_id_names_the_wrong_character() {
+        let err = resident_id("certNo", "11010519491231002x").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid field certNo: character 18 of 18 is a lower-case x 'x': the check \
+             character X must be upper-case"
+        );
+        // A letter at index 6 is masked: named by position only.
+        let err = resident_id("certNo", "110105A9491231002X").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid field certNo: character 7 of 18 is not a digit: a resident ID \
+             (certType 0) is 17 digits and a check character"
+        );
+        let err = resident_id("certNo", "1101051949123100").unwrap_err();
+        assert!(
+            err.to_string().ends_with("this one has 16 characters"),
+            "{err}"
+        );
     }
 }

@@ -38,6 +38,24 @@ impl OutboxEntry {
         .map_err(DurableError::from)
     }
 
+    /// Refuses a record whose own time is outside `window` around `now` (China time),
+    /// naming its field (`deductionTime`, or `cancelTime` for a cancellation).
+    pub(super) fn check_time(
+        &self,
+        now: &glorycard_core::Timestamp,
+        window: models::EventTimeWindow,
+    ) -> Result<(), DurableError> {
+        match self {
+            OutboxEntry::Deduction(d) => {
+                models::check_event_time("deductionTime", &d.deduction_time, now, window)
+            }
+            OutboxEntry::Cancellation(c) => {
+                models::check_event_time(Cancellation::CANCEL_TIME, &c.cancel_time, now, window)
+            }
+        }
+        .map_err(DurableError::from)
+    }
+
     /// The columns stored: org code, event time and the body in wire names.
     pub(super) fn row(&self) -> Result<EnqueueRow, DurableError> {
         let (org_code, event_time, body) = match self {

@@ -36,6 +36,12 @@ use crate::backend::Backend;
 /// loses nothing: an item not yet marked acknowledged is sent again, and the platform
 /// recognises a repeated upload by its `deductionID`.
 ///
+/// An enqueue also refuses a `deductionTime` or cancellation time further from China
+/// time now than [`event_time_window`](Outbox::event_time_window) (24 hours ahead and
+/// 366 days behind unless set with [`with_event_time_window`](Outbox::with_event_time_window)),
+/// naming the zone the time looks to be in when it is off by whole hours: a time built in
+/// the host's zone (UTC) instead of Asia/Shanghai is caught here, not at reconciliation.
+///
 /// Enqueue, status and the other non-`async` methods are synchronous (an enqueue waits
 /// for the disk): from async code, call them in `spawn_blocking`.
 ///
@@ -48,6 +54,25 @@ pub struct Outbox {
     backend: Backend,
     /// This handle's name on PostgreSQL leases, and its one drain at a time.
     lease_owner: std::sync::Arc<drain::LeaseOwner>,
+    /// How far from China time now an enqueued record's own time may be.
+    event_time_window: models::EventTimeWindow,
+}
+
+impl Outbox {
+    /// This outbox with another window for the records' own times (`deductionTime`, a
+    /// cancellation's time): an enqueue refuses a time further from China time now. An
+    /// HIS that enqueues as things happen can narrow it (e.g. one hour behind) so that a
+    /// time built in UTC, 8 hours behind, is refused too.
+    #[must_use]
+    pub fn with_event_time_window(mut self, window: models::EventTimeWindow) -> Self {
+        self.event_time_window = window;
+        self
+    }
+
+    /// The window an enqueue checks records' own times against.
+    pub fn event_time_window(&self) -> models::EventTimeWindow {
+        self.event_time_window
+    }
 }
 
 /// What an enqueue did.
@@ -191,8 +216,90 @@ mod tests {
         let error = outbox
             .enqueue_cancellation(&cancellation("D1", "2026-11-26T10:00:00"))
             .unwrap_err();
-        assert!(error.to_string().contains("deductionTime"), "{error}");
+        // Named as the bindings name it (cancelTime), not as the deduction's field.
+        assert!(error.to_string().contains("cancelTime"), "{error}");
         assert_eq!(outbox.status().unwrap().pending, 0);
+    }
+
+    /// China time `offset_seconds` from now, `yyyy-MM-dd HH:mm:ss`.
+    fn china_time_from_now(offset_seconds: i64) -> String {
+        let now = glorycard_core::Timestamp::now().unix_seconds();
+        glorycard_core::Timestamp::from_unix_seconds(now + offset_seconds)
+            .unwrap()
+            .to_datetime_string()
+    }
+
+    #[test]
+    fn times_far_from_china_time_now_are_refused_at_enqueue() {
+        let db = TempDb::new("outbox-event-time");
+        let outbox = Outbox::open(&db.0).unwrap();
+        assert_eq!(
+            outbox.event_time_window(),
+            models::EventTimeWindow::default()
+        );
+        // Two days ahead, and the epoch: outside 24 hours ahead / 366 days behind.
+        let ahead = outbox
+            .enqueue_deduction(&deduction("T1", &china_time_from_now(2 * 86_400)))
+            .unwrap_err();
+        assert_eq!(ahead.code(), "invalid_field");
+        let message = ahead.to_string();
+        assert!(message.contains("deductionTime"), "{message}");
+        assert!(
+            message.contains("2 days ahead of China Standard Time now"),
+            "{message}"
+        );
+        let epoch = outbox
+            .enqueue_all(&[
+                OutboxEntry::Deduction(deduction("T2", &china_time_from_now(0))),
+                OutboxEntry::Cancellation(cancellation("T2", "1970-01-01 08:00:00")),
+            ])
+            .unwrap_err();
+        let message = epoch.to_string();
+        assert!(message.contains("entries[1].cancelTime"), "{message}");
+        assert!(
+            message.contains("more than the 366 days allowed"),
+            "{message}"
+        );
+        assert_eq!(outbox.status().unwrap(), OutboxStatus::default());
+        // Now and a day ago pass.
+        outbox
+            .enqueue_deduction(&deduction("T3", &china_time_from_now(-86_400)))
+            .unwrap();
+        outbox
+            .enqueue_cancellation(&cancellation("T3", &china_time_from_now(0)))
+            .unwrap();
+        assert_eq!(outbox.status().unwrap().pending, 2);
+    }
+
+    #[test]
+    fn a_narrowed_window_names_utc_when_the_time_is_eight_hours_behind() {
+        let db = TempDb::new("outbox-event-time-utc");
+        let window = models::EventTimeWindow {
+            ahead_seconds: 300,
+            behind_seconds: 3600,
+        };
+        let outbox = Outbox::open(&db.0).unwrap().with_event_time_window(window);
+        assert_eq!(outbox.event_time_window(), window);
+        // UTC wall-clock time now, as LocalDateTime.now() on a host in UTC builds it.
+        let utc_now = china_time_from_now(-8 * 3600);
+        let error = outbox
+            .enqueue_deduction(&deduction("U1", &utc_now))
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!(
+                "{utc_now} is 8 hours behind China Standard Time now"
+            )),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("it looks like UTC; build it in Asia/Shanghai"),
+            "{message}"
+        );
+        assert_eq!(outbox.status().unwrap().pending, 0);
+        outbox
+            .enqueue_deduction(&deduction("U2", &china_time_from_now(0)))
+            .unwrap();
     }
 
     #[test]

@@ -48,6 +48,7 @@ impl Outbox {
         Ok(Self {
             backend,
             lease_owner: std::sync::Arc::new(super::drain::LeaseOwner::new()),
+            event_time_window: models::EventTimeWindow::default(),
         })
     }
 
@@ -57,15 +58,18 @@ impl Outbox {
         self.backend.location()
     }
 
-    /// Validates `deduction` and commits it durably. Enqueuing the same record again
-    /// returns the existing item; another record under the same `deductionID` is a
-    /// [`DurableError::Conflict`].
+    /// Validates `deduction`, checks its `deductionTime` against the
+    /// [`event_time_window`](Outbox::event_time_window), and commits it durably.
+    /// Enqueuing the same record again returns the existing item; another record under
+    /// the same `deductionID` is a [`DurableError::Conflict`].
     pub fn enqueue_deduction(&self, deduction: &Deduction) -> Result<Enqueued, DurableError> {
         self.enqueue_one(OutboxEntry::Deduction(deduction.clone()))
     }
 
-    /// Validates `cancellation` and commits it durably. A second cancellation of the
-    /// same `deductionID` returns the first (the platform keeps the first cancel time).
+    /// Validates `cancellation`, checks its time against the
+    /// [`event_time_window`](Outbox::event_time_window), and commits it durably. A
+    /// second cancellation of the same `deductionID` returns the first (the platform
+    /// keeps the first cancel time).
     pub fn enqueue_cancellation(
         &self,
         cancellation: &Cancellation,
@@ -104,8 +108,13 @@ impl Outbox {
             }
         };
         let mut rows = Vec::with_capacity(entries.len());
+        // China time now, once for the batch: the records' own times are checked against it.
+        let china_now = glorycard_core::Timestamp::now();
         for (index, entry) in entries.iter().enumerate() {
-            let row = entry.validate().and_then(|()| entry.row());
+            let row = entry
+                .validate()
+                .and_then(|()| entry.check_time(&china_now, self.event_time_window))
+                .and_then(|()| entry.row());
             rows.push(row.map_err(|e| name(index, e))?);
         }
         let decide = move |index: usize, row: &EnqueueRow, existing: Existing| {

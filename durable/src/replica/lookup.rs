@@ -1,7 +1,10 @@
 //! A replica's lookups: whole numbers exactly, masked ones by their visible characters
 //! and the holder's name.
 
-use glorycard_core::models::{CertType, GloryType, RosterRecord};
+use glorycard_core::mask_cert_no;
+use glorycard_core::models::{
+    CertType, GloryType, RosterRecord, normalize_cert_no_width, refuse_full_width,
+};
 use rusqlite::params;
 
 use super::{HolderMatch, MatchKind, Replica};
@@ -13,10 +16,31 @@ use crate::postgres;
 /// Visible characters a masked number needs before a lookup may match it partially.
 const MIN_VISIBLE: usize = 4;
 
-/// The ID number as lookups compare it: surrounding spaces ignored, and the check
-/// character of a resident ID compared as upper case (`x` and `X` are the same).
+/// The ID number as lookups compare it: full-width digits, `Ｘ`/`ｘ` and the ideographic
+/// space read as their ASCII forms (NFKC for these characters only), surrounding spaces
+/// ignored, and the check character of a resident ID compared as upper case (`x` and `X`
+/// are the same).
 pub(super) fn lookup_key(cert_no: &str) -> String {
-    cert_no.trim().to_ascii_uppercase()
+    normalize_cert_no_width(cert_no).trim().to_ascii_uppercase()
+}
+
+/// Refuses a looked-up number that no stored number can equal, rather than answering
+/// no match: a full-width character other than a digit or `X`, or a space inside it. The
+/// error names the character's position (masked as the number is).
+fn refuse_unmatchable(key: &str) -> Result<(), DurableError> {
+    refuse_full_width("certNo", key)?;
+    let len = key.chars().count();
+    if let Some(position) = key.chars().position(char::is_whitespace) {
+        return Err(DurableError::Core(glorycard_core::Error::InvalidField {
+            field: "certNo".to_owned(),
+            reason: format!(
+                "character {} of {len} is a space inside the number (the number as masked: {})",
+                position + 1,
+                mask_cert_no(key)
+            ),
+        }));
+    }
+    Ok(())
 }
 
 /// The visible parts of a masked number, or `None` when the number is not masked.
@@ -32,7 +56,10 @@ impl Replica {
     ///
     /// A holder whose number the platform sent in full matches when the numbers are equal
     /// ([`MatchKind::Exact`]; spaces around it and the case of a check character `x` are
-    /// ignored). A holder whose number arrived masked (`331166*****777X`) matches when
+    /// ignored, and full-width digits, `Ｘ`/`ｘ` and the ideographic space read as ASCII).
+    /// A number no stored number can equal (another full-width character, a space inside
+    /// it) is an [`InvalidField`](glorycard_core::Error::InvalidField) error naming the
+    /// character's position, not an empty answer. A holder whose number arrived masked (`331166*****777X`) matches when
     /// `cert_name` is given and equal to the holder's name, and `cert_no` begins with the
     /// visible characters before the `*`s and ends with those after them, with at least
     /// one character hidden between ([`MatchKind::Partial`]). Without a name, or when
@@ -48,6 +75,7 @@ impl Replica {
         cert_name: Option<&str>,
     ) -> Result<Vec<HolderMatch>, DurableError> {
         let key = lookup_key(cert_no);
+        refuse_unmatchable(&key)?;
         let name = cert_name.map(str::trim);
         let (exact, partial) = match &self.backend {
             Backend::Sqlite(database) => lookup_sqlite(database, cert_type.code(), &key, name)?,

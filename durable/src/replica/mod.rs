@@ -289,6 +289,62 @@ mod tests {
     }
 
     #[test]
+    fn full_width_numbers_find_their_holder_or_are_refused_naming_the_character() {
+        let db = TempDb::new("replica-full-width");
+        let replica = Replica::open(&db.0).unwrap();
+        apply(
+            &replica,
+            vec![
+                record(1, 1, "11010519491231002X", "张小凡"),
+                record(2, 2, "331166*****777X", "李娜"),
+            ],
+            2,
+        );
+        let resident = CertType::ResidentId;
+        // Full-width digits, a full-width ｘ and an ideographic space around it: the
+        // same number (their NFKC forms).
+        for typed in [
+            "１１０１０５１９４９１２３１００２Ｘ",
+            "\u{3000}11010519491231002ｘ\u{3000}",
+            "1101051949１231002X",
+        ] {
+            assert_eq!(
+                found(replica.lookup(&resident, typed, None).unwrap()),
+                [(1, MatchKind::Exact)],
+                "{typed}"
+            );
+        }
+        // A masked holder too, by its visible characters.
+        assert_eq!(
+            found(
+                replica
+                    .lookup(&resident, "３３1166１9900101777Ｘ", Some("李娜"))
+                    .unwrap()
+            ),
+            [(2, MatchKind::Partial)]
+        );
+        // No stored number can hold a space inside or another full-width character: an
+        // error naming where, masked, never an empty answer.
+        let inner = replica
+            .lookup(&resident, "110105\u{3000}19491231002X", None)
+            .unwrap_err();
+        assert_eq!(
+            inner.to_string(),
+            "invalid field certNo: character 7 of 19 is a space inside the number (the \
+             number as masked: 11***************2X)"
+        );
+        let letter = replica
+            .lookup(&CertType::Passport, "Ｅ12345678", None)
+            .unwrap_err();
+        assert!(
+            letter
+                .to_string()
+                .contains("character 1 of 9 is a full-width character 'Ｅ'"),
+            "{letter}"
+        );
+    }
+
+    #[test]
     fn lookup_matches_whole_numbers_exactly_and_masked_ones_by_visible_characters_and_name() {
         let db = TempDb::new("replica-lookup");
         let replica = Replica::open(&db.0).unwrap();

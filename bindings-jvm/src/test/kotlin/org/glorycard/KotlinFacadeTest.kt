@@ -306,7 +306,7 @@ class KotlinFacadeTest {
         assertEquals("remarks", refused<ValidationException>("invalid_field") { d.copy(remarks = lone).toJson() }.field)
         assertEquals("deductionID", refused<ValidationException>("invalid_field") { d.copy(deductionId = lone).validate() }.field)
         assertEquals("orgCode", refused<ValidationException>("invalid_field") { RosterPageRequest(0, lone).toJson() }.field)
-        assertEquals("deductionTime", refused<ValidationException>("invalid_field") { Cancellation("106607", "D-1", lone).validate() }.field)
+        assertEquals("cancelTime", refused<ValidationException>("invalid_field") { Cancellation("106607", "D-1", lone).validate() }.field)
         assertEquals(
             "deductionTimeEnd",
             refused<ValidationException>("invalid_field") { DeductCheckRequest("106607", ts, lone).toJson() }.field,
