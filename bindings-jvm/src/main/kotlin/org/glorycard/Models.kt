@@ -197,16 +197,16 @@ private fun <T : Any> T.checked(): T = also { requireWellFormed(it, "") }
  * without a line here.
  */
 internal fun requireWellFormed(model: Any, prefix: String) {
-    for ((field, wireName) in modelFields.get(model.javaClass)) {
+    for ((field, name) in modelFields.get(model.javaClass)) {
         when (val value = field.get(model)) {
-            is String -> requireField(value, prefix + wireName)
+            is String -> requireField(value, prefix + name)
             is Deduction -> requireWellFormed(value, prefix)
         }
     }
 }
 
 /**
- * Each model class's instance fields, made accessible, with their wire names: looked up
+ * Each model class's instance fields, made accessible, with the names errors give them: looked up
  * once per class, not on every validate() or toJson().
  */
 private val modelFields = object : ClassValue<List<Pair<Field, String>>>() {
@@ -215,17 +215,16 @@ private val modelFields = object : ClassValue<List<Pair<Field, String>>>() {
             .filter { !Modifier.isStatic(it.modifiers) }
             .map { field ->
                 field.isAccessible = true
-                field to wireName(type, field.name)
+                field to errorName(field.name)
             }
 }
 
 /**
- * The wire name of a model property: the core's fields are the document's names in
- * camel case, its `ID` suffix spelt `Id`; the one renamed field is a cancellation's
- * `cancelTime`, whose wire name is the document's `deductionTime`.
+ * The name errors give a model property, as the core's errors do: the document's names in
+ * camel case, its `ID` suffix spelt `Id`. A cancellation's time is named `cancelTime`, as
+ * its getter is (its wire name is the document's `deductionTime`).
  */
-private fun wireName(model: Class<*>, property: String): String = when {
-    model == Cancellation::class.java && property == "cancelTime" -> "deductionTime"
+private fun errorName(property: String): String = when {
     property.endsWith("Id") -> property.removeSuffix("Id") + "ID"
     else -> property
 }
