@@ -563,11 +563,10 @@ impl Drain {
                     None => wake,
                 }
             });
-            let stop = Arc::clone(&self.owner);
             let finished = tokio::select! {
                 finished = self.in_flight.join_next_with_id(), if !self.in_flight.is_empty() => finished,
                 () = sleep_until(wake), if wake.is_some() => None,
-                () = stop.stop.notified(), if !giving_up => None,
+                () = self.owner.stop.notified(), if !giving_up => None,
                 else => None,
             };
             let Some(first) = finished else {
@@ -723,8 +722,7 @@ impl Drain {
             .cloned()
             .collect();
         for id in lost {
-            self.lose_chain(&id, "its lease expired and was not renewed in time")
-                .await;
+            self.lose_chain(&id, "its lease expired and was not renewed in time");
         }
         Ok(())
     }
@@ -736,10 +734,10 @@ impl Drain {
         }
     }
 
-    /// This drainer no longer holds chain `id` (or must not go on with it): its call in
-    /// flight is abandoned, nothing more of it is sent or recorded, and on PostgreSQL its
-    /// lease, where still this drainer's, is given back for another drainer to take.
-    async fn lose_chain(&mut self, id: &str, why: &str) {
+    /// This drainer no longer holds chain `id`: its call in flight is abandoned and
+    /// nothing more of it is sent or recorded. Its lease is not given back: the caller
+    /// found it expired or taken, so there is nothing of this drainer's to release.
+    fn lose_chain(&mut self, id: &str, why: &str) {
         tracing::warn!(deduction_id = %id, why, "outbox chain left to another drainer");
         self.drop_chain(id);
         for flight in self.flights.values() {
@@ -747,11 +745,19 @@ impl Drain {
                 flight.abort.abort();
             }
         }
+    }
+
+    /// A call of chain `id` was abandoned (its deadline passed, or its lease could not be
+    /// confirmed): the chain is dropped as a lost one, and on PostgreSQL its lease, where
+    /// still this drainer's, is given back so that the next claim need not wait for it to
+    /// expire.
+    async fn abandon_chain(&mut self, id: &str, why: &str) {
+        self.lose_chain(id, why);
         if let Backend::Postgres(database) = &self.backend
             && let Err(error) =
                 postgres::outbox::release(database, &self.owner.name, Some(id)).await
         {
-            tracing::warn!(%error, deduction_id = %id, "a lost chain's lease was not released; it will expire");
+            tracing::warn!(%error, deduction_id = %id, "an abandoned chain's lease was not released; it will expire");
         }
     }
 
@@ -831,7 +837,7 @@ impl Drain {
             }
         }
         for (id, reason) in abandoned {
-            self.lose_chain(&id, &reason).await;
+            self.abandon_chain(&id, &reason).await;
         }
         let rows: Vec<(i64, &'static str, String)> = updates
             .iter()
@@ -887,8 +893,7 @@ impl Drain {
                 self.lose_chain(
                     &id,
                     "its lease was taken over before the outcome was recorded",
-                )
-                .await;
+                );
                 continue;
             }
             // Ids and codes only: a platform's message may quote personal data.
