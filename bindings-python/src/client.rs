@@ -199,6 +199,7 @@ impl Client {
     }
 
     /// `store/deduct`: uploads one deduction (safe to repeat: `deduction_id` is its key).
+    /// It is not in any outbox: `/deductCheck` answered from an `Outbox` does not know it.
     fn deduct(&self, py: Python<'_>, deduction: PyRef<'_, Deduction>) -> PyResult<AckResponse> {
         blocking_call(py, "Client", "Client.deduct", ASYNC_CLIENT)?;
         let (client, deduction) = (self.shared(py)?, deduction.0.clone());
