@@ -1,6 +1,7 @@
 """Type stubs of the native module ``glorycard._native`` (re-exported by ``glorycard``)."""
 
 import datetime
+import decimal
 import os
 from typing import (
     Any,
@@ -20,7 +21,7 @@ from typing import (
     final,
 )
 
-from typing_extensions import deprecated
+from typing_extensions import deprecated, disjoint_base
 
 _Body = Union[str, bytes, bytearray, Mapping[str, object], Sequence[object]]
 _Key = Union[str, "SecretKey"]
@@ -216,8 +217,14 @@ class Deduction:
     cert_no: str
     cert_name: str
     deduction_id: str
-    total_fee: str
-    deduction_fee: str
+    @property
+    def total_fee(self) -> str: ...
+    @total_fee.setter
+    def total_fee(self, value: Union[str, decimal.Decimal]) -> None: ...
+    @property
+    def deduction_fee(self) -> str: ...
+    @deduction_fee.setter
+    def deduction_fee(self, value: Union[str, decimal.Decimal]) -> None: ...
     deduction_time: str
     glory_type: str
     deduction_type: str
@@ -230,8 +237,8 @@ class Deduction:
         cert_no: str,
         cert_name: str,
         deduction_id: str,
-        total_fee: str,
-        deduction_fee: str,
+        total_fee: Union[str, decimal.Decimal],
+        deduction_fee: Union[str, decimal.Decimal],
         deduction_time: str,
         deduction_type: str,
         glory_type: str = ...,
@@ -304,7 +311,7 @@ class Client:
         sid: str,
         key: _Key,
         org_code: str,
-        ca_cert: Optional[bytes] = None,
+        ca_cert: Union[bytes, str, os.PathLike[str], None] = None,
         allow_http: bool = False,
         accept_unsigned_responses: bool = False,
         timeout: Optional[float] = None,
@@ -368,12 +375,16 @@ class DrainReport:
     @property
     def last_failure(self) -> Optional[str]: ...
 
-@final
+# Subclassed by glorycard's asyncio face (_stores.py).
+@disjoint_base
 class Outbox:
     def __new__(cls, path: Union[str, os.PathLike[str]]) -> Outbox: ...
     def enqueue(self, item: Union[Deduction, Cancellation]) -> Enqueued: ...
     def enqueue_all(self, items: Iterable[Union[Deduction, Cancellation]]) -> List[Enqueued]: ...
     def drain(self, client: Client, *, concurrency: int = 8, patience: float = 120.0) -> DrainReport: ...
+    def drain_async(
+        self, client: AsyncClient, *, concurrency: int = 8, patience: float = 120.0
+    ) -> Coroutine[Any, Any, DrainReport]: ...
     def stop_draining(self) -> None: ...
     def status(self) -> OutboxStatus: ...
     def rejected(self) -> List[RejectedItem]: ...
@@ -403,10 +414,14 @@ class HolderMatch:
     @property
     def kind(self) -> MatchKind: ...
 
-@final
+# Subclassed by glorycard's asyncio face (_stores.py).
+@disjoint_base
 class Replica:
     def __new__(cls, path: Union[str, os.PathLike[str]]) -> Replica: ...
     def sync(self, client: Client, progress: Optional[Callable[[SyncProgress], object]] = None) -> SyncProgress: ...
+    def sync_async(
+        self, client: AsyncClient, progress: Optional[Callable[[SyncProgress], object]] = None
+    ) -> Coroutine[Any, Any, SyncProgress]: ...
     def lookup(self, cert_type: str, cert_no: str, cert_name: Optional[str] = None) -> List[HolderMatch]: ...
     def checkpoint(self) -> int: ...
     def __len__(self) -> int: ...
@@ -424,7 +439,8 @@ class DeductCheckHandler:
         self, headers: _Headers, body: bytes, peer: Optional[str] = None
     ) -> Tuple[int, List[Tuple[str, str]], bytes]: ...
 
-@final
+# Subclassed by glorycard's asyncio face (_stores.py).
+@disjoint_base
 class AsyncClient:
     def __new__(
         cls,
@@ -433,7 +449,7 @@ class AsyncClient:
         sid: str,
         key: _Key,
         org_code: str,
-        ca_cert: Optional[bytes] = None,
+        ca_cert: Union[bytes, str, os.PathLike[str], None] = None,
         allow_http: bool = False,
         accept_unsigned_responses: bool = False,
         timeout: Optional[float] = None,
