@@ -122,8 +122,9 @@ node scripts/finish-glue.mjs pkg.tmp
 
 # The sizes table of the README, measured here: written between its markers in
 # README.md (commit it when it changes) and kept in pkg/sizes.md, which test.sh compares
-# with the README as committed.
-node -e '
+# with the README as committed. The toolchain is named with them: another rustc or
+# wasm-opt gives other sizes.
+BUILT_WITH="$(rustc --version | cut -d' ' -f1-2), wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $(node_modules/.bin/wasm-opt --version | cut -d' ' -f3)" node -e '
 const [wasm, wasmGz, wasmBudget, full, fullGz, fullBudget] = process.argv.slice(1).map(Number);
 const n = (x) => x.toLocaleString("en-US");
 process.stdout.write([
@@ -132,6 +133,8 @@ process.stdout.write([
   "| --- | ---: | ---: | ---: |",
   `| \`glorycard-wasm\` (\`glorycard_wasm_bg.wasm\`) | ${n(wasm)} | ${n(wasmGz)} | ${n(wasmBudget)} |`,
   `| \`glorycard-wasm/full\` (\`full/glorycard_wasm_bg.wasm\`) | ${n(full)} | ${n(fullGz)} | ${n(fullBudget)} |`,
+  "",
+  `Built with ${process.env.BUILT_WITH}.`,
   "<!-- end of sizes -->",
 ].join("\n") + "\n");
 ' "$(stat -c %s pkg.tmp/glorycard_wasm_bg.wasm)" "$(gzip -9 -c pkg.tmp/glorycard_wasm_bg.wasm | wc -c)" "$MAX_WASM_BYTES" \
