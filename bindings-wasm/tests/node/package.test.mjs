@@ -48,6 +48,14 @@ test('require() on Node: the CommonJS entry signs as the ESM one, with no init c
   assert.ok(require.resolve('glorycard-wasm/full').endsWith('/full/cjs/glorycard_wasm.js'));
   assert.equal(full.sign(example, KEY, TS), expected);
   assert.equal(typeof full.validateDeduction, 'function');
+  // isGlorycardError is in the CommonJS glue too, and never throws.
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  for (const entry of [cjs, full]) {
+    assert.equal(entry.isGlorycardError(revoked.proxy), false);
+    assert.equal(entry.isGlorycardError(undefined), false);
+    assert.throws(() => entry.sign('{', KEY, TS), (e) => entry.isGlorycardError(e) && g.isGlorycardError(e));
+  }
 });
 
 test('declarations: no any, and every core error code is in ErrorCode', () => {
