@@ -9,9 +9,12 @@ use glorycard_core::models as core;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::error::client_err;
+use glorycard_durable::{self as durable, OutboxEntry};
+
+use crate::error::{client_err, durable_err};
 use crate::guard::blocking_call;
 use crate::models::{Cancellation, Deduction, RosterRecord};
+use crate::outbox::Outbox;
 use crate::types::key_arg;
 
 /// The answer to `store/deduct` or `store/deductCancel` (a refusal raises
@@ -21,7 +24,7 @@ pub(crate) struct AckResponse {
     /// `responseFlag`: `"1"`.
     response_flag: String,
     /// `responseMessage`.
-    response_message: String,
+    pub(crate) response_message: String,
     /// `data` as JSON text, when the platform sent any.
     data: Option<String>,
 }
@@ -44,6 +47,30 @@ impl From<core::AckResponse> for AckResponse {
             data: ack.data.map(|data| data.to_string()),
         }
     }
+}
+
+/// Sends `entry` with `send`, the GIL released; with a `ledger`, enqueued there first and
+/// marked acknowledged after the platform's answer, so the outbox answers `/deductCheck`
+/// with it and delivers it itself if this call fails.
+fn deliver_recorded(
+    py: Python<'_>,
+    ledger: Option<&durable::Outbox>,
+    entry: &OutboxEntry,
+    send: impl FnOnce() -> Result<core::AckResponse, ClientError> + Send,
+) -> PyResult<AckResponse> {
+    if let Some(ledger) = ledger {
+        py.detach(|| ledger.enqueue_all(std::slice::from_ref(entry)))
+            .map_err(|e| durable_err(py, &e))?;
+    }
+    let ack = py
+        .detach(send)
+        .map(AckResponse::from)
+        .map_err(|e| client_err(py, &e))?;
+    if let Some(ledger) = ledger {
+        py.detach(|| ledger.record_delivered(entry, &ack.response_message))
+            .map_err(|e| durable_err(py, &e))?;
+    }
+    Ok(ack)
 }
 
 /// The async form of the sync client's calls, as the misuse messages name it.
@@ -199,26 +226,38 @@ impl Client {
     }
 
     /// `store/deduct`: uploads one deduction (safe to repeat: `deduction_id` is its key).
-    /// It is not in any outbox: `/deductCheck` answered from an `Outbox` does not know it.
-    fn deduct(&self, py: Python<'_>, deduction: PyRef<'_, Deduction>) -> PyResult<AckResponse> {
+    /// Alone it is in no outbox: `/deductCheck` answered from an `Outbox` does not know
+    /// it. With `record_in=outbox`, it is enqueued there first (durably), sent, and
+    /// marked acknowledged on the platform's answer: a failed call leaves it pending, for
+    /// the outbox's drain to deliver.
+    #[pyo3(signature = (deduction, *, record_in = None))]
+    fn deduct(
+        &self,
+        py: Python<'_>,
+        deduction: PyRef<'_, Deduction>,
+        record_in: Option<PyRef<'_, Outbox>>,
+    ) -> PyResult<AckResponse> {
         blocking_call(py, "Client", "Client.deduct", ASYNC_CLIENT)?;
         let (client, deduction) = (self.shared(py)?, deduction.0.clone());
-        py.detach(|| client.deduct(&deduction))
-            .map(AckResponse::from)
-            .map_err(|e| client_err(py, &e))
+        let ledger = record_in.map(|outbox| outbox.0.clone());
+        let entry = OutboxEntry::Deduction(deduction.clone());
+        deliver_recorded(py, ledger.as_ref(), &entry, || client.deduct(&deduction))
     }
 
-    /// `store/deductCancel`: cancels a deduction by its `deduction_id`.
+    /// `store/deductCancel`: cancels a deduction by its `deduction_id`; `record_in` as
+    /// for `deduct`.
+    #[pyo3(signature = (cancellation, *, record_in = None))]
     fn cancel(
         &self,
         py: Python<'_>,
         cancellation: PyRef<'_, Cancellation>,
+        record_in: Option<PyRef<'_, Outbox>>,
     ) -> PyResult<AckResponse> {
         blocking_call(py, "Client", "Client.cancel", ASYNC_CLIENT)?;
         let (client, cancellation) = (self.shared(py)?, cancellation.0.clone());
-        py.detach(|| client.cancel(&cancellation))
-            .map(AckResponse::from)
-            .map_err(|e| client_err(py, &e))
+        let ledger = record_in.map(|outbox| outbox.0.clone());
+        let entry = OutboxEntry::Cancellation(cancellation.clone());
+        deliver_recorded(py, ledger.as_ref(), &entry, || client.cancel(&cancellation))
     }
 
     /// The org code this client sends.

@@ -10,7 +10,7 @@ use glorycard_durable::{
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use crate::client::{async_platform, sync_platform};
+use crate::client::{AckResponse, async_platform, sync_platform};
 use crate::error::durable_err;
 use crate::guard::blocking_call;
 use crate::models::{Cancellation, DeductCheckRecord, Deduction};
@@ -75,6 +75,28 @@ impl Outbox {
             .map_err(|e| durable_err(py, &e))?
             .pop()
             .ok_or_else(|| PyTypeError::new_err("nothing was enqueued"))
+    }
+
+    /// Records in this outbox's ledger an item delivered directly (sent with the client,
+    /// answered with `ack`), acknowledged: `/deductCheck` then knows it and no drain sends
+    /// it. An item already held is marked acknowledged; another record under its
+    /// `deductionID` raises the error with code `conflict`. `Client.deduct(item, record_in=outbox)` does
+    /// this and enqueues before sending, so a failed call is not lost.
+    fn record_delivered(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, PyAny>,
+        ack: PyRef<'_, AckResponse>,
+    ) -> PyResult<Enqueued> {
+        blocking_call(
+            py,
+            "Outbox",
+            "Outbox.record_delivered",
+            "`await outbox.record_delivered_async(item, ack)`",
+        )?;
+        let (item, message) = (entry(item)?, ack.response_message.clone());
+        py.detach(|| self.0.record_delivered(&item, &message))
+            .map_err(|e| durable_err(py, &e))
     }
 
     /// Validates every item, then commits them all in one transaction, or none.

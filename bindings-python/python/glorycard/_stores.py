@@ -36,14 +36,26 @@ class AsyncClient(_native.AsyncClient):
         """``store/all`` (see ``Client.roster_page``)."""
         return await super().roster_page(after_data_id)
 
-    async def deduct(self, deduction: Deduction) -> AckResponse:
-        """``store/deduct`` (see ``Client.deduct``). It is not in any outbox: a deduction
-        sent this way is unknown to ``/deductCheck`` answered from an ``Outbox``."""
-        return await super().deduct(deduction)
+    async def deduct(self, deduction: Deduction, *, record_in: Optional["Outbox"] = None) -> AckResponse:
+        """``store/deduct`` (see ``Client.deduct``). Alone it is in no outbox: a deduction
+        sent this way is unknown to ``/deductCheck`` answered from an ``Outbox``. With
+        ``record_in=outbox`` it is enqueued there first, sent, and marked acknowledged on
+        the platform's answer (a failed call leaves it pending, for the drain)."""
+        if record_in is None:
+            return await super().deduct(deduction)
+        await record_in.enqueue_async(deduction)
+        ack = await super().deduct(deduction)
+        await record_in.record_delivered_async(deduction, ack)
+        return ack
 
-    async def cancel(self, cancellation: Cancellation) -> AckResponse:
-        """``store/deductCancel`` (see ``Client.cancel``)."""
-        return await super().cancel(cancellation)
+    async def cancel(self, cancellation: Cancellation, *, record_in: Optional["Outbox"] = None) -> AckResponse:
+        """``store/deductCancel`` (see ``Client.cancel``); ``record_in`` as for ``deduct``."""
+        if record_in is None:
+            return await super().cancel(cancellation)
+        await record_in.enqueue_async(cancellation)
+        ack = await super().cancel(cancellation)
+        await record_in.record_delivered_async(cancellation, ack)
+        return ack
 
 
 async def _off_the_loop(call: Callable[..., _T], *args: object) -> _T:
@@ -68,6 +80,10 @@ class Outbox(_native.Outbox):
         """``enqueue_all`` in the loop's default executor (``items`` is read first, on the
         loop)."""
         return await _off_the_loop(self.enqueue_all, list(items))
+
+    async def record_delivered_async(self, item: Union[Deduction, Cancellation], ack: AckResponse) -> Enqueued:
+        """``record_delivered`` in the loop's default executor."""
+        return await _off_the_loop(self.record_delivered, item, ack)
 
     async def drain_async(
         self, client: _native.AsyncClient, *, concurrency: int = 8, patience: float = 120.0
