@@ -199,3 +199,34 @@ test("plain: without 'wasm-unsafe-eval' the page says why it cannot sign", async
   );
   console.log(`plain page without 'wasm-unsafe-eval': "${seen.error.slice(0, 110)}..."`);
 });
+
+test('one entry or the other: init from /full leaves the default entry uninitialized (not_initialized)', async () => {
+  // What a bundler ships for `import init from 'glorycard-wasm/full'` with `import { sign }
+  // from 'glorycard-wasm'`: two modules, one initialized. The README says to take both from one.
+  const url = await serve('plain');
+  const page = await browser.context.newPage();
+  try {
+    // A page of the origin that loads neither module itself (index.html initializes the default one).
+    await page.goto(new URL('no-such-page', url).href);
+    const outcome = await page.evaluate(async ({ body, key, timestamp }) => {
+      const full = await import('/node_modules/glorycard-wasm/full/glorycard_wasm.js');
+      const main = await import('/node_modules/glorycard-wasm/glorycard_wasm.js');
+      await full.default();
+      const sameEntry = full.sign(body, key, timestamp);
+      try {
+        main.sign(body, key, timestamp);
+        return { sameEntry, mixed: 'signed' };
+      } catch (e) {
+        return { sameEntry, mixed: { code: e.code, name: e.name, message: e.message, guard: main.isGlorycardError(e) } };
+      }
+    }, spec);
+    assert.equal(outcome.sameEntry, spec.expect.sign);
+    assert.equal(outcome.mixed.code, 'not_initialized', JSON.stringify(outcome.mixed));
+    assert.equal(outcome.mixed.name, 'GlorycardError');
+    assert.equal(outcome.mixed.guard, true);
+    assert.match(outcome.mixed.message, /await init\(\)/);
+    console.log(`init from glorycard-wasm/full, sign from glorycard-wasm: ${outcome.mixed.code}: "${outcome.mixed.message.slice(0, 100)}..."`);
+  } finally {
+    await page.close();
+  }
+});

@@ -5,7 +5,8 @@
 #      locked (npm ci; glorycard-wasm is the packed .tgz) and the bundled ones built;
 #   3. examples.test.mjs serves each app on 127.0.0.1 and signs the spec example in
 #      Debian's Chromium (Vite 8 build and dev, Vite 5 build and dev and without its two
-#      settings, webpack 5, the plain page under a strict CSP and without 'wasm-unsafe-eval').
+#      settings, webpack 5, the plain page under a strict CSP and without 'wasm-unsafe-eval',
+#      and `init` taken from one entry with `sign` from the other: not_initialized).
 # Called at the end of bindings-wasm/test.sh. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
