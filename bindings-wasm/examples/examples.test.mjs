@@ -1,8 +1,8 @@
 // The browser examples in Chromium: each app, built by run.sh from the packed package, is
 // served on 127.0.0.1 and signs the spec example typed into its form. Also: Vite's dev
 // servers (the .wasm served as itself, not as index.html), Vite 5 without its two settings
-// (the failures the README's settings prevent), and the plain page under a strict CSP
-// with and without 'wasm-unsafe-eval'.
+// (the failures the README's settings prevent), the plain page under a strict CSP with and
+// without 'wasm-unsafe-eval', and `init` from one entry with `sign` from the other.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

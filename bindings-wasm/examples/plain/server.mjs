@@ -44,9 +44,9 @@ export function startServer({ root, port = 0, csp = STRICT_CSP }) {
       res.writeHead(405).end();
       return;
     }
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    let file = normalize(join(base, pathname));
     try {
+      const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+      let file = normalize(join(base, pathname));
       if (!file.startsWith(base)) throw new Error('outside the folder');
       if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
       const body = await readFile(file);
