@@ -6,7 +6,9 @@
 #      tsconfig of Vite's templates and webpack's guide too (skipLibCheck off),
 #   3. the Node suite (node --test) over the built package: every vector, objects,
 #      errors, reentrancy,
-#   4. the Chromium suite: every vector in a page, and the signing tool page.
+#   4. the Chromium suite: every vector in a page, and the signing tool page,
+#   5. the browser examples (examples/run.sh): Vite 8, Vite 5, webpack 5 and a plain page,
+#      installed from the packed .tgz, built, and signing in Chromium.
 # Before the build, the README's sizes table must equal the one the build measures.
 # Installs Debian's chromium when missing. Exits non-zero on any failure.
 set -euo pipefail
@@ -70,5 +72,8 @@ node --test tests/node/*.test.mjs
 step "Chromium suite (playwright-core, /usr/bin/chromium): vectors in a page, signing tool page"
 node --test tests/browser/chromium.test.mjs
 echo "screenshots of the tool page: $PWD/artifacts/ (not committed)"
+
+step "browser examples (examples/run.sh): Vite 8, Vite 5, webpack 5, plain page, from the packed .tgz"
+examples/run.sh
 
 printf '\nbindings-wasm: all tests passed in %d s\n' $((SECONDS - started))

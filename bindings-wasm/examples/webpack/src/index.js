@@ -1,0 +1,24 @@
+// Signs what is typed in the form. webpack 5 needs no configuration: it emits the .wasm that
+// the package names with `new URL(..., import.meta.url)` and supports top-level await.
+import init, { sign, timestampNow, isGlorycardError } from 'glorycard-wasm';
+
+await init(); // once, before any other export: fetches the .wasm that webpack emitted
+
+const fields = ['body', 'key', 'timestamp'].map((id) => document.getElementById(id));
+const [body, key, timestamp] = fields;
+const output = document.getElementById('sign');
+const error = document.getElementById('error');
+
+function update() {
+  try {
+    output.textContent = sign(body.value, key.value, timestamp.value);
+    error.textContent = '';
+  } catch (e) {
+    output.textContent = '';
+    error.textContent = isGlorycardError(e) ? `${e.code}: ${e.message}` : String(e);
+  }
+}
+
+timestamp.value = timestampNow(); // China time, whatever the computer's zone
+for (const field of fields) field.addEventListener('input', update);
+document.body.dataset.ready = 'true';
