@@ -56,9 +56,11 @@ def until(what: str, check: Any) -> Any:
         time.sleep(0.3)
 
 
-# Three holders the platform serves unmasked, as the front desk would type them.
+# Three holders the platform serves unmasked, as the front desk would type them. Paged
+# after dataID 1, not 0: the application's start-up sync asks for page 0, and the same
+# body signed in the same second is the same (sid, timestamp, sign), refused as a replay.
 with glorycard.Client(PLATFORM, sid=SID, key=KEY, org_code=ORG_CODE, ca_cert=CA) as platform:
-    holders = [h for h in platform.roster_page(0) if "*" not in h.cert_no][:3]
+    holders = [h for h in platform.roster_page(1) if "*" not in h.cert_no][:3]
 visits = [
     {"certType": h.cert_type, "certNo": h.cert_no, "certName": h.cert_name, "gloryType": h.glory_type, "fee": fee}
     for h, fee in zip(holders, ["12.00", "30.50", "8.00"])

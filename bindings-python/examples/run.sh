@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The example HIS applications end to end, as their users run them (bindings-python/test.sh
 # runs them all after pytest):
-#   GLORYCARD_CLI=target/debug/glorycard bash bindings-python/examples/run.sh WHEEL [fastapi flask django]
+#   GLORYCARD_CLI=target/debug/glorycard bash bindings-python/examples/run.sh WHEEL [client fastapi flask django]
 # Installs the frameworks (requirements.txt: pinned with hashes, pip --require-hashes) and
 # the glorycard wheel WHEEL into a fresh virtualenv, then for each example starts the
 # sandbox platform (the CLI's `glorycard sandbox`, loopback, HTTPS, reconciling against
@@ -11,7 +11,8 @@
 # application's HTTP endpoints only (lookup, 3 deductions and a cancellation enqueued,
 # delivered by the application's drain) and checks that the sandbox's reconciliation
 # against the application's /deductCheck finds 0 differences. Everything started is
-# stopped on exit. Needs CPython >= 3.10 (Django 5.2) as python3 or $PYTHON.
+# stopped on exit. client/client.py, the client without a framework (direct deductions, a
+# cancellation, AsyncClient under asyncio.gather), runs against a sandbox of its own. Needs CPython >= 3.10 (Django 5.2) as python3 or $PYTHON.
 # Exits non-zero on any failure.
 set -euo pipefail
 
@@ -20,7 +21,7 @@ root=$(cd "$here/../.." && pwd)
 wheel=$(realpath "${1:?usage: run.sh WHEEL [example ...]}")
 shift
 examples=("$@")
-((${#examples[@]})) || examples=(fastapi flask django)
+((${#examples[@]})) || examples=(client fastapi flask django)
 cli=${GLORYCARD_CLI:?GLORYCARD_CLI must name the glorycard binary}
 [ -x "$cli" ] || { echo "FAIL: no glorycard CLI at $cli" >&2; exit 1; }
 python=${PYTHON:-python3}
@@ -39,16 +40,23 @@ rm -rf "$venv"
 echo "examples: frameworks from requirements.txt (hash-checked) and $(basename "$wheel") in $venv"
 
 work=$(mktemp -d)
-pids=()
+pids=()     # everything started, stopped in stop_all
+apps=()     # of them, the application's processes: each must exit 0 on SIGTERM
 stop_all() {
-    local pid
+    local pid status failed=()
     for pid in "${pids[@]}"; do
         kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+        status=0
+        wait "$pid" 2>/dev/null || status=$?
+        if [[ " ${apps[*]} " == *" $pid "* ]] && ((status != 0)); then
+            failed+=("process $pid exited with status $status")
+        fi
     done
     pids=()
+    apps=()
+    ((${#failed[@]} == 0)) || { stopped_badly="${failed[*]}"; return 1; }
 }
-trap 'stop_all; rm -rf "$work"' EXIT
+trap 'stop_all || true; rm -rf "$work"' EXIT
 
 fail() {
     echo "FAIL ($name): $*" >&2
@@ -93,22 +101,29 @@ for name in "${examples[@]}"; do
     # gunicorn's control socket defaults to one path in $HOME: off, so that parallel runs
     # do not share it.
     case $name in
+        client)
+            # A script, not a server: it calls the platform itself and prints its result.
+            (cd "$example" && "$venv/bin/python" client.py) > "$dir/client.log" 2>&1 \
+                || fail "client.py failed"
+            tail -n 1 "$dir/client.log"
+            stop_all || fail "$stopped_badly"
+            continue ;;
         fastapi)
             (cd "$example" && exec "$venv/bin/uvicorn" app:app --host 127.0.0.1 --port "$port") > "$dir/app.log" 2>&1 &
-            pids+=($!)
+            pids+=($!) apps+=($!)
             ready='Application startup complete' ;;
         flask)
             (cd "$example" && exec "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 1 --threads 4 --no-control-socket app:app) > "$dir/app.log" 2>&1 &
-            pids+=($!)
+            pids+=($!) apps+=($!)
             ready='Booting worker' ;;
         django)
             # The roster once before serving, then the drain in its own process.
             (cd "$example" && "$venv/bin/python" manage.py sync_roster) > "$dir/sync.log" 2>&1 \
                 || { name=django; fail "manage.py sync_roster failed"; }
             (cd "$example" && exec "$venv/bin/python" manage.py drain_outbox) > "$dir/drain.log" 2>&1 &
-            pids+=($!)
+            pids+=($!) apps+=($!)
             (cd "$example" && exec "$venv/bin/gunicorn" --bind "127.0.0.1:$port" --workers 1 --threads 4 --no-control-socket his_site.wsgi) > "$dir/app.log" 2>&1 &
-            pids+=($!)
+            pids+=($!) apps+=($!)
             ready='Booting worker' ;;
         *) fail "run.sh does not know how to serve $name" ;;
     esac
@@ -129,7 +144,7 @@ else:
 PY
     (cd "$dir" && "$venv/bin/python" "$here/drive.py" "$name" "$app" "$platform" "$dir/sandbox.pem") \
         || fail "drive.py failed"
-    stop_all
+    stop_all || fail "not stopped cleanly by SIGTERM: $stopped_badly"
     if [ "$name" = django ]; then
         grep -q 'outbox drain stopped' "$dir/drain.log" || fail "manage.py drain_outbox did not stop cleanly on SIGTERM"
     fi

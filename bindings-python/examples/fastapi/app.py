@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -38,7 +39,10 @@ handler = glorycard.DeductCheckHandler({SID: KEY}, ORG_CODE, outbox)
 async def drain_until_stopped(client: glorycard.AsyncClient, stopping: asyncio.Event) -> None:
     # The drain delivers what is pending and returns: again every 2 s until shutdown.
     while not stopping.is_set():
-        await outbox.drain_async(client)
+        try:
+            await outbox.drain_async(client)
+        except glorycard.GlorycardError:  # the platform or the disk: again in 2 s
+            logging.getLogger("his").exception("outbox drain failed")
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(stopping.wait(), timeout=2)
 

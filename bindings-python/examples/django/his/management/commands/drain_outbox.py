@@ -1,10 +1,13 @@
 """``manage.py drain_outbox``: delivers the outbox to the platform until stopped."""
 
+import logging
 import signal
 import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand
+
+import glorycard
 
 from his.services import client, outbox
 
@@ -18,7 +21,10 @@ class Command(BaseCommand):
 
         def drain_until_stopped() -> None:
             while not stopping.is_set():
-                outbox.drain(client)  # delivers what is pending and returns
+                try:
+                    outbox.drain(client)  # delivers what is pending and returns
+                except glorycard.GlorycardError:  # the platform or the disk: again in 2 s
+                    logging.getLogger("his").exception("outbox drain failed")
                 stopping.wait(2)
 
         def stop(signum: int, frame: object) -> None:

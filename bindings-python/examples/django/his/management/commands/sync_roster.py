@@ -13,5 +13,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         # [readme:django-sync]
         progress = replica.sync(client)
-        # [/readme:django-sync]
         self.stdout.write(f"roster synced: {progress.records} records, checkpoint {progress.checkpoint}")
+        # [/readme:django-sync]
