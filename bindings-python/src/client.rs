@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use glorycard_client::{self as client, ClientError, RosterUpdates, blocking};
 use glorycard_core::models as core;
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 
 use crate::error::client_err;
+use crate::guard::blocking_call;
 use crate::models::{Cancellation, Deduction, RosterRecord};
 use crate::types::key_arg;
 
@@ -44,6 +45,9 @@ impl From<core::AckResponse> for AckResponse {
         }
     }
 }
+
+/// The async form of the sync client's calls, as the misuse messages name it.
+const ASYNC_CLIENT: &str = "glorycard.AsyncClient (`await client.deduct(...)`)";
 
 /// A client of the platform: validates, signs the exact bytes sent (afresh for each
 /// attempt), retries transport failures, timeouts and HTTP 429/5xx with backoff, and
@@ -137,6 +141,7 @@ impl Client {
 
     /// `store/all`: up to 500 records with `dataID` after `after_data_id`; empty when synced.
     fn roster_page(&self, py: Python<'_>, after_data_id: i64) -> PyResult<Vec<RosterRecord>> {
+        blocking_call(py, "Client", "Client.roster_page", ASYNC_CLIENT)?;
         let client = self.shared(py)?;
         let records = py
             .detach(|| client.roster_page(after_data_id))
@@ -147,6 +152,7 @@ impl Client {
     /// Every page after `after_data_id` to the end of the roster, one list per page.
     #[pyo3(signature = (after_data_id = 0))]
     fn roster_updates(&self, py: Python<'_>, after_data_id: i64) -> PyResult<RosterPages> {
+        blocking_call(py, "Client", "Client.roster_updates", ASYNC_CLIENT)?;
         let client = self.shared(py)?;
         let pages = client.as_async().roster_updates(after_data_id);
         Ok(RosterPages {
@@ -157,6 +163,7 @@ impl Client {
 
     /// `store/deduct`: uploads one deduction (safe to repeat: `deduction_id` is its key).
     fn deduct(&self, py: Python<'_>, deduction: PyRef<'_, Deduction>) -> PyResult<AckResponse> {
+        blocking_call(py, "Client", "Client.deduct", ASYNC_CLIENT)?;
         let (client, deduction) = (self.shared(py)?, deduction.0.clone());
         py.detach(|| client.deduct(&deduction))
             .map(AckResponse::from)
@@ -169,6 +176,7 @@ impl Client {
         py: Python<'_>,
         cancellation: PyRef<'_, Cancellation>,
     ) -> PyResult<AckResponse> {
+        blocking_call(py, "Client", "Client.cancel", ASYNC_CLIENT)?;
         let (client, cancellation) = (self.shared(py)?, cancellation.0.clone());
         py.detach(|| client.cancel(&cancellation))
             .map(AckResponse::from)
@@ -217,6 +225,7 @@ impl RosterPages {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Vec<RosterRecord>>> {
+        blocking_call(py, "Client", "RosterPages.__next__", ASYNC_CLIENT)?;
         // Taken out while the page is fetched (the GIL released), put back after; after an
         // error the iteration ends.
         let Some(mut pages) = self.pages.lock().ok().and_then(|mut slot| slot.take()) else {
@@ -265,8 +274,52 @@ async fn on_runtime<T: Send + 'static>(
 
 /// The client for asyncio applications: the same calls as `Client`, as coroutines driven
 /// by the Rust runtime (no thread per call). Built and closed like `Client`.
-#[pyclass(module = "glorycard", frozen)]
+#[pyclass(module = "glorycard", frozen, subclass)]
 pub(crate) struct AsyncClient(Client);
+
+/// The blocking client behind `client`, which must be a `Client`: `method` (a store's
+/// blocking call) names its async form `async_form` when given an `AsyncClient`.
+pub(crate) fn sync_platform(
+    client: &Bound<'_, PyAny>,
+    method: &str,
+    async_form: &str,
+) -> PyResult<Arc<blocking::Client>> {
+    let py = client.py();
+    if let Ok(client) = client.cast::<Client>() {
+        return client.get().shared(py);
+    }
+    if client.cast::<AsyncClient>().is_ok() {
+        return Err(PyTypeError::new_err(format!(
+            "{method} takes a Client, not an AsyncClient: in async code, `await {async_form}(client)`"
+        )));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{method} takes a Client, not {}",
+        client.get_type().name()?
+    )))
+}
+
+/// The client behind `client`, which must be an `AsyncClient`: `method` (a store's async
+/// call) names its blocking form `sync_form` when given a `Client`.
+pub(crate) fn async_platform(
+    client: &Bound<'_, PyAny>,
+    method: &str,
+    sync_form: &str,
+) -> PyResult<Arc<blocking::Client>> {
+    let py = client.py();
+    if let Ok(client) = client.cast::<AsyncClient>() {
+        return client.get().0.shared(py);
+    }
+    if client.cast::<Client>().is_ok() {
+        return Err(PyTypeError::new_err(format!(
+            "{method} takes an AsyncClient, not a Client: from blocking code, `{sync_form}(client)`"
+        )));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{method} takes an AsyncClient, not {}",
+        client.get_type().name()?
+    )))
+}
 
 #[pymethods]
 impl AsyncClient {

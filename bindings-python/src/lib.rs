@@ -3,6 +3,7 @@
 mod body;
 mod client;
 mod error;
+mod guard;
 mod institution;
 mod logging;
 mod models;

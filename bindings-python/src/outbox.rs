@@ -10,12 +10,16 @@ use glorycard_durable::{
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
-use crate::client::Client;
+use crate::client::{async_platform, sync_platform};
 use crate::error::durable_err;
+use crate::guard::blocking_call;
 use crate::models::{Cancellation, DeductCheckRecord, Deduction};
 
+/// The way out for a store call that has no async form of its own.
+pub(crate) const TO_THREAD: &str = "`await asyncio.to_thread(...)`";
+
 /// A durable queue of deductions and cancellations for the platform, in one SQLite file.
-#[pyclass(module = "glorycard", frozen)]
+#[pyclass(module = "glorycard", frozen, subclass)]
 pub(crate) struct Outbox(pub(crate) durable::Outbox);
 
 /// A deduction or a cancellation, as the outbox takes it.
@@ -30,6 +34,14 @@ fn entry(item: &Bound<'_, PyAny>) -> PyResult<OutboxEntry> {
         "an outbox item is a Deduction or a Cancellation, not {}",
         item.get_type().name()?
     )))
+}
+
+/// The drain's options: at least one call at a time; `patience` beyond what a
+/// `Duration` holds is "forever".
+fn drain_options(concurrency: usize, patience: f64) -> durable::DrainOptions {
+    durable::DrainOptions::default()
+        .concurrency(concurrency.max(1))
+        .patience(Duration::try_from_secs_f64(patience).unwrap_or(Duration::MAX))
 }
 
 #[pymethods]
@@ -50,6 +62,12 @@ impl Outbox {
 
     /// Validates and commits a deduction or a cancellation (a repeat is a no-op).
     fn enqueue(&self, py: Python<'_>, item: &Bound<'_, PyAny>) -> PyResult<Enqueued> {
+        blocking_call(
+            py,
+            "Outbox",
+            "Outbox.enqueue",
+            "`await outbox.enqueue_async(item)`",
+        )?;
         let entries = [entry(item)?];
         py.detach(|| self.0.enqueue_all(&entries))
             .map_err(|e| durable_err(py, &e))?
@@ -59,6 +77,12 @@ impl Outbox {
 
     /// Validates every item, then commits them all in one transaction, or none.
     fn enqueue_all(&self, py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<Enqueued>> {
+        blocking_call(
+            py,
+            "Outbox",
+            "Outbox.enqueue_all",
+            "`await outbox.enqueue_all_async(items)`",
+        )?;
         let entries = items
             .try_iter()?
             .map(|item| entry(&item?))
@@ -73,20 +97,45 @@ impl Outbox {
     fn drain(
         &self,
         py: Python<'_>,
-        client: PyRef<'_, Client>,
+        client: &Bound<'_, PyAny>,
         concurrency: usize,
         patience: f64,
     ) -> PyResult<DrainReport> {
-        let platform = client.shared(py)?;
-        let options = durable::DrainOptions::default()
-            .concurrency(concurrency.max(1))
-            .patience(Duration::try_from_secs_f64(patience).unwrap_or(Duration::MAX));
+        blocking_call(
+            py,
+            "Outbox",
+            "Outbox.drain",
+            "`await outbox.drain_async(client)`",
+        )?;
+        let platform = sync_platform(client, "Outbox.drain", "outbox.drain_async")?;
+        let options = drain_options(concurrency, patience);
         let outbox = self.0.clone();
         py.detach(move || {
             let async_client = platform.as_async().clone();
             platform.run(async move { outbox.drain_with(&async_client, &options, |_| {}).await })
         })
         .map_err(|e| durable_err(py, &e))
+    }
+
+    /// `drain` for asyncio: delivers every pending item through the `AsyncClient`
+    /// `client`, the calls running on the native runtime while the event loop goes on.
+    #[pyo3(signature = (client, *, concurrency = 8, patience = 120.0))]
+    async fn drain_async(
+        slf: Py<Self>,
+        client: Py<PyAny>,
+        concurrency: usize,
+        patience: f64,
+    ) -> PyResult<DrainReport> {
+        let (outbox, platform) = Python::attach(|py| {
+            let platform = async_platform(client.bind(py), "Outbox.drain_async", "outbox.drain")?;
+            Ok::<_, PyErr>((slf.get().0.clone(), platform))
+        })?;
+        let options = drain_options(concurrency, patience);
+        let async_client = platform.as_async().clone();
+        platform
+            .spawn(async move { outbox.drain_with(&async_client, &options, |_| {}).await })
+            .await
+            .map_err(|e| Python::attach(|py| durable_err(py, &e)))
     }
 
     /// Stops this outbox's drains for good, for a service shutting down: a `drain`
@@ -99,18 +148,21 @@ impl Outbox {
 
     /// How many items are pending, acknowledged and rejected.
     fn status(&self, py: Python<'_>) -> PyResult<OutboxStatus> {
+        blocking_call(py, "Outbox", "Outbox.status", TO_THREAD)?;
         py.detach(|| self.0.status())
             .map_err(|e| durable_err(py, &e))
     }
 
     /// The items the platform refused, with its message.
     fn rejected(&self, py: Python<'_>) -> PyResult<Vec<RejectedItem>> {
+        blocking_call(py, "Outbox", "Outbox.rejected", TO_THREAD)?;
         py.detach(|| self.0.rejected())
             .map_err(|e| durable_err(py, &e))
     }
 
     /// Moves a rejected item back to pending; False when `seq` is not a rejected item.
     fn requeue(&self, py: Python<'_>, seq: i64) -> PyResult<bool> {
+        blocking_call(py, "Outbox", "Outbox.requeue", TO_THREAD)?;
         py.detach(|| self.0.requeue(seq))
             .map_err(|e| durable_err(py, &e))
     }
@@ -124,6 +176,7 @@ impl Outbox {
         start: &str,
         end: &str,
     ) -> PyResult<Vec<DeductCheckRecord>> {
+        blocking_call(py, "Outbox", "Outbox.deductions_between", TO_THREAD)?;
         let records = py
             .detach(|| self.0.deductions_between(org_code, start, end))
             .map_err(|e| durable_err(py, &e))?;

@@ -5,9 +5,11 @@ use glorycard_core::models::CertType;
 use glorycard_durable::{self as durable, MatchKind, SyncProgress};
 use pyo3::prelude::*;
 
-use crate::client::Client;
+use crate::client::{async_platform, sync_platform};
 use crate::error::durable_err;
+use crate::guard::blocking_call;
 use crate::models::RosterRecord;
+use crate::outbox::TO_THREAD;
 
 /// A holder found by `Replica.lookup`.
 #[pyclass(module = "glorycard", frozen, get_all)]
@@ -30,8 +32,45 @@ impl HolderMatch {
 }
 
 /// A local copy of the platform's roster, in one SQLite file.
-#[pyclass(module = "glorycard", frozen)]
+#[pyclass(module = "glorycard", frozen, subclass)]
 pub(crate) struct Replica(durable::Replica);
+
+/// Calls a sync's `progress` callback after each page and keeps its first exception, raised
+/// after the sync (the pages stay applied).
+struct Reporter {
+    callback: Option<Py<PyAny>>,
+    raised: std::sync::Mutex<Option<PyErr>>,
+}
+
+impl Reporter {
+    fn new(callback: Option<Py<PyAny>>) -> Self {
+        Reporter {
+            callback,
+            raised: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn report(&self, step: &SyncProgress) {
+        let Some(callback) = &self.callback else {
+            return;
+        };
+        Python::attach(|py| {
+            if let Err(error) = callback.call1(py, (*step,))
+                && let Ok(mut raised) = self.raised.lock()
+                && raised.is_none()
+            {
+                *raised = Some(error);
+            }
+        });
+    }
+
+    fn outcome(&self, done: SyncProgress) -> PyResult<SyncProgress> {
+        match self.raised.lock().ok().and_then(|mut raised| raised.take()) {
+            Some(error) => Err(error),
+            None => Ok(done),
+        }
+    }
+}
 
 #[pymethods]
 impl Replica {
@@ -55,32 +94,49 @@ impl Replica {
     fn sync(
         &self,
         py: Python<'_>,
-        client: PyRef<'_, Client>,
+        client: &Bound<'_, PyAny>,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<SyncProgress> {
-        let platform = client.shared(py)?;
+        blocking_call(
+            py,
+            "Replica",
+            "Replica.sync",
+            "`await replica.sync_async(client)`",
+        )?;
+        let platform = sync_platform(client, "Replica.sync", "replica.sync_async")?;
         let replica = self.0.clone();
-        let mut raised: Option<PyErr> = None;
+        let reporter = Reporter::new(progress);
         let done = py.detach(|| {
             let async_client = platform.as_async().clone();
-            platform.block_on(replica.sync_with_progress(&async_client, |step| {
-                if let Some(callback) = &progress {
-                    Python::attach(|py| {
-                        if let Err(error) = callback.call1(py, (*step,))
-                            && raised.is_none()
-                        {
-                            raised = Some(error);
-                        }
-                    });
-                }
-            }))
+            platform
+                .block_on(replica.sync_with_progress(&async_client, |step| reporter.report(step)))
         });
-        let done = done.map_err(|e| durable_err(py, &e))?;
-        // The pages stay applied; the callback's first exception is raised after the sync.
-        match raised {
-            Some(error) => Err(error),
-            None => Ok(done),
-        }
+        reporter.outcome(done.map_err(|e| durable_err(py, &e))?)
+    }
+
+    /// `sync` for asyncio, with an `AsyncClient`: the pages are fetched and applied on the
+    /// native runtime while the event loop goes on; `progress` is called from there.
+    #[pyo3(signature = (client, progress = None))]
+    async fn sync_async(
+        slf: Py<Self>,
+        client: Py<PyAny>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<SyncProgress> {
+        let (replica, platform) = Python::attach(|py| {
+            let platform = async_platform(client.bind(py), "Replica.sync_async", "replica.sync")?;
+            Ok::<_, PyErr>((slf.get().0.clone(), platform))
+        })?;
+        let reporter = std::sync::Arc::new(Reporter::new(progress));
+        let reporting = std::sync::Arc::clone(&reporter);
+        let async_client = platform.as_async().clone();
+        let done = platform
+            .spawn(async move {
+                replica
+                    .sync_with_progress(&async_client, |step| reporting.report(step))
+                    .await
+            })
+            .await;
+        Python::attach(|py| reporter.outcome(done.map_err(|e| durable_err(py, &e))?))
     }
 
     /// The holders of `cert_type` and `cert_no` (exact), then, with `cert_name`, those whose
@@ -93,6 +149,12 @@ impl Replica {
         cert_no: &str,
         cert_name: Option<&str>,
     ) -> PyResult<Vec<HolderMatch>> {
+        blocking_call(
+            py,
+            "Replica",
+            "Replica.lookup",
+            "`await replica.lookup_async(...)`",
+        )?;
         let cert_type = CertType::from_code(cert_type);
         let found = py
             .detach(|| self.0.lookup(&cert_type, cert_no, cert_name))
@@ -110,12 +172,14 @@ impl Replica {
 
     /// The largest `dataID` applied: where the next sync resumes.
     fn checkpoint(&self, py: Python<'_>) -> PyResult<i64> {
+        blocking_call(py, "Replica", "Replica.checkpoint", TO_THREAD)?;
         py.detach(|| self.0.checkpoint())
             .map_err(|e| durable_err(py, &e))
     }
 
     /// The number of holders.
     fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        blocking_call(py, "Replica", "len(Replica)", TO_THREAD)?;
         py.detach(|| self.0.len())
             .map(|count| usize::try_from(count).unwrap_or(usize::MAX))
             .map_err(|e| durable_err(py, &e))

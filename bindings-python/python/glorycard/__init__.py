@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._blocking import BlockingCallWarning
+from ._stores import AsyncClient, Outbox, Replica
 from ._native import (
     AckResponse,
-    AsyncClient,
     Cancellation,
     Client,
     ConfigError,
@@ -39,11 +40,9 @@ from ._native import (
     InvalidKey,
     InvalidTimestamp,
     MatchKind,
-    Outbox,
     OutboxStatus,
     PlatformRejected,
     RejectedItem,
-    Replica,
     RosterPageRequest,
     RosterPages,
     RosterRecord,
@@ -70,6 +69,7 @@ from ._native import (
 __all__ = [
     "AckResponse",
     "AsyncClient",
+    "BlockingCallWarning",
     "Cancellation",
     "Client",
     "ConfigError",
