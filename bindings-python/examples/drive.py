@@ -19,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, NoReturn
 
 import glorycard
 
@@ -32,7 +32,7 @@ TLS = ssl.create_default_context(cadata=CA.decode())
 PATIENCE = 60.0
 
 
-def fail(reason: str) -> None:
+def fail(reason: str) -> NoReturn:
     sys.exit(f"FAIL ({NAME}): {reason}")
 
 
@@ -40,8 +40,11 @@ def call(url: str, body: Any = None) -> Any:
     data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
     request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
     context = TLS if url.startswith("https:") else None
-    with urllib.request.urlopen(request, timeout=30, context=context) as answer:
-        return json.loads(answer.read())
+    try:
+        with urllib.request.urlopen(request, timeout=30, context=context) as answer:
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        fail(f"{url} answered HTTP {error.code}: {error.read()[:300].decode(errors='replace')}")
 
 
 def until(what: str, check: Any) -> Any:
@@ -66,15 +69,12 @@ visits = [
     for h, fee in zip(holders, ["12.00", "30.50", "8.00"])
 ]
 
-try:
-    found = call(f"{APP}/holders/lookup", {k: visits[0][k] for k in ("certType", "certNo", "certName")})
-    if (found["matches"], found["exact"]) != (1, 1):
-        fail(f"the replica's lookup of a sandbox holder answered {found}, expected one exact match")
-    for number, visit in enumerate(visits, 1):
-        call(f"{APP}/visits/{number}/deduction", visit)
-    call(f"{APP}/visits/2/cancellation", {})
-except urllib.error.HTTPError as error:
-    fail(f"{error.url} answered HTTP {error.code}: {error.read()[:300]!r}")
+found = call(f"{APP}/holders/lookup", {k: visits[0][k] for k in ("certType", "certNo", "certName")})
+if (found["matches"], found["exact"]) != (1, 1):
+    fail(f"the replica's lookup of a sandbox holder answered {found}, expected one exact match")
+for number, visit in enumerate(visits, 1):
+    call(f"{APP}/visits/{number}/deduction", visit)
+call(f"{APP}/visits/2/cancellation", {})
 
 
 def delivered() -> Any:
