@@ -73,6 +73,43 @@ impl Client {
     }
 }
 
+/// The PEM of a `ca_cert=` argument, as the CLI's and the JVM's options take it: `bytes`
+/// (the PEM itself), a `str` that is a PEM (`-----BEGIN ...`), or a path (`str` or
+/// `os.PathLike`) to a PEM file. A file that cannot be read is a `ConfigError` naming it.
+fn ca_cert_pem(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(bytes) = value.cast::<pyo3::types::PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    if let Ok(bytes) = value.cast::<pyo3::types::PyByteArray>() {
+        return Ok(bytes.to_vec());
+    }
+    if let Ok(text) = value.cast::<pyo3::types::PyString>() {
+        let text = text.to_cow()?;
+        if text.trim_start().starts_with("-----BEGIN") {
+            return Ok(text.as_bytes().to_vec());
+        }
+    }
+    let path: std::path::PathBuf = value.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "ca_cert must be PEM bytes, a PEM str or a path (str or os.PathLike), not {}",
+            value
+                .get_type()
+                .name()
+                .map(|name| name.to_string())
+                .unwrap_or_default()
+        ))
+    })?;
+    py.detach(|| std::fs::read(&path)).map_err(|error| {
+        client_err(
+            py,
+            &ClientError::Config {
+                reason: format!("ca_cert: cannot read the file {}: {error}", path.display()),
+                source: None,
+            },
+        )
+    })
+}
+
 fn closed() -> ClientError {
     ClientError::Config {
         reason: "the client is closed".into(),
@@ -96,7 +133,7 @@ impl Client {
         sid: String,
         key: &Bound<'_, PyAny>,
         org_code: String,
-        ca_cert: Option<Vec<u8>>,
+        ca_cert: Option<&Bound<'_, PyAny>>,
         allow_http: bool,
         accept_unsigned_responses: bool,
         timeout: Option<f64>,
@@ -112,7 +149,7 @@ impl Client {
             .org_code(org_code)
             .allow_http_for_loopback(allow_http)
             .accept_unsigned_responses(accept_unsigned_responses);
-        if let Some(pem) = ca_cert {
+        if let Some(pem) = ca_cert.map(|value| ca_cert_pem(py, value)).transpose()? {
             builder = builder.add_root_certificate_pem(pem);
         }
         if let Some(value) = timeout {
@@ -162,6 +199,7 @@ impl Client {
     }
 
     /// `store/deduct`: uploads one deduction (safe to repeat: `deduction_id` is its key).
+    /// It is not in any outbox: `/deductCheck` answered from an `Outbox` does not know it.
     fn deduct(&self, py: Python<'_>, deduction: PyRef<'_, Deduction>) -> PyResult<AckResponse> {
         blocking_call(py, "Client", "Client.deduct", ASYNC_CLIENT)?;
         let (client, deduction) = (self.shared(py)?, deduction.0.clone());
@@ -337,7 +375,7 @@ impl AsyncClient {
         sid: String,
         key: &Bound<'_, PyAny>,
         org_code: String,
-        ca_cert: Option<Vec<u8>>,
+        ca_cert: Option<&Bound<'_, PyAny>>,
         allow_http: bool,
         accept_unsigned_responses: bool,
         timeout: Option<f64>,

