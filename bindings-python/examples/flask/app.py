@@ -24,7 +24,7 @@ BASE_URL = os.environ["GLORYCARD_BASE_URL"]
 SID = os.environ["GLORYCARD_SID"]
 KEY = Path(os.environ["GLORYCARD_KEY_FILE"]).read_text(encoding="utf-8").strip()
 ORG_CODE = os.environ["GLORYCARD_ORG_CODE"]
-CA_CERT = Path(os.environ["GLORYCARD_CA_CERT"]).read_bytes()
+CA_CERT = os.environ["GLORYCARD_CA_CERT"]  # a path (ca_cert also takes PEM bytes or str)
 DATA = Path(os.environ["GLORYCARD_DATA_DIR"])
 
 # [readme:flask]
