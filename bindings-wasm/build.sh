@@ -115,6 +115,41 @@ build_module "models" pkg.full.tmp
 build_module "" pkg.tmp
 mv pkg.full.tmp pkg.tmp/full
 
+# What wasm-bindgen's glue cannot be told: `not_initialized` before init(), an
+# isGlorycardError that never throws, declarations for any lib (see the script).
+log "finishing the glue and declarations (scripts/finish-glue.mjs)"
+node scripts/finish-glue.mjs pkg.tmp
+
+# The sizes table of the README, measured here: written between its markers in
+# README.md (commit it when it changes) and kept in pkg/sizes.md, which test.sh compares
+# with the README as committed. The toolchain is named with them: another rustc or
+# wasm-opt gives other sizes.
+BUILT_WITH="$(rustc --version | cut -d' ' -f1-2), wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $(node_modules/.bin/wasm-opt --version | cut -d' ' -f3)" node -e '
+const [wasm, wasmGz, wasmBudget, full, fullGz, fullBudget] = process.argv.slice(1).map(Number);
+const n = (x) => x.toLocaleString("en-US");
+process.stdout.write([
+  "<!-- sizes: written by build.sh; do not edit -->",
+  "| module | bytes | gzip -9 | budget |",
+  "| --- | ---: | ---: | ---: |",
+  `| \`glorycard-wasm\` (\`glorycard_wasm_bg.wasm\`) | ${n(wasm)} | ${n(wasmGz)} | ${n(wasmBudget)} |`,
+  `| \`glorycard-wasm/full\` (\`full/glorycard_wasm_bg.wasm\`) | ${n(full)} | ${n(fullGz)} | ${n(fullBudget)} |`,
+  "",
+  `Built with ${process.env.BUILT_WITH}.`,
+  "<!-- end of sizes -->",
+].join("\n") + "\n");
+' "$(stat -c %s pkg.tmp/glorycard_wasm_bg.wasm)" "$(gzip -9 -c pkg.tmp/glorycard_wasm_bg.wasm | wc -c)" "$MAX_WASM_BYTES" \
+  "$(stat -c %s pkg.tmp/full/glorycard_wasm_bg.wasm)" "$(gzip -9 -c pkg.tmp/full/glorycard_wasm_bg.wasm | wc -c)" "$MAX_FULL_WASM_BYTES" \
+  > pkg.tmp/sizes.md
+node -e '
+const fs = require("fs");
+const [readme, table] = process.argv.slice(1);
+const text = fs.readFileSync(readme, "utf8");
+const block = /<!-- sizes: [^\n]*-->\n[\s\S]*?<!-- end of sizes -->\n/;
+if (!block.test(text)) { console.error(readme + ": no sizes block (<!-- sizes: ... --> to <!-- end of sizes -->)"); process.exit(1); }
+const updated = text.replace(block, fs.readFileSync(table, "utf8"));
+if (updated !== text) { fs.writeFileSync(readme, updated); console.log("[build] README.md: sizes updated from this build (commit them)"); }
+' README.md pkg.tmp/sizes.md
+
 cp npm/package.json npm/node.js pkg.tmp/
 cp npm/node.js pkg.tmp/full/
 cp README.md pkg.tmp/README.md

@@ -2,10 +2,12 @@
 # Every test of the WebAssembly binding, from a fresh clone: builds the npm package
 # (build.sh installs wasm-bindgen-cli and the pinned npm packages when missing), then runs
 #   1. the wasm-bindgen tests under Node (cargo test --target wasm32-unknown-unknown),
-#   2. tsc --noEmit on a usage file against the package's declarations,
+#   2. tsc --noEmit on usage files against the package's declarations, under the
+#      tsconfig of Vite's templates and webpack's guide too (skipLibCheck off),
 #   3. the Node suite (node --test) over the built package: every vector, objects,
 #      errors, reentrancy,
 #   4. the Chromium suite: every vector in a page, and the signing tool page.
+# Before the build, the README's sizes table must equal the one the build measures.
 # Installs Debian's chromium when missing. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -34,7 +36,18 @@ fi
 echo "node $(node --version), npm $(npm --version), $(/usr/bin/chromium --version)"
 
 step "build the npm package (build.sh)"
+# The README's sizes table as committed, compared below with the build's.
+readme_sizes=$(sed -n '/^<!-- sizes: /,/^<!-- end of sizes -->$/p' README.md)
 ./build.sh
+
+step "README: the sizes table is the build's"
+if [ "$readme_sizes" != "$(cat pkg/sizes.md)" ]; then
+    echo "README.md's sizes table differs from this build's (pkg/sizes.md):" >&2
+    diff <(printf '%s\n' "$readme_sizes") pkg/sizes.md >&2 || true
+    echo "build.sh has written the build's table into README.md: review and commit it" >&2
+    exit 1
+fi
+echo "README.md's sizes table is the build's"
 
 step "wasm-bindgen tests under Node (cargo test --target wasm32-unknown-unknown)"
 # The runner is set in the repository's .cargo/config.toml; set here too so that the
@@ -42,9 +55,14 @@ step "wasm-bindgen tests under Node (cargo test --target wasm32-unknown-unknown)
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
     cargo test -p glorycard-wasm --target wasm32-unknown-unknown --locked
 
-step "TypeScript declarations: tsc --noEmit on tests/types/usage.ts"
-node_modules/.bin/tsc -p tests/types
-echo "tsc $(node_modules/.bin/tsc --version | cut -d' ' -f2): no errors"
+step "TypeScript declarations: tsc --noEmit, skipLibCheck off, under four tsconfigs"
+# tsconfig.json: strict, esnext.disposable (`using`); the other three are the settings
+# of Vite's templates (ES2022, ES2020) and of webpack's TypeScript guide (ES5).
+for config in tsconfig.json tsconfig.vite.json tsconfig.vite-es2020.json tsconfig.webpack.json; do
+    node_modules/.bin/tsc -p "tests/types/$config"
+    echo "tests/types/$config: no errors"
+done
+echo "tsc $(node_modules/.bin/tsc --version | cut -d' ' -f2)"
 
 step "Node suite (node --test) over the built package"
 node --test tests/node/*.test.mjs

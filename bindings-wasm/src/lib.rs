@@ -36,9 +36,10 @@ export interface JsonObject {
 }
 
 /** A body to sign: JSON text (signed from its exact text, as sent), its exact bytes
- * (for example a Node `Buffer` as received), or a plain object or array (written as JSON
- * per canonical-form.md section 3; the top level must be an object). */
-export type Body = string | Uint8Array | JsonObject | readonly JsonValue[];
+ * (for example a Node `Buffer` as received), a plain object or array (written as JSON
+ * per canonical-form.md section 3; the top level must be an object), or one of the
+ * package's models (`Deduction`, ... of `glorycard-wasm/full`). */
+export type Body = string | Uint8Array | JsonObject | readonly JsonValue[] | Model;
 
 /** What every function of this package throws: a real `Error` (a `TypeError` for
  * `invalid_argument`) with a stable `code`. Messages never contain the key. */
@@ -108,5 +109,23 @@ export interface VerifierOptions {
  * or any iterable of name/value pairs. Names are compared case-insensitively. */
 export type HeadersInput =
   | Readonly<Record<string, string | readonly string[] | undefined>>
-  | Iterable<readonly [string, string]>;
+  | HeaderPairs;
+
+/** Whether `error` was thrown by this package: an `Error` whose `code` is one of
+ * `ErrorCode`. Never throws, whatever `error` is, before or after `init()`. */
+export function isGlorycardError(error: unknown): error is GlorycardError;
+
+// `Symbol.iterator` and `Symbol.dispose` are read from the program's own `lib` (through
+// `typeof globalThis`), so that these declarations compile whatever `lib` a project
+// sets (`Iterable` needs ES2015, `Symbol.dispose` esnext.disposable): a member whose
+// symbol the lib lacks is left out.
+type GlobalSymbol = typeof globalThis extends { Symbol: infer S } ? S : {};
+type IteratorKey = GlobalSymbol extends { readonly iterator: infer K extends PropertyKey } ? K : never;
+type DisposeKey = GlobalSymbol extends { readonly dispose: infer K extends PropertyKey } ? K : never;
+/** Any iterable of name/value pairs (`Iterable<readonly [string, string]>`). */
+export type HeaderPairs = {
+  readonly [K in IteratorKey]: () => { next(): { done?: boolean; value: readonly [string, string] | undefined } };
+};
+/** `[Symbol.dispose]()` (the same as `free()`), where the lib declares `Symbol.dispose`. */
+export type DisposeMethod = { [K in DisposeKey]: () => void };
 "#;

@@ -18,17 +18,18 @@ pub fn canonicalize(
     glorycard_core::canonicalize(&body_arg(body)?).js()
 }
 
-/// The sign of `body` with `key` at `timestamp` (14 digits, UTC+8): 64 lower-case hex
-/// digits.
+/// The sign of `body` with `key` at `timestamp` (14 digits, UTC+8) or, when it is
+/// omitted, now in China time (as `timestampNow()`, whatever the host's time zone): 64
+/// lower-case hex digits. Send the same timestamp in the `timestamp` header.
 #[wasm_bindgen]
 pub fn sign(
     #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
     key: &JsString,
-    timestamp: &JsString,
+    timestamp: Option<JsString>,
 ) -> Result<String, JsValue> {
     live()?;
     let key = key_arg(key)?;
-    let timestamp = timestamp_arg(timestamp)?;
+    let timestamp = timestamp_or_now(timestamp.as_ref())?;
     let body = body_arg(body)?;
     Ok(glorycard_core::sign_body(&body, &key, &timestamp)
         .js()?
@@ -63,6 +64,15 @@ pub fn explain(
             Member::Text(explanation.timestamp().as_str().to_owned()),
         ),
     ])
+}
+
+/// `timestamp` when given, otherwise now from JavaScript's clock in UTC+8 (never the
+/// host's local time: a browser's clock on a PC set to UTC would be eight hours off).
+fn timestamp_or_now(timestamp: Option<&JsString>) -> Result<Timestamp, JsValue> {
+    match timestamp {
+        Some(text) => timestamp_arg(text),
+        None => Timestamp::from_unix_seconds(js_now_unix_seconds()).js(),
+    }
 }
 
 /// Signs request bodies for one account (`sid`) with its secret key.
@@ -104,10 +114,7 @@ impl Signer {
         timestamp: Option<JsString>,
     ) -> Result<JsValue, JsValue> {
         live()?;
-        let timestamp = match timestamp {
-            Some(text) => timestamp_arg(&text)?,
-            None => Timestamp::from_unix_seconds(js_now_unix_seconds()).js()?,
-        };
+        let timestamp = timestamp_or_now(timestamp.as_ref())?;
         let body = body_arg(body)?;
         let headers = self.inner.sign_at(&body, &timestamp).js()?;
         object(&[

@@ -15,6 +15,7 @@ const STRING_A_DEPARTURES: &[(Departure, &str)] = &[
             verbatim_numbers: false,
             keep_empty: false,
             keep_sign: false,
+            strings_as_numbers: false,
         },
         "",
     ),
@@ -23,14 +24,17 @@ const STRING_A_DEPARTURES: &[(Departure, &str)] = &[
             verbatim_numbers: true,
             keep_empty: false,
             keep_sign: false,
+            strings_as_numbers: false,
         },
-        "numbers signed as written (10.00) instead of canonical decimals (10)",
+        "numbers signed as written (10.00) instead of canonical decimals (10), as when a \
+         value is signed as a string and sent as a number",
     ),
     (
         Departure {
             verbatim_numbers: false,
             keep_empty: true,
             keep_sign: false,
+            strings_as_numbers: false,
         },
         "empty strings and nulls signed as `name=` instead of left out",
     ),
@@ -39,6 +43,7 @@ const STRING_A_DEPARTURES: &[(Departure, &str)] = &[
             verbatim_numbers: false,
             keep_empty: false,
             keep_sign: true,
+            strings_as_numbers: false,
         },
         "the top-level sign member signed instead of left out",
     ),
@@ -47,8 +52,19 @@ const STRING_A_DEPARTURES: &[(Departure, &str)] = &[
             verbatim_numbers: true,
             keep_empty: true,
             keep_sign: false,
+            strings_as_numbers: false,
         },
         "numbers signed as written and empty values signed as `name=`",
+    ),
+    (
+        Departure {
+            verbatim_numbers: false,
+            keep_empty: false,
+            keep_sign: false,
+            strings_as_numbers: true,
+        },
+        "a value signed as a number and sent as a string (\"10.00\" sent, the number \
+         10.00 signed: 10): send the same JSON type you sign",
     ),
 ];
 
@@ -143,7 +159,8 @@ impl Diagnosis {
 /// [`Diagnosis::Unexplained`] when none of them does (the key, the timestamp or the bytes
 /// differ).
 ///
-/// Tried: numbers as written, empty values kept, the top-level `sign` kept; MD5 in lower
+/// Tried: numbers as written (or signed as strings), numeric strings signed as numbers,
+/// empty values kept, the top-level `sign` kept; MD5 in lower
 /// case, HMAC key and message swapped, timestamp before key, no timestamp, no MD5 step;
 /// and their combinations.
 pub fn diagnose_mismatch(
@@ -266,7 +283,9 @@ mod tests {
         assert_eq!(
             found,
             Diagnosis::Departure(
-                "numbers signed as written (10.00) instead of canonical decimals (10)".into()
+                "numbers signed as written (10.00) instead of canonical decimals (10), as \
+                 when a value is signed as a string and sent as a number"
+                    .into()
             )
         );
 
@@ -293,6 +312,39 @@ mod tests {
             Diagnosis::Unexplained
         );
         assert_eq!(Diagnosis::Unexplained.into_option(), None);
+    }
+
+    #[test]
+    fn a_value_signed_as_a_number_and_sent_as_a_string_is_named() {
+        // Python's sign({"fee": Decimal("10.00"), "id": "7"}) signs the number 10.00,
+        // whose canonical decimal is 10: STRINGA "fee=10&id=7". The body sent carries
+        // the string "10.00", whose STRINGA under the rules is "fee=10.00&id=7".
+        let sent = br#"{"fee":"10.00","id":"7"}"#;
+        let key = SecretKey::new(KEY);
+        let ts = Timestamp::parse("20210407155206").unwrap();
+        let temp = format!("fee=10&id=7&key={KEY}&timestamp=20210407155206");
+        let signed_as_number = hmac_hex(
+            KEY.as_bytes(),
+            hex::encode_upper(Md5::digest(temp.as_bytes())).as_bytes(),
+        );
+        match diagnose_mismatch(sent, &key, &ts, &signed_as_number).unwrap() {
+            Diagnosis::Departure(text) => assert!(
+                text.starts_with("a value signed as a number and sent as a string"),
+                "{text}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // A string that is not a number is never read as one: "7a" stays "7a".
+        let sent = br#"{"fee":"7a"}"#;
+        let temp = format!("fee=7a&key={KEY}&timestamp=20210407155206");
+        let right = hmac_hex(
+            KEY.as_bytes(),
+            hex::encode_upper(Md5::digest(temp.as_bytes())).as_bytes(),
+        );
+        assert_eq!(
+            diagnose_mismatch(sent, &key, &ts, &right).unwrap(),
+            Diagnosis::Match
+        );
     }
 
     // Now: 2026-12-07 15:00:00 China time (07:00:00 UTC); the platform's ±300 s.

@@ -130,6 +130,39 @@ fn an_outbox_enqueues_idempotently_all_or_none_and_every_node_reads_it() {
 }
 
 #[test]
+fn a_direct_delivery_is_recorded_acknowledged_and_settles_a_leased_item() {
+    let db = TestDatabase::new("outbox_delivered");
+    let node_a = Outbox::open(&db.url).unwrap();
+    let node_b = Outbox::open(&db.url).unwrap();
+    let direct = OutboxEntry::Deduction(deduction(1));
+    let recorded = node_a.record_delivered(&direct, "成功").unwrap();
+    assert!(recorded.newly_added);
+    // Another node sees it acknowledged and answers /deductCheck with it.
+    let status = node_b.status().unwrap();
+    assert_eq!((status.pending, status.acknowledged), (0, 1));
+    let records = node_b
+        .deductions_between(ORG, "2026-11-26 00:00:00", "2026-11-26 23:59:59")
+        .unwrap();
+    assert_eq!(records.len(), 1);
+    // An item a drainer holds under lease, then delivered directly, is settled and
+    // released: the drainer's fenced record no longer finds it its own.
+    let queued = node_a.enqueue_deduction(&deduction(2)).unwrap();
+    db.query(&format!(
+        "UPDATE glorycard.outbox_items SET lease_owner = 'other', lease_until = now() + interval '1 minute' WHERE seq = {}",
+        queued.seq
+    ));
+    let settled = node_b
+        .record_delivered(&OutboxEntry::Deduction(deduction(2)), "成功")
+        .unwrap();
+    assert_eq!((settled.seq, settled.newly_added), (queued.seq, false));
+    let held = db.query(&format!(
+        "SELECT state || ',' || coalesce(lease_owner, '-') FROM glorycard.outbox_items WHERE seq = {}",
+        queued.seq
+    ));
+    assert_eq!(held.trim(), "acknowledged,-");
+}
+
+#[test]
 fn a_foreign_glorycard_schema_or_a_newer_store_is_refused_unchanged_and_no_message_shows_the_password()
  {
     let foreign = TestDatabase::new("foreign");

@@ -1,7 +1,7 @@
 // Runs every conformance vector (signing and verification) against the package in the
 // browser, after `await init()`, and leaves the results in window.glorycardResults for
 // the driver (tests/browser/chromium.test.mjs).
-import init, { canonicalize, explain, sign, verify, Verifier } from '../../pkg/glorycard_wasm.js';
+import init, { canonicalize, explain, isGlorycardError, sign, timestampNow, verify, Verifier } from '../../pkg/glorycard_wasm.js';
 
 const results = [];
 const check = (name, fn) => {
@@ -32,7 +32,26 @@ const cstMillis = (ts) => {
 };
 
 try {
+  // Before init(): a GlorycardError naming `await init()`, not a TypeError about undefined.
+  check('before init: not_initialized, and isGlorycardError answers', () => {
+    try {
+      sign('{}', 'k', '20210407155206');
+    } catch (error) {
+      equal(error.code, 'not_initialized', 'error code');
+      equal(/await init\(\)/.test(error.message), true, 'message names await init()');
+      equal(isGlorycardError(error), true, 'isGlorycardError');
+      equal(isGlorycardError(undefined), false, 'isGlorycardError(undefined)');
+      return;
+    }
+    throw new Error('sign before init did not throw');
+  });
   await init();
+  check('sign without a timestamp: now in UTC+8, as timestampNow()', () => {
+    const before = timestampNow();
+    const signed = sign('{"a":1}', 'k');
+    const after = timestampNow();
+    equal([before, after].some((ts) => sign('{"a":1}', 'k', ts) === signed), true, 'sign at now');
+  });
   const [signing, verification] = await Promise.all(
     ['signing', 'verification'].map((n) => fetch(`/vectors/${n}.json`).then((r) => r.json()).then((j) => j.vectors)),
   );

@@ -43,6 +43,7 @@ export async function usage(): Promise<void> {
   const s1: string = sign('{"dataID":0}', key, ts);
   const s2: string = sign(new TextEncoder().encode('{"dataID":0}'), key, ts);
   const s3: string = sign(request, key, ts);
+  const atNow: string = sign(request, key); // the timestamp defaults to now, UTC+8
   const stringA: string = canonicalize({ a: [1, null, true, 'x', 2n, { b: 0.1 }] });
   const ok: boolean = verify(request, key, ts, s1);
   const e: Explanation = explain(request, key, ts);
@@ -111,6 +112,10 @@ export async function usage(): Promise<void> {
     deductionType: '0',
   };
   validateDeduction(deduction);
+  // The models are bodies (interfaces have no index signature: Body names them).
+  const signedModel: string = sign(deduction, key, ts);
+  const modelBody: Body = deduction;
+  const leanSigned: string = lean.sign(deduction, key);
   const deductionJson: string = deductionToJson(deduction);
   const read: Deduction = deductionFromJson(deductionJson);
   const record: DeductCheckRecord = { ...read, status: '1' };
@@ -144,5 +149,5 @@ export async function usage(): Promise<void> {
   const notString: string = verify('{}', key, ts, s1);
 
   void [s1, s2, s3, stringA, ok, parts, departure, at, index, skew, codes, wrong, notString];
-  void [someCode, misnamed];
+  void [someCode, misnamed, atNow, signedModel, modelBody, leanSigned];
 }

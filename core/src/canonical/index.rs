@@ -125,6 +125,9 @@ impl<'a> Document<'a> {
     }
 
     fn parse_unchecked(input: &'a [u8], verbatim_numbers: bool) -> Parsed<Self> {
+        if input.starts_with(b"\xEF\xBB\xBF") {
+            return Err(Fail::at(0, Why::Syntax(Reason::ByteOrderMark)));
+        }
         let mut parser = Parser::new(input, verbatim_numbers);
         parser.skip_whitespace();
         let root_offset = parser.pos;

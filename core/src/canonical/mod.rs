@@ -47,6 +47,8 @@ pub(crate) enum Reason {
     UnexpectedEnd,
     /// unterminated string
     UnterminatedString,
+    /// a UTF-8 byte order mark before the JSON value
+    ByteOrderMark,
 }
 
 impl Reason {
@@ -69,6 +71,12 @@ impl Reason {
             Reason::TrailingData => "unexpected data after the JSON value",
             Reason::UnexpectedEnd => "unexpected end of input, expected a JSON value",
             Reason::UnterminatedString => "unterminated string",
+            // Windows editors and `encoding="utf-8-sig"` writers put it there; JSON
+            // (RFC 8259 §8.1) does not allow it, and the platform signs without it.
+            Reason::ByteOrderMark => {
+                "a UTF-8 byte order mark (EF BB BF) before the JSON value: remove it \
+                 (write UTF-8 without BOM)"
+            }
         }
     }
 }
@@ -212,6 +220,19 @@ pub(crate) struct Departure {
     pub keep_empty: bool,
     /// The top-level `sign` member signed like any other.
     pub keep_sign: bool,
+    /// Strings that are JSON numbers (`"10.00"`) signed as those numbers (`10`): the
+    /// value was signed as a number and sent as a string.
+    pub strings_as_numbers: bool,
+}
+
+/// The canonical decimal of `text` when all of it is one JSON number.
+fn canonical_number_text(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    match number::canonicalize_number(text, &mut out) {
+        Ok(number::Canonical::Verbatim { len }) if len == text.len() => Some(text.to_vec()),
+        Ok(number::Canonical::Written { len }) if len == text.len() => Some(out),
+        _ => None,
+    }
 }
 
 /// STRINGA computed with a [`Departure`] from the rules, for diagnosis only.
@@ -261,6 +282,14 @@ fn write_globally_sorted(
     }
     let mut first = true;
     for leaf in &leaves {
+        if departure.strings_as_numbers
+            && leaf.2.kind == Kind::String
+            && let Some(number) = canonical_number_text(document.value(leaf.2))
+        {
+            sink.put_pair(first, name_of(leaf), &number);
+            first = false;
+            continue;
+        }
         emit_pair(
             document,
             sink,
@@ -393,6 +422,21 @@ mod tests {
     fn collision_detected_on_global_path() {
         let err = canonicalize(br#"{"a.b":"1","a":{"b":"2"}}"#).unwrap_err();
         assert_eq!(err.code(), "name_collision");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_named() {
+        // EF BB BF is valid UTF-8 (U+FEFF), so only the parser can name it.
+        let err = canonicalize(b"\xEF\xBB\xBF{\"a\":1}").unwrap_err();
+        assert_eq!(err.code(), "invalid_json");
+        assert_eq!(err.offset(), Some(0));
+        assert!(
+            err.to_string().contains("byte order mark (EF BB BF)"),
+            "{err}"
+        );
+        // Not at byte 0 it is an ordinary unexpected character.
+        let err = canonicalize(b" \xEF\xBB\xBF{}").unwrap_err();
+        assert!(!err.to_string().contains("byte order mark"), "{err}");
     }
 
     #[test]

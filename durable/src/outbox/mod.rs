@@ -303,6 +303,49 @@ mod tests {
     }
 
     #[test]
+    fn a_direct_delivery_is_recorded_acknowledged_once_and_answers_deduct_check() {
+        let db = TempDb::new("outbox-delivered");
+        let outbox = Outbox::open(&db.0).unwrap();
+        let time = china_time_from_now(-3600);
+        let direct = OutboxEntry::Deduction(deduction("DIRECT-1", &time));
+        let recorded = outbox.record_delivered(&direct, "成功").unwrap();
+        assert!(recorded.newly_added);
+        let status = outbox.status().unwrap();
+        assert_eq!((status.pending, status.acknowledged), (0, 1));
+        // /deductCheck answers it.
+        let found = outbox.deductions_between("106607", &time, &time).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].deduction.deduction_id, "DIRECT-1");
+        // Recording it again is the same item.
+        let again = outbox.record_delivered(&direct, "成功").unwrap();
+        assert_eq!((again.seq, again.newly_added), (recorded.seq, false));
+        // An item enqueued, then delivered directly, is settled: no drain sends it.
+        let queued = OutboxEntry::Deduction(deduction("QUEUED-1", &time));
+        let enqueued = outbox.enqueue_all(std::slice::from_ref(&queued)).unwrap();
+        assert_eq!(outbox.status().unwrap().pending, 1);
+        let settled = outbox.record_delivered(&queued, "成功").unwrap();
+        assert_eq!((settled.seq, settled.newly_added), (enqueued[0].seq, false));
+        let status = outbox.status().unwrap();
+        assert_eq!((status.pending, status.acknowledged), (0, 2));
+        // Another record under the same id conflicts, and changes nothing.
+        let mut other = deduction("DIRECT-1", &time);
+        other.total_fee = "20.00".into();
+        let error = outbox
+            .record_delivered(&OutboxEntry::Deduction(other), "成功")
+            .unwrap_err();
+        assert_eq!(error.code(), "conflict");
+        // An invalid record is refused as an enqueue refuses it, nothing stored.
+        let mut invalid = deduction("DIRECT-2", &time);
+        invalid.deduction_fee = "12.00".into();
+        let error = outbox
+            .record_delivered(&OutboxEntry::Deduction(invalid), "成功")
+            .unwrap_err();
+        assert_eq!(error.code(), "invalid_field");
+        let status = outbox.status().unwrap();
+        assert_eq!((status.pending, status.acknowledged), (0, 2));
+    }
+
+    #[test]
     fn enqueuing_again_is_idempotent_and_another_record_under_the_same_id_conflicts() {
         let db = TempDb::new("outbox-idempotent");
         let outbox = Outbox::open(&db.0).unwrap();

@@ -77,6 +77,29 @@ impl Outbox {
         self.enqueue_one(OutboxEntry::Cancellation(cancellation.clone()))
     }
 
+    /// Records in the ledger an item the caller delivered itself: a deduction or
+    /// cancellation sent with the client directly (`Client::deduct`/`cancel`) and
+    /// acknowledged by the platform with `message`. `/deductCheck` then answers it as it
+    /// answers the drained ones, and no drain sends it again. Validated, time-checked and
+    /// idempotent as an enqueue (the same record again returns its item; another record
+    /// under the same `deductionID` is a [`DurableError::Conflict`]); an item already
+    /// held and not yet acknowledged is marked acknowledged, in the same transaction.
+    ///
+    /// Record after the platform's answer: a process that stops between the two has
+    /// delivered an item the ledger does not hold. Enqueue and drain when that matters.
+    pub fn record_delivered(
+        &self,
+        entry: &OutboxEntry,
+        message: &str,
+    ) -> Result<Enqueued, DurableError> {
+        self.enqueue_with(std::slice::from_ref(entry), false, Some(message))?
+            .into_iter()
+            .next()
+            .ok_or_else(|| DurableError::Storage {
+                reason: "the record returned no item".into(),
+            })
+    }
+
     fn enqueue_one(&self, entry: OutboxEntry) -> Result<Enqueued, DurableError> {
         // Errors about the only entry need no index.
         self.enqueue(std::slice::from_ref(&entry), false)?
@@ -94,11 +117,21 @@ impl Outbox {
         self.enqueue(entries, true)
     }
 
-    /// Validates, then commits all or none; `name_entries` puts `entries[i]` in errors.
     fn enqueue(
         &self,
         entries: &[OutboxEntry],
         name_entries: bool,
+    ) -> Result<Vec<Enqueued>, DurableError> {
+        self.enqueue_with(entries, name_entries, None)
+    }
+
+    /// Validates, then commits all or none; `name_entries` puts `entries[i]` in errors;
+    /// with `delivered` (the platform's message), the items are stored acknowledged.
+    fn enqueue_with(
+        &self,
+        entries: &[OutboxEntry],
+        name_entries: bool,
+        delivered: Option<&str>,
     ) -> Result<Vec<Enqueued>, DurableError> {
         let name = move |index: usize, error: DurableError| {
             if name_entries {
@@ -122,8 +155,14 @@ impl Outbox {
         };
         let now = now_datetime();
         let enqueued = match &self.backend {
-            Backend::Sqlite(database) => enqueue_sqlite(database, &rows, &now, decide)?,
-            Backend::Postgres(database) => postgres::outbox::enqueue(database, rows, now, decide)?,
+            Backend::Sqlite(database) => enqueue_sqlite(database, &rows, &now, decide, delivered)?,
+            Backend::Postgres(database) => postgres::outbox::enqueue(
+                database,
+                rows,
+                now,
+                decide,
+                delivered.map(str::to_owned),
+            )?,
         };
         Ok(enqueued
             .into_iter()
@@ -325,6 +364,7 @@ fn enqueue_sqlite(
     rows: &[EnqueueRow],
     now: &str,
     decide: impl Fn(usize, &EnqueueRow, Existing) -> Result<Option<i64>, DurableError>,
+    delivered: Option<&str>,
 ) -> Result<Vec<(i64, bool)>, DurableError> {
     let mut connection = database.lock()?;
     let transaction = connection
@@ -375,6 +415,19 @@ fn enqueue_sqlite(
                         .map_err(storage)?;
                     enqueued.push((transaction.last_insert_rowid(), true));
                 }
+            }
+        }
+        if let Some(message) = delivered {
+            let mut settle = transaction
+                .prepare_cached(
+                    "UPDATE items SET state = 'acknowledged', message = ?2, settled_at = ?3
+                     WHERE seq = ?1 AND state <> 'acknowledged'",
+                )
+                .map_err(storage)?;
+            for (seq, _) in &enqueued {
+                settle
+                    .execute(params![seq, message, now])
+                    .map_err(storage)?;
             }
         }
     }

@@ -55,6 +55,7 @@ pub(crate) fn enqueue(
     rows: Vec<EnqueueRow>,
     now: String,
     decide: impl Fn(usize, &EnqueueRow, Existing) -> Result<Option<i64>, DurableError> + Send + 'static,
+    delivered: Option<String>,
 ) -> Result<Vec<(i64, bool)>, DurableError> {
     database.block(move |pool| async move {
         let mut client = connection(&pool).await?;
@@ -130,6 +131,20 @@ pub(crate) fn enqueue(
                     enqueued.push((seq, true));
                 }
             }
+        }
+        if let Some(message) = delivered {
+            let seqs: Vec<i64> = enqueued.iter().map(|(seq, _)| *seq).collect();
+            // A drainer holding one of these loses it: its fenced record finds it settled.
+            transaction
+                .execute(
+                    "UPDATE glorycard.outbox_items
+                     SET state = 'acknowledged', message = $2, settled_at = $3,
+                         lease_owner = NULL, lease_until = NULL
+                     WHERE seq = ANY($1) AND state <> 'acknowledged'",
+                    &[&seqs, &message, &now],
+                )
+                .await
+                .map_err(storage)?;
         }
         transaction.commit().await.map_err(storage)?;
         Ok(enqueued)
