@@ -43,7 +43,7 @@ def send_directly() -> List[glorycard.RosterRecord]:
         holders = [holder for page in client.roster_updates(0) for holder in page]  # RosterRecord
         deduction = deduction_for(holders[0], "DIRECT-1")
         deduction.validate()  # raises glorycard.ValidationError naming the field (.field)
-        ack = client.deduct(deduction)  # an AckResponse, or an exception (below)
+        ack = client.deduct(deduction)  # an AckResponse, or an exception (see Errors)
         client.cancel(glorycard.Cancellation(
             org_code=ORG_CODE, deduction_id="DIRECT-1", cancel_time=china_time_now(),
         ))
