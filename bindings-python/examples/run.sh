@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The example HIS applications end to end, as their users run them (bindings-python/test.sh
 # runs them all after pytest):
-#   GLORYCARD_CLI=target/debug/glorycard bash bindings-python/examples/run.sh WHEEL [client fastapi flask django]
+#   GLORYCARD_CLI=target/debug/glorycard bash bindings-python/examples/run.sh WHEEL [fastapi flask django client]
 # Installs the frameworks (requirements.txt: pinned with hashes, pip --require-hashes) and
 # the glorycard wheel WHEEL into a fresh virtualenv, then for each example starts the
 # sandbox platform (the CLI's `glorycard sandbox`, loopback, HTTPS, reconciling against
@@ -21,7 +21,7 @@ root=$(cd "$here/../.." && pwd)
 wheel=$(realpath "${1:?usage: run.sh WHEEL [example ...]}")
 shift
 examples=("$@")
-((${#examples[@]})) || examples=(client fastapi flask django)
+((${#examples[@]})) || examples=(fastapi flask django client)
 cli=${GLORYCARD_CLI:?GLORYCARD_CLI must name the glorycard binary}
 [ -x "$cli" ] || { echo "FAIL: no glorycard CLI at $cli" >&2; exit 1; }
 python=${PYTHON:-python3}
