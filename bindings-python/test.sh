@@ -2,7 +2,8 @@
 # Tests of the Python binding (issue 4): builds the abi3 wheel with maturin, installs it
 # into a fresh virtualenv, runs pytest (every vector in tests/vectors/, value bodies,
 # exceptions, redaction, threads, a local HTTP round trip), checks the .pyi stubs against
-# the built module with mypy.stubtest, checks that `pip install ./bindings-python`
+# the built module with mypy.stubtest, runs the example applications (examples/run.sh),
+# checks that `pip install ./bindings-python`
 # (PEP 517, maturin backend) builds and signs, and runs the tests again on the oldest
 # supported CPython (3.9) when one is installed (the last line says when none is).
 # Installs what it needs: python3 and python3-venv with apt-get when missing, the pinned
@@ -102,6 +103,10 @@ if [ "$SIGN" != "$EXPECTED" ]; then
     exit 1
 fi
 echo "pip-installed glorycard signs the spec example: $SIGN"
+
+step "example HIS applications (examples/run.sh): a client script, FastAPI under uvicorn, Flask and Django under gunicorn, each end to end against the sandbox, reconciled with 0 differences"
+# Their frameworks from examples/requirements.txt (hash-checked) in a virtualenv of their own.
+PYTHON="$PY" bash bindings-python/examples/run.sh "$WHEEL"
 
 step "the same abi3 wheel on CPython 3.9 (the oldest supported), when one is installed"
 # A 3.9 from pyenv (python3.9 itself is a pyenv shim here, which fails unless 3.9 is the
