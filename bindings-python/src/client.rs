@@ -338,13 +338,13 @@ impl RosterPages {
 }
 
 /// Runs `call` as a task on the shared runtime and awaits its outcome without a thread:
-/// the future is awaited by Python's event loop (a pyo3 coroutine), woken from the runtime.
+/// the future is awaited by Python's event loop (a pyo3 coroutine), woken from the runtime
+/// until the interpreter exits.
 async fn on_runtime<T: Send + 'static>(
     client: &blocking::Client,
     call: impl Future<Output = Result<T, ClientError>> + Send + 'static,
 ) -> PyResult<T> {
-    client
-        .spawn(call)
+    crate::exit::UntilExit::new(client.spawn(call))
         .await
         .map_err(|error| Python::attach(|py| client_err(py, &error)))
 }

@@ -3,6 +3,7 @@
 mod body;
 mod client;
 mod error;
+mod exit;
 mod guard;
 mod institution;
 mod logging;
@@ -19,6 +20,7 @@ use pyo3::prelude::*;
 #[pymodule(name = "_native")]
 fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    exit::register(module)?;
     logging::install();
     error::register(module)?;
     types::register(module)?;

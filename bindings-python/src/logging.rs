@@ -22,8 +22,8 @@ struct PythonLogging;
 impl LogSink for PythonLogging {
     fn log(&self, record: LogRecord) {
         // Called on the thread that logged (a runtime worker, or the caller); a failure to
-        // log must not fail the call, so it is dropped.
-        Python::attach(|py| {
+        // log must not fail the call, so it is dropped, as is a record logged at exit.
+        crate::exit::attach(|py| {
             let _ = emit(py, &record);
         });
     }

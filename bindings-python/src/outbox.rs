@@ -156,10 +156,11 @@ impl Outbox {
         })?;
         let options = drain_options(concurrency, patience);
         let async_client = platform.as_async().clone();
-        platform
-            .spawn(async move { outbox.drain_with(&async_client, &options, |_| {}).await })
-            .await
-            .map_err(|e| Python::attach(|py| durable_err(py, &e)))
+        crate::exit::UntilExit::new(
+            platform.spawn(async move { outbox.drain_with(&async_client, &options, |_| {}).await }),
+        )
+        .await
+        .map_err(|e| Python::attach(|py| durable_err(py, &e)))
     }
 
     /// Stops this outbox's drains for good, for a service shutting down: a `drain`

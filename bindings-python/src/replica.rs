@@ -54,7 +54,7 @@ impl Reporter {
         let Some(callback) = &self.callback else {
             return;
         };
-        Python::attach(|py| {
+        crate::exit::attach(|py| {
             if let Err(error) = callback.call1(py, (*step,))
                 && let Ok(mut raised) = self.raised.lock()
                 && raised.is_none()
@@ -129,13 +129,12 @@ impl Replica {
         let reporter = std::sync::Arc::new(Reporter::new(progress));
         let reporting = std::sync::Arc::clone(&reporter);
         let async_client = platform.as_async().clone();
-        let done = platform
-            .spawn(async move {
-                replica
-                    .sync_with_progress(&async_client, |step| reporting.report(step))
-                    .await
-            })
-            .await;
+        let done = crate::exit::UntilExit::new(platform.spawn(async move {
+            replica
+                .sync_with_progress(&async_client, |step| reporting.report(step))
+                .await
+        }))
+        .await;
         Python::attach(|py| reporter.outcome(done.map_err(|e| durable_err(py, &e))?))
     }
 

@@ -75,3 +75,14 @@ def test_ca_cert_is_pem_bytes_a_pem_str_or_a_path(sandbox: Sandbox, tmp_path: Pa
         assert refused.value.code == "config"  # type: ignore[attr-defined]
     with pytest.raises(TypeError, match="ca_cert must be PEM bytes, a PEM str or a path"):
         glorycard.Client(sandbox.url, sid=SID, key=KEY, org_code=ORG, ca_cert=42)  # type: ignore[arg-type]
+
+
+def test_a_fee_signed_as_a_decimal_number_and_sent_as_a_string_is_diagnosed() -> None:
+    # sign() writes Decimal("10.00") as the JSON number 10.00 (STRINGA fee=10); the body
+    # sent carries the string "10.00" (STRINGA fee=10.00): the platform's sign differs.
+    timestamp = "20210407155206"
+    signed = glorycard.sign({"fee": Decimal("10.00"), "id": "7"}, KEY, timestamp)
+    sent = b'{"fee":"10.00","id":"7"}'
+    assert glorycard.sign(sent, KEY, timestamp) != signed
+    departure = glorycard.diagnose(sent, KEY, timestamp, signed)
+    assert departure is not None and departure.startswith("a value signed as a number and sent as a string"), departure

@@ -21,7 +21,7 @@ from typing import (
     final,
 )
 
-from typing_extensions import deprecated, disjoint_base
+from typing_extensions import Self, deprecated, disjoint_base
 
 _Body = Union[str, bytes, bytearray, Mapping[str, object], Sequence[object]]
 _Key = Union[str, "SecretKey"]
@@ -464,5 +464,6 @@ class AsyncClient:
     @property
     def org_code(self) -> str: ...
     def close(self) -> None: ...
-    def __aenter__(self) -> Awaitable[AsyncClient]: ...
+    # The subclass glorycard.AsyncClient enters as itself.
+    def __aenter__(self) -> Awaitable[Self]: ...
     def __aexit__(self, *_exc: object) -> Awaitable[bool]: ...

@@ -125,6 +125,12 @@ test('diagnose names a common departure, or none', () => {
   const d = g.diagnose(body, KEY, TS, asWritten);
   assert.equal(d.match, false);
   assert.match(d.departure, /numbers signed as written/);
+  assert.match(d.departure, /signed as a string and sent as a number/);
+  // The reverse: the string "10.00" sent, the number 10.00 (STRINGA amount=10) signed.
+  const sent = '{"amount":"10.00","id":"7"}';
+  const r = g.diagnose(sent, KEY, TS, g.sign(body, KEY, TS));
+  assert.equal(r.match, false);
+  assert.match(r.departure, /^a value signed as a number and sent as a string/);
   assert.deepEqual(g.diagnose(body, KEY, TS, '0'.repeat(64)), { match: false, departure: null });
 });
 
