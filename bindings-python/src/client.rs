@@ -50,27 +50,42 @@ impl From<core::AckResponse> for AckResponse {
 }
 
 /// Sends `entry` with `send`, the GIL released; with a `ledger`, enqueued there first and
-/// marked acknowledged after the platform's answer, so the outbox answers `/deductCheck`
-/// with it and delivers it itself if this call fails.
+/// settled with the platform's answer (acknowledged, or rejected on a refusal), so the
+/// outbox answers `/deductCheck` with it and delivers it itself if this call fails
+/// otherwise (transport, an untrusted answer).
 fn deliver_recorded(
     py: Python<'_>,
     ledger: Option<&durable::Outbox>,
     entry: &OutboxEntry,
     send: impl FnOnce() -> Result<core::AckResponse, ClientError> + Send,
 ) -> PyResult<AckResponse> {
-    if let Some(ledger) = ledger {
-        py.detach(|| ledger.enqueue_all(std::slice::from_ref(entry)))
-            .map_err(|e| durable_err(py, &e))?;
+    let Some(ledger) = ledger else {
+        return py
+            .detach(send)
+            .map(AckResponse::from)
+            .map_err(|e| client_err(py, &e));
+    };
+    // Named as an enqueue of one item names its fields (`totalFee`, not `entries[0]…`).
+    py.detach(|| match entry {
+        OutboxEntry::Deduction(deduction) => ledger.enqueue_deduction(deduction),
+        OutboxEntry::Cancellation(cancellation) => ledger.enqueue_cancellation(cancellation),
+    })
+    .map_err(|e| durable_err(py, &e))?;
+    match py.detach(send) {
+        Ok(ack) => {
+            let ack = AckResponse::from(ack);
+            py.detach(|| ledger.record_delivered(entry, &ack.response_message))
+                .map_err(|e| durable_err(py, &e))?;
+            Ok(ack)
+        }
+        Err(error) => {
+            if let ClientError::PlatformRejected { message } = &error {
+                py.detach(|| ledger.record_refused(entry, message))
+                    .map_err(|e| durable_err(py, &e))?;
+            }
+            Err(client_err(py, &error))
+        }
     }
-    let ack = py
-        .detach(send)
-        .map(AckResponse::from)
-        .map_err(|e| client_err(py, &e))?;
-    if let Some(ledger) = ledger {
-        py.detach(|| ledger.record_delivered(entry, &ack.response_message))
-            .map_err(|e| durable_err(py, &e))?;
-    }
-    Ok(ack)
 }
 
 /// The async form of the sync client's calls, as the misuse messages name it.
@@ -228,8 +243,8 @@ impl Client {
     /// `store/deduct`: uploads one deduction (safe to repeat: `deduction_id` is its key).
     /// Alone it is in no outbox: `/deductCheck` answered from an `Outbox` does not know
     /// it. With `record_in=outbox`, it is enqueued there first (durably), sent, and
-    /// marked acknowledged on the platform's answer: a failed call leaves it pending, for
-    /// the outbox's drain to deliver.
+    /// settled with the platform's answer (a refusal is held rejected); any other failure
+    /// leaves it pending, for the outbox's drain to deliver.
     #[pyo3(signature = (deduction, *, record_in = None))]
     fn deduct(
         &self,
@@ -345,7 +360,7 @@ async fn on_runtime<T: Send + 'static>(
     call: impl Future<Output = Result<T, ClientError>> + Send + 'static,
 ) -> PyResult<T> {
     crate::exit::UntilExit::new(client.spawn(call))
-        .await
+        .await?
         .map_err(|error| Python::attach(|py| client_err(py, &error)))
 }
 

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 
 /// Set by the `atexit` hook: no runtime thread enters Python after it.
@@ -71,11 +72,32 @@ impl<F: Future> UntilExit<F> {
 }
 
 impl<F: Future> Future for UntilExit<F> {
-    type Output = F::Output;
+    type Output = Result<F::Output, Exiting>;
 
-    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<F::Output> {
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        // Polled after the door closed (a call made in an atexit hook registered before
+        // glorycard's): it would never be woken, so it fails rather than wait forever.
+        if CLOSED.load(Ordering::SeqCst) {
+            return Poll::Ready(Err(Exiting));
+        }
         let waker = Waker::from(Arc::new(GuardedWaker(context.waker().clone())));
-        self.0.as_mut().poll(&mut Context::from_waker(&waker))
+        self.0
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .map(Ok)
+    }
+}
+
+/// A call awaited after glorycard's `atexit` hook ran.
+pub(crate) struct Exiting;
+
+impl From<Exiting> for PyErr {
+    fn from(_: Exiting) -> PyErr {
+        PyRuntimeError::new_err(
+            "the interpreter is exiting and glorycard's runtime no longer calls into Python: \
+             await glorycard's calls before exit (not in an atexit hook registered before \
+             `import glorycard`)",
+        )
     }
 }
 

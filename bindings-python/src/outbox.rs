@@ -99,6 +99,26 @@ impl Outbox {
             .map_err(|e| durable_err(py, &e))
     }
 
+    /// Records in this outbox's ledger an item sent directly that the platform refused
+    /// with `message` (`PlatformRejected.platform_message`): held as rejected (see
+    /// `rejected()`, `requeue()`), never drained; an acknowledged item stays so.
+    fn record_refused(
+        &self,
+        py: Python<'_>,
+        item: &Bound<'_, PyAny>,
+        message: &str,
+    ) -> PyResult<Enqueued> {
+        blocking_call(
+            py,
+            "Outbox",
+            "Outbox.record_refused",
+            "`await outbox.record_refused_async(item, message)`",
+        )?;
+        let item = entry(item)?;
+        py.detach(|| self.0.record_refused(&item, message))
+            .map_err(|e| durable_err(py, &e))
+    }
+
     /// Validates every item, then commits them all in one transaction, or none.
     fn enqueue_all(&self, py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<Vec<Enqueued>> {
         blocking_call(
@@ -159,7 +179,7 @@ impl Outbox {
         crate::exit::UntilExit::new(
             platform.spawn(async move { outbox.drain_with(&async_client, &options, |_| {}).await }),
         )
-        .await
+        .await?
         .map_err(|e| Python::attach(|py| durable_err(py, &e)))
     }
 

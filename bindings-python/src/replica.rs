@@ -134,7 +134,7 @@ impl Replica {
                 .sync_with_progress(&async_client, |step| reporting.report(step))
                 .await
         }))
-        .await;
+        .await?;
         Python::attach(|py| reporter.outcome(done.map_err(|e| durable_err(py, &e))?))
     }
 

@@ -50,3 +50,34 @@ def test_a_process_exits_cleanly_right_after_many_async_calls(sandbox: Sandbox, 
         )
         assert done.returncode == 0, f"run {run} ended with {done.returncode}: {done.stderr[-2000:]}"
     assert sandbox.admin("/admin/stats")["deductions"] == 10 * 20
+
+
+LATE_HOOK = textwrap.dedent(
+    """
+    import asyncio, atexit, sys
+
+    def late():
+        # Registered before glorycard's own hook, so it runs after it.
+        async def call():
+            async with glorycard.AsyncClient(sys.argv[1], sid=SID, key=KEY, org_code=ORG,
+                                             ca_cert=open(sys.argv[2], "rb").read()) as client:
+                await client.roster_page(0)
+        try:
+            asyncio.run(call())
+        except RuntimeError as refused:
+            print("refused:", refused)
+
+    atexit.register(late)
+    import glorycard
+    """
+).replace("SID", repr(SID)).replace("KEY", repr(KEY)).replace("ORG", repr(ORG))
+
+
+def test_a_call_awaited_after_glorycards_exit_hook_fails_instead_of_hanging(sandbox: Sandbox, tmp_path: Path) -> None:
+    script = tmp_path / "late_hook.py"
+    script.write_text(LATE_HOOK, encoding="utf-8")
+    ca = tmp_path / "ca.pem"
+    ca.write_bytes(sandbox.ca)
+    done = subprocess.run([sys.executable, str(script), sandbox.url, str(ca)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "refused: the interpreter is exiting" in done.stdout, (done.stdout, done.stderr[-2000:])

@@ -66,3 +66,25 @@ def test_the_async_client_records_in_the_outbox_too(sandbox: Sandbox, tmp_path: 
     asyncio.run(main())
     status = outbox.status()
     assert (status.pending, status.acknowledged) == (0, 1)
+
+
+def test_a_direct_call_the_platform_refuses_is_held_rejected_never_drained(sandbox: Sandbox, tmp_path: Path) -> None:
+    outbox = glorycard.Outbox(tmp_path / "outbox.db")
+    with sandbox.client() as client:
+        # The sandbox refuses the cancellation of a deduction it never received.
+        never = glorycard.Cancellation(org_code=ORG, deduction_id="PY-LEDGER-NEVER", cancel_time="2026-11-30 10:00:00")
+        with pytest.raises(glorycard.PlatformRejected) as refused:
+            client.cancel(never, record_in=outbox)
+        status = outbox.status()
+        assert (status.pending, status.rejected) == (0, 1)
+        held = outbox.rejected()[0]
+        assert (held.deduction_id, held.message) == ("PY-LEDGER-NEVER", refused.value.platform_message)
+        assert outbox.drain(client).acknowledged == 0
+    # An invalid record names its field as enqueue names it, and nothing is sent or held.
+    invalid = deduction(whole(sandbox.client().roster_page(0))[0], "PY-LEDGER-INVALID")
+    invalid.deduction_fee = "99.00"
+    with pytest.raises(glorycard.GlorycardError) as bad:
+        sandbox.client().deduct(invalid, record_in=outbox)
+    assert bad.value.code == "invalid_field"
+    assert "deductionFee" in str(bad.value) and "entries[" not in str(bad.value)
+    assert sandbox.admin("/admin/stats")["deductions"] == 0 and outbox.status().pending == 0

@@ -160,6 +160,17 @@ fn a_direct_delivery_is_recorded_acknowledged_and_settles_a_leased_item() {
         queued.seq
     ));
     assert_eq!(held.trim(), "acknowledged,-");
+    // A refusal is held rejected, and never undoes an acknowledgement.
+    let refused = OutboxEntry::Deduction(deduction(3));
+    node_a.enqueue_all(std::slice::from_ref(&refused)).unwrap();
+    node_b.record_refused(&refused, "重复扣减").unwrap();
+    node_b.record_refused(&direct, "重复扣减").unwrap();
+    let status = node_a.status().unwrap();
+    assert_eq!(
+        (status.pending, status.acknowledged, status.rejected),
+        (0, 2, 1)
+    );
+    assert_eq!(node_a.rejected().unwrap()[0].message, "重复扣减");
 }
 
 #[test]

@@ -53,10 +53,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await replica.sync_async(client)  # the roster, before the first request
         stopping = asyncio.Event()
         drain = asyncio.create_task(drain_until_stopped(client, stopping))
-        yield
-        stopping.set()
-        outbox.stop_draining()  # a drain in flight finishes its calls and returns
-        await drain
+        try:
+            yield
+        finally:
+            stopping.set()
+            outbox.stop_draining()  # a drain in flight finishes its calls and returns
+            await drain
 
 
 app = FastAPI(lifespan=lifespan)

@@ -40,11 +40,16 @@ class AsyncClient(_native.AsyncClient):
         """``store/deduct`` (see ``Client.deduct``). Alone it is in no outbox: a deduction
         sent this way is unknown to ``/deductCheck`` answered from an ``Outbox``. With
         ``record_in=outbox`` it is enqueued there first, sent, and marked acknowledged on
-        the platform's answer (a failed call leaves it pending, for the drain)."""
+        the platform's answer (a refusal is held rejected; any other failure leaves it
+        pending, for the drain)."""
         if record_in is None:
             return await super().deduct(deduction)
         await record_in.enqueue_async(deduction)
-        ack = await super().deduct(deduction)
+        try:
+            ack = await super().deduct(deduction)
+        except _native.PlatformRejected as refused:
+            await record_in.record_refused_async(deduction, refused.platform_message or "")
+            raise
         await record_in.record_delivered_async(deduction, ack)
         return ack
 
@@ -53,7 +58,11 @@ class AsyncClient(_native.AsyncClient):
         if record_in is None:
             return await super().cancel(cancellation)
         await record_in.enqueue_async(cancellation)
-        ack = await super().cancel(cancellation)
+        try:
+            ack = await super().cancel(cancellation)
+        except _native.PlatformRejected as refused:
+            await record_in.record_refused_async(cancellation, refused.platform_message or "")
+            raise
         await record_in.record_delivered_async(cancellation, ack)
         return ack
 
@@ -84,6 +93,10 @@ class Outbox(_native.Outbox):
     async def record_delivered_async(self, item: Union[Deduction, Cancellation], ack: AckResponse) -> Enqueued:
         """``record_delivered`` in the loop's default executor."""
         return await _off_the_loop(self.record_delivered, item, ack)
+
+    async def record_refused_async(self, item: Union[Deduction, Cancellation], message: str) -> Enqueued:
+        """``record_refused`` in the loop's default executor."""
+        return await _off_the_loop(self.record_refused, item, message)
 
     async def drain_async(
         self, client: _native.AsyncClient, *, concurrency: int = 8, patience: float = 120.0

@@ -152,9 +152,8 @@ test('sign without a timestamp signs at now in UTC+8, as timestampNow()', () => 
   assert.throws(() => g.sign(BODY, KEY, 20210407155206), expectCode('invalid_argument'));
 });
 
-// NEEDS THE LEAD'S CORE CHANGE (issue 33: the core's JSON error names a leading UTF-8
-// BOM). Fails until that is merged: the message is "invalid JSON at byte 0" today.
-test('[needs core change] a body with a UTF-8 BOM: invalid_json whose message names the BOM', () => {
+// The core names a leading UTF-8 BOM in its JSON error (EF BB BF is valid UTF-8, U+FEFF).
+test('a body with a UTF-8 BOM: invalid_json whose message names the BOM', () => {
   const withBom = '\uFEFF{"dataID":0}';
   const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"dataID":0}')]);
   for (const body of [withBom, bytes]) {

@@ -221,7 +221,9 @@ pub(crate) struct Departure {
     /// The top-level `sign` member signed like any other.
     pub keep_sign: bool,
     /// Strings that are JSON numbers (`"10.00"`) signed as those numbers (`10`): the
-    /// value was signed as a number and sent as a string.
+    /// value was signed as a number and sent as a string. All such strings at once (the
+    /// usual cause is one serializer for every fee): a body where only some were is not
+    /// recognized.
     pub strings_as_numbers: bool,
 }
 

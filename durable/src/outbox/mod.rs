@@ -12,7 +12,7 @@ mod store;
 pub(crate) use drain::PendingRow;
 pub use drain::{DrainOptions, DrainReport};
 pub use entry::OutboxEntry;
-pub(crate) use store::{EnqueueRow, Existing, status_from};
+pub(crate) use store::{EnqueueRow, Existing, Settled, status_from};
 
 use glorycard_core::models;
 
@@ -343,6 +343,30 @@ mod tests {
         assert_eq!(error.code(), "invalid_field");
         let status = outbox.status().unwrap();
         assert_eq!((status.pending, status.acknowledged), (0, 2));
+        // The platform took it: a time the window would refuse at enqueue is recorded.
+        let old = OutboxEntry::Deduction(deduction("OLD-1", "2020-01-01 10:00:00"));
+        assert!(outbox.enqueue_all(std::slice::from_ref(&old)).is_err());
+        assert!(outbox.record_delivered(&old, "成功").unwrap().newly_added);
+        // A refusal is held rejected, with the platform's message, never drained; it does
+        // not undo an acknowledgement.
+        let refused = OutboxEntry::Deduction(deduction("REFUSED-1", &time));
+        outbox.enqueue_all(std::slice::from_ref(&refused)).unwrap();
+        outbox.record_refused(&refused, "重复扣减").unwrap();
+        let rejected = outbox.rejected().unwrap();
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(
+            (
+                rejected[0].deduction_id.as_str(),
+                rejected[0].message.as_str()
+            ),
+            ("REFUSED-1", "重复扣减")
+        );
+        outbox.record_refused(&direct, "重复扣减").unwrap();
+        let status = outbox.status().unwrap();
+        assert_eq!(
+            (status.pending, status.acknowledged, status.rejected),
+            (0, 3, 1)
+        );
     }
 
     #[test]

@@ -80,19 +80,42 @@ impl Outbox {
     /// Records in the ledger an item the caller delivered itself: a deduction or
     /// cancellation sent with the client directly (`Client::deduct`/`cancel`) and
     /// acknowledged by the platform with `message`. `/deductCheck` then answers it as it
-    /// answers the drained ones, and no drain sends it again. Validated, time-checked and
-    /// idempotent as an enqueue (the same record again returns its item; another record
-    /// under the same `deductionID` is a [`DurableError::Conflict`]); an item already
-    /// held and not yet acknowledged is marked acknowledged, in the same transaction.
+    /// answers the drained ones, and no drain sends it again. Validated and idempotent as
+    /// an enqueue (the same record again returns its item; another record under the same
+    /// `deductionID` is a [`DurableError::Conflict`]); an item already held and not yet
+    /// acknowledged is marked acknowledged, in the same transaction. Its time is not
+    /// checked against the window: the platform has taken it.
     ///
     /// Record after the platform's answer: a process that stops between the two has
-    /// delivered an item the ledger does not hold. Enqueue and drain when that matters.
+    /// delivered an item the ledger does not hold. To lose nothing, enqueue first, send,
+    /// then record (what the bindings' `record_in` does).
     pub fn record_delivered(
         &self,
         entry: &OutboxEntry,
         message: &str,
     ) -> Result<Enqueued, DurableError> {
-        self.enqueue_with(std::slice::from_ref(entry), false, Some(message))?
+        self.settle_directly(entry, Settled::Acknowledged, message)
+    }
+
+    /// Records in the ledger an item the caller sent directly and the platform refused
+    /// with `message`: held as rejected (see [`rejected`](Outbox::rejected) and
+    /// [`requeue`](Outbox::requeue)), never sent by a drain. An item already acknowledged
+    /// stays acknowledged.
+    pub fn record_refused(
+        &self,
+        entry: &OutboxEntry,
+        message: &str,
+    ) -> Result<Enqueued, DurableError> {
+        self.settle_directly(entry, Settled::Rejected, message)
+    }
+
+    fn settle_directly(
+        &self,
+        entry: &OutboxEntry,
+        state: Settled,
+        message: &str,
+    ) -> Result<Enqueued, DurableError> {
+        self.enqueue_with(std::slice::from_ref(entry), false, Some((state, message)))?
             .into_iter()
             .next()
             .ok_or_else(|| DurableError::Storage {
@@ -126,12 +149,13 @@ impl Outbox {
     }
 
     /// Validates, then commits all or none; `name_entries` puts `entries[i]` in errors;
-    /// with `delivered` (the platform's message), the items are stored acknowledged.
+    /// with `settled` (a direct call's outcome and the platform's message), the items are
+    /// stored settled, their times unchecked.
     fn enqueue_with(
         &self,
         entries: &[OutboxEntry],
         name_entries: bool,
-        delivered: Option<&str>,
+        settled: Option<(Settled, &str)>,
     ) -> Result<Vec<Enqueued>, DurableError> {
         let name = move |index: usize, error: DurableError| {
             if name_entries {
@@ -146,7 +170,10 @@ impl Outbox {
         for (index, entry) in entries.iter().enumerate() {
             let row = entry
                 .validate()
-                .and_then(|()| entry.check_time(&china_now, self.event_time_window))
+                .and_then(|()| match settled {
+                    Some(_) => Ok(()),
+                    None => entry.check_time(&china_now, self.event_time_window),
+                })
                 .and_then(|()| entry.row());
             rows.push(row.map_err(|e| name(index, e))?);
         }
@@ -155,13 +182,13 @@ impl Outbox {
         };
         let now = now_datetime();
         let enqueued = match &self.backend {
-            Backend::Sqlite(database) => enqueue_sqlite(database, &rows, &now, decide, delivered)?,
+            Backend::Sqlite(database) => enqueue_sqlite(database, &rows, &now, decide, settled)?,
             Backend::Postgres(database) => postgres::outbox::enqueue(
                 database,
                 rows,
                 now,
                 decide,
-                delivered.map(str::to_owned),
+                settled.map(|(state, message)| (state, message.to_owned())),
             )?,
         };
         Ok(enqueued
@@ -326,6 +353,23 @@ pub(crate) struct Existing {
     pub(crate) cancellation: Option<i64>,
 }
 
+/// How the platform answered an item sent directly, as recorded in the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Settled {
+    Acknowledged,
+    Rejected,
+}
+
+impl Settled {
+    /// The item's `state` column.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Settled::Acknowledged => "acknowledged",
+            Settled::Rejected => "rejected",
+        }
+    }
+}
+
 /// The enqueue rule both backends apply: `Some(seq)` when the row is the item already
 /// held, `None` when it is new, an error when it contradicts what is held.
 fn decide(row: &EnqueueRow, existing: Existing) -> Result<Option<i64>, DurableError> {
@@ -364,7 +408,7 @@ fn enqueue_sqlite(
     rows: &[EnqueueRow],
     now: &str,
     decide: impl Fn(usize, &EnqueueRow, Existing) -> Result<Option<i64>, DurableError>,
-    delivered: Option<&str>,
+    settled: Option<(Settled, &str)>,
 ) -> Result<Vec<(i64, bool)>, DurableError> {
     let mut connection = database.lock()?;
     let transaction = connection
@@ -417,16 +461,19 @@ fn enqueue_sqlite(
                 }
             }
         }
-        if let Some(message) = delivered {
+        if let Some((state, message)) = settled {
+            // An acknowledgement settles any item not yet acknowledged; a refusal only a
+            // pending one (it never undoes an acknowledgement).
             let mut settle = transaction
                 .prepare_cached(
-                    "UPDATE items SET state = 'acknowledged', message = ?2, settled_at = ?3
-                     WHERE seq = ?1 AND state <> 'acknowledged'",
+                    "UPDATE items SET state = ?2, message = ?3, settled_at = ?4
+                     WHERE seq = ?1 AND state <> 'acknowledged'
+                       AND (?2 = 'acknowledged' OR state = 'pending')",
                 )
                 .map_err(storage)?;
             for (seq, _) in &enqueued {
                 settle
-                    .execute(params![seq, message, now])
+                    .execute(params![seq, state.as_str(), message, now])
                     .map_err(storage)?;
             }
         }

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use super::{PgDatabase, connection, storage};
 use crate::DurableError;
-use crate::outbox::{EnqueueRow, Existing, OutboxStatus, PendingRow, RejectedItem, status_from};
+use crate::outbox::{
+    EnqueueRow, Existing, OutboxStatus, PendingRow, RejectedItem, Settled, status_from,
+};
 
 /// How many advisory locks an enqueue may take at most: ids are hashed into this many
 /// buckets (a power of two). Two batches with no bucket in common run in parallel.
@@ -55,7 +57,7 @@ pub(crate) fn enqueue(
     rows: Vec<EnqueueRow>,
     now: String,
     decide: impl Fn(usize, &EnqueueRow, Existing) -> Result<Option<i64>, DurableError> + Send + 'static,
-    delivered: Option<String>,
+    settled: Option<(Settled, String)>,
 ) -> Result<Vec<(i64, bool)>, DurableError> {
     database.block(move |pool| async move {
         let mut client = connection(&pool).await?;
@@ -132,16 +134,19 @@ pub(crate) fn enqueue(
                 }
             }
         }
-        if let Some(message) = delivered {
+        if let Some((state, message)) = settled {
             let seqs: Vec<i64> = enqueued.iter().map(|(seq, _)| *seq).collect();
             // A drainer holding one of these loses it: its fenced record finds it settled.
+            // An acknowledgement settles any item not yet acknowledged; a refusal only a
+            // pending one.
             transaction
                 .execute(
                     "UPDATE glorycard.outbox_items
-                     SET state = 'acknowledged', message = $2, settled_at = $3,
+                     SET state = $4, message = $2, settled_at = $3,
                          lease_owner = NULL, lease_until = NULL
-                     WHERE seq = ANY($1) AND state <> 'acknowledged'",
-                    &[&seqs, &message, &now],
+                     WHERE seq = ANY($1) AND state <> 'acknowledged'
+                       AND ($4 = 'acknowledged' OR state = 'pending')",
+                    &[&seqs, &message, &now, &state.as_str()],
                 )
                 .await
                 .map_err(storage)?;
