@@ -48,9 +48,11 @@ stop_all() {
         kill "$pid" 2>/dev/null || true
         status=0
         wait "$pid" 2>/dev/null || status=$?
-        # 143 is SIGTERM's own status: uvicorn shuts down gracefully, then re-raises the
-        # signal. Anything else (134: an abort at interpreter exit) is a failure.
-        if [[ " ${apps[*]} " == *" $pid "* ]] && ((status != 0 && status != 143)); then
+        # 143 is SIGTERM's own status: uvicorn (FastAPI) shuts down gracefully, then
+        # re-raises the signal; gunicorn and the Django drain exit 0. Anything else (134:
+        # an abort at interpreter exit) is a failure.
+        if [[ " ${apps[*]} " == *" $pid "* ]] \
+            && ((status != 0)) && ! [[ $status == 143 && $name == fastapi ]]; then
             failed+=("process $pid exited with status $status")
         fi
     done

@@ -13,8 +13,8 @@ use glorycard_durable::{self as durable, OutboxEntry};
 
 use crate::error::{client_err, durable_err};
 use crate::guard::blocking_call;
+use crate::ledger::Outbox;
 use crate::models::{Cancellation, Deduction, RosterRecord};
-use crate::outbox::Outbox;
 use crate::types::key_arg;
 
 /// The answer to `store/deduct` or `store/deductCancel` (a refusal raises

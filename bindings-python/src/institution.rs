@@ -11,8 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
 use crate::error::client_err;
+use crate::ledger::Outbox;
 use crate::models::DeductCheckRecord;
-use crate::outbox::Outbox;
 use crate::types::{header_pairs, key_arg};
 
 /// `handle`'s answer: `(status, headers, body)`.

@@ -6,6 +6,7 @@ mod error;
 mod exit;
 mod guard;
 mod institution;
+mod ledger;
 mod logging;
 mod models;
 mod outbox;
@@ -31,7 +32,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<client::AsyncClient>()?;
     module.add_class::<client::AckResponse>()?;
     module.add_class::<client::RosterPages>()?;
-    module.add_class::<outbox::Outbox>()?;
+    module.add_class::<ledger::Outbox>()?;
     module.add_class::<institution::DeductCheckHandler>()?;
     module.add_class::<replica::Replica>()?;
     module.add_class::<replica::HolderMatch>()?;

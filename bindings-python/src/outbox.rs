@@ -13,14 +13,11 @@ use pyo3::prelude::*;
 use crate::client::{AckResponse, async_platform, sync_platform};
 use crate::error::durable_err;
 use crate::guard::blocking_call;
+use crate::ledger::Outbox;
 use crate::models::{Cancellation, DeductCheckRecord, Deduction};
 
 /// The way out for a store call that has no async form of its own.
 pub(crate) const TO_THREAD: &str = "`await asyncio.to_thread(...)`";
-
-/// A durable queue of deductions and cancellations for the platform, in one SQLite file.
-#[pyclass(module = "glorycard", frozen, subclass)]
-pub(crate) struct Outbox(pub(crate) durable::Outbox);
 
 /// A deduction or a cancellation, as the outbox takes it.
 fn entry(item: &Bound<'_, PyAny>) -> PyResult<OutboxEntry> {
