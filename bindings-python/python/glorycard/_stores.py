@@ -5,7 +5,7 @@ Python's own do, and does nothing), over the native classes."""
 from __future__ import annotations
 
 import asyncio
-from typing import Callable, Iterable, List, Optional, TypeVar, Union
+from typing import Awaitable, Callable, Iterable, List, Optional, TypeVar, Union
 
 from . import _native
 from ._native import (
@@ -44,27 +44,29 @@ class AsyncClient(_native.AsyncClient):
         pending, for the drain)."""
         if record_in is None:
             return await super().deduct(deduction)
-        await record_in.enqueue_async(deduction)
-        try:
-            ack = await super().deduct(deduction)
-        except _native.PlatformRejected as refused:
-            await record_in.record_refused_async(deduction, refused.platform_message or "")
-            raise
-        await record_in.record_delivered_async(deduction, ack)
-        return ack
+        return await _recorded(record_in, deduction, lambda: _native.AsyncClient.deduct(self, deduction))
 
     async def cancel(self, cancellation: Cancellation, *, record_in: Optional["Outbox"] = None) -> AckResponse:
         """``store/deductCancel`` (see ``Client.cancel``); ``record_in`` as for ``deduct``."""
         if record_in is None:
             return await super().cancel(cancellation)
-        await record_in.enqueue_async(cancellation)
-        try:
-            ack = await super().cancel(cancellation)
-        except _native.PlatformRejected as refused:
-            await record_in.record_refused_async(cancellation, refused.platform_message or "")
-            raise
-        await record_in.record_delivered_async(cancellation, ack)
-        return ack
+        return await _recorded(record_in, cancellation, lambda: _native.AsyncClient.cancel(self, cancellation))
+
+
+async def _recorded(
+    ledger: "Outbox", item: Union[Deduction, Cancellation], send: Callable[[], Awaitable[AckResponse]]
+) -> AckResponse:
+    """``send()`` with ``item`` enqueued in ``ledger`` first, then settled with the
+    platform's answer: acknowledged, or rejected on a refusal; any other failure leaves it
+    pending, for the drain."""
+    await ledger.enqueue_async(item)
+    try:
+        ack = await send()
+    except _native.PlatformRejected as refused:
+        await ledger.record_refused_async(item, refused.platform_message or "")
+        raise
+    await ledger.record_delivered_async(item, ack)
+    return ack
 
 
 async def _off_the_loop(call: Callable[..., _T], *args: object) -> _T:
