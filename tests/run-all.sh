@@ -48,6 +48,9 @@ fi
 step "conformance vectors: the independent Python reference reproduces every committed vector"
 python3 tests/vectors/reference.py --check
 
+step "docs: README.md and README.zh-CN.md hold the same code blocks; both books (docs/en, docs/zh) build with the pinned mdBook; every relative link resolves (tests/docs/run.sh)"
+bash tests/docs/run.sh
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -63,7 +66,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --lock
 step "glorycard-core builds for wasm32-unknown-unknown"
 cargo build -p glorycard-core --target wasm32-unknown-unknown --locked
 
-step "fuzz targets compile (they are run by hand: see README, Fuzzing)"
+step "fuzz targets compile (they are run by hand: see docs/en/src/fuzzing.md)"
 cargo check --manifest-path core/fuzz/Cargo.toml --quiet
 
 step "WebAssembly binding: npm package, wasm-bindgen tests, tsc, node --test, Chromium (bindings-wasm/test.sh)"
