@@ -61,9 +61,20 @@ def check_links(page: Path) -> list[str]:
     return problems
 
 
+def check_language_links(english: Path, chinese: Path) -> list[str]:
+    """Each front page links to the other on its first line."""
+    problems = []
+    for page, other in ((english, chinese), (chinese, english)):
+        first = page.read_text(encoding="utf-8").split("\n", 1)[0]
+        if f"]({other.name})" not in first:
+            problems.append(f"{page.name}: its first line does not link to {other.name}")
+    return problems
+
+
 def main(argv: list[str]) -> int:
     english, chinese = (Path(p).resolve() for p in argv) if argv else (ROOT / "README.md", ROOT / "README.zh-CN.md")
-    problems = compare_blocks(english, chinese) + check_links(english) + check_links(chinese)
+    problems = compare_blocks(english, chinese) + check_language_links(english, chinese)
+    problems += check_links(english) + check_links(chinese)
     for problem in problems:
         print(f"front pages: {problem}", file=sys.stderr)
     blocks, _ = split_fences(english.read_text(encoding="utf-8"))
