@@ -6,11 +6,12 @@
 #      tsconfig of Vite's templates and webpack's guide too (skipLibCheck off),
 #   3. the Node suite (node --test) over the built package: every vector, objects,
 #      errors, reentrancy,
-#   4. the Chromium suite: every vector in a page, and the signing tool page,
+#   4. the Chromium suite: every vector in a page, and the signing tool page with the
+#      browser in English and in Chinese,
 #   5. the browser examples (examples/run.sh): Vite 8, Vite 5, webpack 5 and a plain page,
 #      installed from the packed .tgz, built, and signing in Chromium.
 # Before the build, the README's sizes table must equal the one the build measures.
-# Installs Debian's chromium when missing. Exits non-zero on any failure.
+# Installs Debian's chromium and a Chinese font (fonts-wqy-microhei) when missing. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")"
 started=$SECONDS
@@ -34,6 +35,11 @@ fi
 if [ ! -x /usr/bin/chromium ] || ! command -v chromedriver >/dev/null 2>&1; then
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi
+# A font with Chinese characters for the tool page's zh-CN run and screenshots (1.6 MB).
+if [ -z "$(fc-list :lang=zh family 2>/dev/null)" ]; then
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-wqy-microhei
 fi
 echo "node $(node --version), npm $(npm --version), $(/usr/bin/chromium --version)"
 
@@ -70,9 +76,9 @@ step "Node suite (node --test) over the built package"
 # In New York time: a clock read in the host's zone instead of UTC+8 would show.
 TZ=America/New_York node --test tests/node/*.test.mjs
 
-step "Chromium suite (playwright-core, /usr/bin/chromium): vectors in a page, signing tool page"
+step "Chromium suite (playwright-core, /usr/bin/chromium): vectors in a page, signing tool page in en-US and zh-CN"
 node --test tests/browser/chromium.test.mjs
-echo "screenshots of the tool page: $PWD/artifacts/ (not committed)"
+echo "screenshots of the tool page, tool-page*.en.png and tool-page*.zh-CN.png: $PWD/artifacts/ (not committed)"
 
 step "browser examples (examples/run.sh): Vite 8, Vite 5, webpack 5, plain page, from the packed .tgz"
 examples/run.sh
