@@ -1,4 +1,5 @@
-//! Verification: [`verify`], [`diagnose_mismatch`] and [`Verifier`] with its clock.
+//! Verification: [`verify`], [`diagnose_mismatch`] (and [`diagnose_mismatch_in`] a language) and
+//! [`Verifier`] with its clock.
 
 use std::sync::Arc;
 
@@ -32,6 +33,27 @@ pub fn diagnose_mismatch(
     let ts = self::timestamp(&timestamp)?;
     let received = core::Signature::parse(&received)?;
     Ok(core::diagnose_mismatch(&body, &key.into(), &ts, &received)?.into_option())
+}
+/// [`diagnose_mismatch`] in the language `lang` names (`en` or `zh`, optionally with a
+/// region): the facade's `diagnose(…, Locale)`.
+#[uniffi::export]
+pub fn diagnose_mismatch_in(
+    body: Vec<u8>,
+    key: SecretKey,
+    timestamp: String,
+    received: String,
+    lang: String,
+) -> Result<Option<String>> {
+    let lang: core::Lang =
+        lang.parse()
+            .map_err(|e: core::UnknownLang| core::Error::InvalidField {
+                field: "lang".to_owned(),
+                reason: e.to_string(),
+            })?;
+    let ts = self::timestamp(&timestamp)?;
+    let received = core::Signature::parse(&received)?;
+    let found = core::diagnose_mismatch(&body, &key.into(), &ts, &received)?;
+    Ok(found.text(lang).map(str::to_owned))
 }
 /// A clock that says what it is told, for tests and for replaying recorded traffic.
 #[derive(uniffi::Object)]

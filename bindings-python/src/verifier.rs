@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use glorycard_core as core;
 use glorycard_core::{DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_CAPACITY, ManualClock};
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyIterator, PyList, PyString, PyTuple};
 
@@ -38,14 +38,22 @@ fn verify(
 /// Which common departure from the signing rules turns `body` into the `received` sign
 /// with this key and timestamp: a sentence naming it, `""` when `received` is right, or
 /// None when no known departure explains it (the key, timestamp or bytes differ).
+/// Departures tried include STRINGSignTemp hashed as GBK (GB18030) bytes. The sentence is
+/// in English, or in Chinese with `lang="zh"` (`"en"`, `"zh"`, or with a region:
+/// `"zh-CN"`); another `lang` raises ValueError.
 #[pyfunction]
+#[pyo3(signature = (body, key, timestamp, received, *, lang = "en"))]
 fn diagnose(
     py: Python<'_>,
     body: &Bound<'_, PyAny>,
     key: &Bound<'_, PyAny>,
     timestamp: &str,
     received: &str,
+    lang: &str,
 ) -> PyResult<Option<String>> {
+    let lang: core::Lang = lang
+        .parse()
+        .map_err(|e: core::UnknownLang| PyValueError::new_err(format!("lang: {e}")))?;
     let body = extract_body(body)?;
     let key = key_arg(key)?;
     let key = key.get();
@@ -54,7 +62,7 @@ fn diagnose(
     body.with_bytes(py, |bytes| {
         core::diagnose_mismatch(bytes, key, &timestamp, &received)
     })
-    .map(core::Diagnosis::into_option)
+    .map(|diagnosis| diagnosis.text(lang).map(str::to_owned))
     .py_err(py)
 }
 

@@ -12,10 +12,11 @@ from conftest import CODE_CLASS, SPEC_SIGN, body_of, load, vector_id
 SIGNING = load("signing")
 VERIFICATION = load("verification")
 MODELS = load("models")
+DIAGNOSIS = load("diagnosis")
 
 
 def test_vector_files_are_not_empty() -> None:
-    assert len(SIGNING) >= 55 and len(VERIFICATION) >= 15 and len(MODELS) >= 30
+    assert len(SIGNING) >= 55 and len(VERIFICATION) >= 15 and len(MODELS) >= 30 and len(DIAGNOSIS) >= 6
     assert SIGNING[0]["name"] == "spec-example" and SIGNING[0]["expect"]["sign"] == SPEC_SIGN
 
 
@@ -54,6 +55,24 @@ def test_signing_vector(vector: dict[str, Any]) -> None:
             assert glorycard.diagnose(given, key, ts, expect["sign"]) == ""
             headers = glorycard.Signer("sid-v", key).sign(given, ts)
             assert headers == {"sid": "sid-v", "timestamp": ts, "sign": expect["sign"]}
+
+
+@pytest.mark.parametrize("vector", DIAGNOSIS, ids=vector_id)
+def test_diagnosis_vector(vector: dict[str, Any]) -> None:
+    body, key, ts, received, expect = vector["body"], vector["key"], vector["timestamp"], vector["received"], vector[
+        "expect"
+    ]
+    english = "" if expect["match"] else expect["departure"]
+    chinese = "" if expect["match"] else expect["departureZh"]
+    assert glorycard.diagnose(body, key, ts, received) == english
+    assert glorycard.diagnose(body, key, ts, received, lang="en") == english
+    assert glorycard.diagnose(body.encode("utf-8"), key, ts, received, lang="zh") == chinese
+    assert glorycard.diagnose(body, key, ts, received, lang="zh-CN") == chinese
+
+
+def test_diagnose_refuses_an_unknown_language() -> None:
+    with pytest.raises(ValueError, match="lang"):
+        glorycard.diagnose("{}", "k", "20210407155206", "0" * 64, lang="fr")
 
 
 @pytest.mark.parametrize("vector", VERIFICATION, ids=vector_id)

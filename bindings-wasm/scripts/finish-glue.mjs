@@ -12,7 +12,9 @@
 //   from the core's codes (no second list);
 // - every declaration file: `[Symbol.dispose]` only where the project's lib has it, the
 //   `Model` union (the full entry's models, accepted where a body is), and doc comments
-//   without Rust doctests or rustdoc links.
+//   without Rust doctests or rustdoc links;
+// - every glue: `glorycardGb18030`, the GB18030 encoder the module imports for diagnose's
+//   GBK departure, built from the platform's own decoder so that the module has no table.
 //
 // Usage: node scripts/finish-glue.mjs <package folder>
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -67,6 +69,76 @@ function isGlorycardError(error) {
     } catch (_) {
         return false;
     }
+}
+`;
+}
+
+/**
+ * The GB18030 encoder the module imports (src/verifier.rs, `glorycardGb18030`): the
+ * module's import refers to it by this name, which the glue's scope resolves.
+ */
+function gb18030Source() {
+  return `
+// Added by build.sh (scripts/finish-glue.mjs): the GB18030 encoder of diagnose's GBK
+// departure (STRINGSignTemp hashed as GBK bytes). Its table is built once, on first use,
+// by decoding every GB18030 code with the platform's own WHATWG decoder
+// (\`TextDecoder('gb18030')\`: browsers, Node with full ICU), so that the module carries
+// no table: two-byte codes (GBK's, each code point's first code as the WHATWG encoder
+// takes it), four-byte codes of the BMP (pointers 0 to 39419), and the supplementary
+// planes by the WHATWG encoder's formula. \`undefined\` without such a decoder: the
+// departure is then not tried.
+let glorycardGb18030Table;
+function glorycardGb18030Quad(pointer) {
+    return [0x81 + Math.floor(pointer / 12600), 0x30 + Math.floor(pointer / 1260) % 10,
+        0x81 + Math.floor(pointer / 10) % 126, 0x30 + pointer % 10];
+}
+function glorycardGb18030BuildTable() {
+    let decoder;
+    try {
+        decoder = new TextDecoder('gb18030');
+    } catch (_) {
+        return null;
+    }
+    // code point -> (lead << 8 | trail) for two bytes, 0x10000 + pointer for four.
+    const table = new Map();
+    // Each code followed by a NUL, so that one that does not decode shifts no other.
+    const pairs = new Uint8Array(126 * 190 * 3);
+    let n = 0;
+    for (let lead = 0x81; lead <= 0xfe; lead++) {
+        for (let trail = 0x40; trail <= 0xfe; trail++) {
+            if (trail === 0x7f) continue;
+            pairs[n++] = lead; pairs[n++] = trail; pairs[n++] = 0;
+        }
+    }
+    decoder.decode(pairs).split('\\0').forEach((text, i) => {
+        const cp = text.codePointAt(0);
+        if (text.length === 1 && cp !== 0xfffd && !table.has(cp)) table.set(cp, (pairs[3 * i] << 8) | pairs[3 * i + 1]);
+    });
+    const quads = new Uint8Array(39420 * 5);
+    for (let pointer = 0; pointer < 39420; pointer++) quads.set(glorycardGb18030Quad(pointer), pointer * 5);
+    decoder.decode(quads).split('\\0').forEach((text, pointer) => {
+        const cp = text.codePointAt(0);
+        if (pointer < 39420 && text.length === 1 && !table.has(cp)) table.set(cp, 0x10000 + pointer);
+    });
+    return table;
+}
+function glorycardGb18030(text) {
+    if (glorycardGb18030Table === undefined) glorycardGb18030Table = glorycardGb18030BuildTable();
+    const table = glorycardGb18030Table;
+    if (table === null) return undefined;
+    const out = [];
+    for (const ch of text) {
+        const cp = ch.codePointAt(0);
+        if (cp < 0x80) {
+            out.push(cp);
+            continue;
+        }
+        const code = cp >= 0x10000 ? 0x10000 + 189000 + (cp - 0x10000) : table.get(cp);
+        if (code === undefined) return undefined;
+        if (code < 0x10000) out.push(code >> 8, code & 0xff);
+        else out.push(...glorycardGb18030Quad(code - 0x10000));
+    }
+    return new Uint8Array(out);
 }
 `;
 }
@@ -130,18 +202,27 @@ function finishWebGlue(file, entry, codes) {
   js = replaceExactly(file, js, 'if (wasm !== undefined) return wasm;', 'if (wasm !== NOT_READY) return wasm;', 2);
   js = replaceExactly(file, js, '    wasm.__wbindgen_start();\n', '    wasm.__wbindgen_start();\n    glorycardMarkReady();\n');
   js = replaceExactly(file, js, 'export { initSync, __wbg_init as default };',
-    `${isGlorycardErrorSource(codes)}\nexport { initSync, __wbg_init as default, isGlorycardError };`);
+    `${isGlorycardErrorSource(codes)}${gb18030Source()}\nexport { initSync, __wbg_init as default, isGlorycardError };`);
+  requireGb18030Import(file, js);
   if (/\bwasm === undefined\b|\bwasm !== undefined\b/.test(js)) {
     throw new Error(`${file}: a test of \`wasm\` against undefined is left`);
   }
   writeFileSync(file, js);
 }
 
+/** The module's import of the encoder must call the function added above, by its name. */
+function requireGb18030Import(file, js) {
+  if (!/[^\w.]glorycardGb18030\(/.test(js.replace(/function glorycardGb18030\(/, ''))) {
+    throw new Error(`${file}: no call of glorycardGb18030 in the module's imports: has wasm-bindgen's output changed?`);
+  }
+}
+
 /** The CommonJS glue (instantiated as it loads): the JavaScript isGlorycardError. */
 function finishNodeGlue(file, codes) {
   let js = readFileSync(file, 'utf8');
   js = replaceExactly(file, js, '\nlet wasm = wasmInstance.exports;',
-    `${isGlorycardErrorSource(codes)}exports.isGlorycardError = isGlorycardError;\n\nlet wasm = wasmInstance.exports;`);
+    `${isGlorycardErrorSource(codes)}exports.isGlorycardError = isGlorycardError;\n${gb18030Source()}\nlet wasm = wasmInstance.exports;`);
+  requireGb18030Import(file, js);
   writeFileSync(file, js);
 }
 

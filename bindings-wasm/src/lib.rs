@@ -75,6 +75,8 @@ export interface Diagnosis {
    * sign (e.g. numbers signed as written), or `null` when none does: then the key,
    * the timestamp or the body's bytes differ. Always `null` on a match. */
   readonly departure: string | null;
+  /** `departure` in Chinese (简体中文), `null` when it is. */
+  readonly departureZh: string | null;
 }
 
 /** The three headers of a signed request. */

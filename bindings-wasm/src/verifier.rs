@@ -313,9 +313,26 @@ pub fn verify(
     glorycard_core::verify_body(&body, &key, &timestamp, &sign).js()
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A text's GB18030 bytes, or `undefined` when the platform has no GB18030 decoder to
+    /// build the table from. Defined in the glue by scripts/finish-glue.mjs, from the
+    /// platform's `TextDecoder('gb18030')`, so that this module carries no GB18030 table
+    /// (encoding_rs's would cost tens of KB). Where it is not defined (the wasm-bindgen
+    /// test runner's glue) the call throws, and the GBK departure is not tried.
+    #[wasm_bindgen(catch, js_name = glorycardGb18030)]
+    fn gb18030_from_js(text: &str) -> Result<Option<Vec<u8>>, JsValue>;
+}
+
+/// The GBK departure's encoder: the platform's, through the glue.
+fn gb18030(text: &str) -> Option<Vec<u8>> {
+    gb18030_from_js(text).ok().flatten()
+}
+
 /// Compares a received `sign` with `body`, `key` and `timestamp`; on a mismatch, names
 /// the common departure from the rules (numbers as written, empty values kept,
-/// lower-case MD5, ...) that produces it, if one does.
+/// lower-case MD5, STRINGSignTemp hashed as GBK bytes, ...) that produces it, if one
+/// does, in English (`departure`) and Chinese (`departureZh`).
 #[wasm_bindgen(unchecked_return_type = "Diagnosis")]
 pub fn diagnose(
     #[wasm_bindgen(unchecked_param_type = "Body")] body: &JsValue,
@@ -328,14 +345,20 @@ pub fn diagnose(
     let timestamp = timestamp_arg(timestamp)?;
     let received = Signature::parse(&string_arg(sign, "sign")?).js()?;
     let body = body_arg(body)?;
-    let found = glorycard_core::diagnose_mismatch(&body, &key, &timestamp, &received).js()?;
+    let found =
+        glorycard_core::diagnose_mismatch_with(&body, &key, &timestamp, &received, Some(&gb18030))
+            .js()?;
     let found_match = found == glorycard_core::Diagnosis::Match;
-    let departure = match found {
-        glorycard_core::Diagnosis::Departure(text) => Member::Text(text),
-        _ => Member::Null,
+    let (departure, departure_zh) = match found {
+        glorycard_core::Diagnosis::Departure(departures) => {
+            let (english, chinese) = departures.into_texts();
+            (Member::Text(english), Member::Text(chinese))
+        }
+        _ => (Member::Null, Member::Null),
     };
     object(&[
         ("match", Member::Flag(found_match)),
         ("departure", departure),
+        ("departureZh", departure_zh),
     ])
 }

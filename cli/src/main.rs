@@ -155,7 +155,11 @@ fn run(command: Command) -> Result<Printed, Failure> {
             now,
             json,
             file,
-        } => sign::explain(key, timestamp, expect, now, json, file),
+        } => {
+            // explain's diagnosis follows the locale (LC_ALL, LC_MESSAGES, LANG).
+            let lang = glorycard_core::Lang::from_env();
+            sign::explain(key, timestamp, expect, now, json, file, lang)
+        }
         Command::Roster { command } => roster::roster(command).map(Printed::ok),
         Command::Deduct { connection, file } => deduct::deduct(connection, file).map(Printed::ok),
         Command::Cancel {

@@ -452,6 +452,108 @@ fn explain_expect_diagnoses_a_mismatch() {
     );
 }
 
+/// The received sign of the diagnosis vector `name` (tests/vectors/diagnosis.json).
+fn diagnosis_vector(name: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(vectors_dir().join("diagnosis.json")).unwrap();
+    let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+    document["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name)
+        .unwrap_or_else(|| panic!("no diagnosis vector {name}"))
+        .clone()
+}
+
+#[test]
+fn explain_expect_names_the_gbk_departure_in_the_locales_language() {
+    let body = spec_body_path();
+    let body = body.to_str().unwrap();
+    // The spec example MD5ed as GBK bytes, computed with Python (the vector's description).
+    let gbk = diagnosis_vector("gbk");
+    let received = gbk["received"].as_str().unwrap();
+    let args = with_spec_key("explain", &["--now", SPEC_TS, "--expect", received, body]);
+
+    let english = glorycard(&args, None, &[("LC_ALL", "C.UTF-8")]);
+    assert_eq!(english.status.code(), Some(1));
+    let text = stdout(&english);
+    assert!(text.contains("result:         MISMATCH"), "{text}");
+    assert!(
+        text.contains(
+            "diagnosis:      the expected sign is what you get with STRINGSignTemp hashed as \
+             GBK (GB18030) bytes instead of UTF-8, as a Chinese-Windows program does with \
+             ANSI text\nSTRINGA to diff against the counterpart's log:\n"
+        ),
+        "{text}"
+    );
+
+    let chinese = glorycard(&args, None, &[("LC_ALL", "zh_CN.UTF-8")]);
+    assert_eq!(chinese.status.code(), Some(1));
+    let text = stdout(&chinese);
+    assert!(text.contains("result:         MISMATCH"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "diagnosis:      对方的签名正是这样算出的：{}\n与对方日志比对的 STRINGA：\n",
+            gbk["expect"]["departureZh"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+
+    // Combined with the numbers as written, in the JSON too (the locale's language).
+    let combined = diagnosis_vector("gbk-numbers-as-written");
+    let out = glorycard(
+        &with_spec_key(
+            "explain",
+            &[
+                "--json",
+                "--now",
+                SPEC_TS,
+                "--expect",
+                combined["received"].as_str().unwrap(),
+                body,
+            ],
+        ),
+        None,
+        &[("LC_ALL", "zh_CN.UTF-8")],
+    );
+    let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(value["matches"], false);
+    assert_eq!(value["diagnosis"], combined["expect"]["departureZh"]);
+}
+
+#[test]
+fn explain_reports_the_refused_timestamp_in_chinese_under_a_chinese_locale() {
+    let body = spec_body_path();
+    let out = glorycard(
+        &with_spec_key(
+            "explain",
+            &[
+                "--expect",
+                SPEC_SIGN,
+                "--now",
+                "20210407235206",
+                body.to_str().unwrap(),
+            ],
+        ),
+        None,
+        &[("LC_ALL", "zh_CN.UTF-8")],
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    let departure = "时间戳 20210407155206 比当前中国标准时间（20210407235206）慢 8 小时，\
+                     超出平台允许的 ±300 秒：看起来是 UTC 时间；请按 Asia/Shanghai（中国标准时间）生成";
+    assert!(
+        text.contains(&format!("timestamp:      平台会拒绝：{departure}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "diagnosis:      签名一致，但平台对这个请求只会回答签名验证失败：{departure}"
+        )),
+        "{text}"
+    );
+}
+
 #[test]
 fn bad_usage_is_one_line() {
     let out = glorycard(

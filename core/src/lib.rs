@@ -20,7 +20,12 @@ mod value;
 mod verifier;
 
 pub use canonical::{MAX_DEPTH, MAX_NUMBER_LEN, canonicalize, max_string_a_len};
-pub use diagnose::{Diagnosis, diagnose_mismatch, diagnose_mismatch_at, diagnose_timestamp};
+#[cfg(feature = "gb18030")]
+pub use diagnose::encode_gb18030;
+pub use diagnose::{
+    Departures, Diagnosis, Gb18030Encoder, diagnose_mismatch, diagnose_mismatch_at,
+    diagnose_mismatch_with, diagnose_timestamp, diagnose_timestamp_in,
+};
 pub use error::{ERROR_CODES, Error, ErrorCode, ErrorFamily, UnknownErrorCode};
 pub use key::SecretKey;
 pub use lang::{Lang, UnknownLang};

@@ -9,7 +9,8 @@ use glorycard_core::models::{
     from_json,
 };
 use glorycard_core::{
-    ManualClock, SecretKey, Timestamp, Verifier, canonicalize, explain, sign_body,
+    Diagnosis, Lang, ManualClock, SecretKey, Signature, Timestamp, Verifier, canonicalize,
+    diagnose_mismatch, diagnose_mismatch_with, explain, sign_body,
 };
 use serde_json::Value;
 
@@ -288,6 +289,48 @@ fn every_error_code_has_a_vector_or_a_reason() {
             (true, None) | (false, Some(_)) => {}
             (false, None) => panic!("{code}: no vector in tests/vectors and no stated reason"),
             (true, Some(_)) => panic!("{code} has a vector now: remove its reason"),
+        }
+    }
+}
+
+/// GB18030 bytes from encoding_rs, as the `gb18030` feature gives them.
+fn gb18030(text: &str) -> Option<Vec<u8>> {
+    let (bytes, _, had_errors) = encoding_rs::GB18030.encode(text);
+    (!had_errors).then(|| bytes.into_owned())
+}
+
+#[test]
+fn diagnosis_vectors() {
+    let vectors = load("diagnosis.json");
+    assert!(vectors.len() >= 6, "{} vectors", vectors.len());
+    for v in &vectors {
+        let name = v["name"].as_str().unwrap();
+        let key = SecretKey::new(v["key"].as_str().unwrap());
+        let ts = Timestamp::parse(v["timestamp"].as_str().unwrap()).unwrap();
+        let received = Signature::parse(v["received"].as_str().unwrap()).unwrap();
+        let found = diagnose_mismatch_with(&body(v), &key, &ts, &received, Some(&gb18030)).unwrap();
+        let expect = &v["expect"];
+        assert_eq!(
+            found == Diagnosis::Match,
+            expect["match"].as_bool().unwrap(),
+            "{name}: {found:?}"
+        );
+        if found != Diagnosis::Match {
+            assert_eq!(
+                found.text(Lang::English),
+                expect["departure"].as_str(),
+                "{name}"
+            );
+            assert_eq!(
+                found.text(Lang::Chinese),
+                expect["departureZh"].as_str(),
+                "{name}"
+            );
+        }
+        // diagnose_mismatch has the same answers exactly when it has an encoder.
+        if cfg!(feature = "gb18030") {
+            let plain = diagnose_mismatch(&body(v), &key, &ts, &received).unwrap();
+            assert_eq!(plain, found, "{name}");
         }
     }
 }

@@ -4,7 +4,7 @@
 Written from spec/canonical-form.md (a copy of ../shared/spec/canonical-form.md) with the Python standard library only
 (json, decimal, hashlib, hmac, datetime): it shares no code with the Rust core. It
 computes the expected STRINGA, MD5 and sign of every case below and writes
-signing.json and verification.json; `--check` recomputes them and fails if the
+signing.json, verification.json, models.json and diagnosis.json; `--check` recomputes them and fails if the
 committed files differ (CI runs that).
 
 Three sources of truth meet here, and must agree or the script stops:
@@ -943,6 +943,86 @@ def build_verification():
     )
 
 
+# ---------------------------------------------------------------------------------------
+# Diagnosis vectors: signs a counterpart computed the wrong way over the spec example, each
+# from a Python expression run here (its text is the vector's derivation, in its
+# description) over the STRINGA this reference computes. The expected words, in English
+# and Chinese, are written by hand; the Rust core defines them once beside each departure.
+
+GBK_EN = ("STRINGSignTemp hashed as GBK (GB18030) bytes instead of UTF-8, as a Chinese-Windows program does "
+          "with ANSI text")
+GBK_ZH = "STRINGSignTemp 按 GBK（GB18030）编码的字节计算，而不是 UTF-8（中文 Windows 程序按 ANSI 编码处理文本时常见）"
+AS_WRITTEN_EN = ("numbers signed as written (10.00) instead of canonical decimals (10), as when a value is signed as "
+                 "a string and sent as a number")
+AS_WRITTEN_ZH = "数字按原文（10.00）而不是规范小数（10）签名，常见于签名时把值当作字符串、发送时却是数字"
+LOWER_EN = "the MD5 hex in lower case instead of upper case"
+LOWER_ZH = "MD5 十六进制用了小写而不是大写"
+NO_MD5_EN = "HMAC over STRINGSignTemp itself, without the MD5 step"
+NO_MD5_ZH = "HMAC 直接作用于 STRINGSignTemp 本身，省略了 MD5 这一步"
+
+TEMP = 'STRINGA + "&key=" + KEY + "&timestamp=" + TS'
+HMAC_OF = 'hmac.new(KEY.encode("ascii"), {}, hashlib.sha256).hexdigest()'
+# Numbers as written: the spec example's three amounts are 10.00 in the body, 10 in STRINGA.
+AS_WRITTEN = 're.sub(r"=10(?=&|$)", "=10.00", STRINGA)'
+
+DIAGNOSIS = [
+    dict(name="gbk", departures=[(GBK_EN, GBK_ZH)],
+         derivation=HMAC_OF.format('hashlib.md5((%s).encode("gb18030")).hexdigest().upper().encode("ascii")' % TEMP),
+         description="The spec example signed by a program that MD5s the GBK (GB18030) bytes of STRINGSignTemp, "
+                     "as Chinese Windows stores ANSI text: every Chinese character is 2 bytes instead of 3."),
+    dict(name="gbk-lower-case-md5", departures=[(GBK_EN, GBK_ZH), (LOWER_EN, LOWER_ZH)],
+         derivation=HMAC_OF.format('hashlib.md5((%s).encode("gb18030")).hexdigest().encode("ascii")' % TEMP),
+         description="GBK bytes and the MD5 hex in lower case."),
+    dict(name="gbk-numbers-as-written", departures=[(AS_WRITTEN_EN, AS_WRITTEN_ZH), (GBK_EN, GBK_ZH)],
+         derivation=HMAC_OF.format('hashlib.md5((%s + "&key=" + KEY + "&timestamp=" + TS).encode("gb18030"))'
+                                   '.hexdigest().upper().encode("ascii")' % AS_WRITTEN),
+         description="GBK bytes, and the three amounts signed as written (10.00) instead of 10."),
+    dict(name="gbk-no-md5", departures=[(GBK_EN, GBK_ZH), (NO_MD5_EN, NO_MD5_ZH)],
+         derivation=HMAC_OF.format('(%s).encode("gb18030")' % TEMP),
+         description="HMAC-SHA256 straight over the GBK bytes of STRINGSignTemp, with no MD5 step."),
+    dict(name="lower-case-md5", departures=[(LOWER_EN, LOWER_ZH)],
+         derivation=HMAC_OF.format('hashlib.md5((%s).encode("utf-8")).hexdigest().encode("ascii")' % TEMP),
+         description="UTF-8 bytes, as the rules say, but the MD5 hex in lower case."),
+    dict(name="rules", departures=[],
+         derivation=HMAC_OF.format('hashlib.md5((%s).encode("utf-8")).hexdigest().upper().encode("ascii")' % TEMP),
+         description="The rules themselves: the document's sign, a match."),
+]
+
+
+def build_diagnosis():
+    body = SPEC_BODY.encode("utf-8")
+    sa, _, rules_sign = sign(body, SPEC_KEY, SPEC_TS)
+    scope = dict(STRINGA=sa, KEY=SPEC_KEY, TS=SPEC_TS, hashlib=hashlib, hmac=hmac, re=re)
+    if len(re.findall(r"=10(?=&|$)", sa)) != 3:
+        sys.exit("diagnosis: the spec example's STRINGA no longer has its three amounts of 10")
+    vectors = []
+    signs = set()
+    for case in DIAGNOSIS:
+        received = eval(case["derivation"], scope)  # the derivation text is the vector's own
+        if (received == rules_sign) != (not case["departures"]):
+            sys.exit("%s: the derivation %s the rules' sign" % (case["name"], "gives" if case["departures"] else "misses"))
+        if received in signs:
+            sys.exit("%s: the same sign as another vector" % case["name"])
+        signs.add(received)
+        expect = dict(match=not case["departures"],
+                      departure="; ".join(en for en, _ in case["departures"]) or None,
+                      departureZh="；".join(zh for _, zh in case["departures"]) or None)
+        description = (case["description"] + " Derivation (Python 3 standard library; STRINGA is the spec "
+                       "example's, computed by tests/vectors/reference.py; KEY and TS are the example's key and "
+                       "timestamp): received = " + case["derivation"])
+        vectors.append(dict(name=case["name"], description=description, body=SPEC_BODY, key=SPEC_KEY,
+                            timestamp=SPEC_TS, received=received, expect=expect))
+    return dict(
+        description="Diagnosis vectors: diagnose(body, key, timestamp, received) names the departure from the "
+                    "rules that turns the body into the received sign. expect.match is true when received is "
+                    "the rules' sign; otherwise expect.departure is the English diagnosis (departures joined with "
+                    "'; ') and expect.departureZh the Chinese one (joined with '；'), or both null when no known "
+                    "departure explains it. Received signs computed by tests/vectors/reference.py, each from the "
+                    "Python expression in its description.",
+        vectors=vectors,
+    )
+
+
 def render(document):
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
@@ -953,6 +1033,7 @@ def main():
         HERE / "signing.json": render(build_signing()),
         HERE / "verification.json": render(build_verification()),
         HERE / "models.json": render(build_models()),
+        HERE / "diagnosis.json": render(build_diagnosis()),
         HERE / "spec-example.body.json": SPEC_BODY,
     }
     stale = []
@@ -968,9 +1049,12 @@ def main():
     codes = sorted({v["expect"]["error"] for v in signing + verification if "error" in v["expect"]})
     models = json.loads(outputs[HERE / "models.json"])["vectors"]
     codes = sorted(set(codes) | {v["expect"]["error"] for v in models if "error" in v["expect"]})
-    print("reference: %d signing vectors (%d passing), %d verification vectors, %d model vectors; "
+    diagnosis = json.loads(outputs[HERE / "diagnosis.json"])["vectors"]
+    print("reference: %d signing vectors (%d passing), %d verification vectors, %d model vectors, "
+          "%d diagnosis vectors; "
           "%d signing/verification vectors expect an error; codes covered: %s"
-          % (len(signing), sum(1 for v in signing if "sign" in v["expect"]), len(verification), len(models), errors,
+          % (len(signing), sum(1 for v in signing if "sign" in v["expect"]), len(verification), len(models),
+             len(diagnosis), errors,
              ", ".join(codes)))
     if stale:
         sys.exit("stale vector files (run python3 tests/vectors/reference.py): " + ", ".join(stale))

@@ -41,10 +41,11 @@ test('every conformance vector passes in the page', async () => {
   assert.equal(report.fatal, undefined, report.fatal);
   assert.equal(report.signing, load('signing.json').length);
   assert.equal(report.verification, load('verification.json').length);
+  assert.equal(report.diagnosis, load('diagnosis.json').length);
   const failed = report.results.filter((r) => !r.ok);
-  console.log(`in Chromium: ${report.results.length - failed.length} passed, ${failed.length} failed (${report.signing} signing + ${report.verification} verification vectors, 2 object checks, 2 init and timestamp checks)`);
+  console.log(`in Chromium: ${report.results.length - failed.length} passed, ${failed.length} failed (${report.signing} signing + ${report.verification} verification + ${report.diagnosis} diagnosis vectors, 2 object checks, 2 init and timestamp checks)`);
   assert.deepEqual(failed, []);
-  assert.equal(report.results.length, report.signing + report.verification + 4);
+  assert.equal(report.results.length, report.signing + report.verification + report.diagnosis + 4);
 });
 
 /** The browser languages of the two runs, as a Chinese and an American browser send them. */

@@ -1,7 +1,7 @@
-// Runs every conformance vector (signing and verification) against the package in the
+// Runs every conformance vector (signing, verification and diagnosis) against the package in the
 // browser, after `await init()`, and leaves the results in window.glorycardResults for
 // the driver (tests/browser/chromium.test.mjs).
-import init, { canonicalize, explain, isGlorycardError, sign, timestampNow, verify, Verifier } from '../../pkg/glorycard_wasm.js';
+import init, { canonicalize, diagnose, explain, isGlorycardError, sign, timestampNow, verify, Verifier } from '../../pkg/glorycard_wasm.js';
 
 const results = [];
 const check = (name, fn) => {
@@ -52,8 +52,8 @@ try {
     const after = timestampNow();
     equal([before, after].some((ts) => sign('{"a":1}', 'k', ts) === signed), true, 'sign at now');
   });
-  const [signing, verification] = await Promise.all(
-    ['signing', 'verification'].map((n) => fetch(`/vectors/${n}.json`).then((r) => r.json()).then((j) => j.vectors)),
+  const [signing, verification, diagnosis] = await Promise.all(
+    ['signing', 'verification', 'diagnosis'].map((n) => fetch(`/vectors/${n}.json`).then((r) => r.json()).then((j) => j.vectors)),
   );
   for (const v of signing) {
     check(`signing: ${v.name}`, () => {
@@ -90,11 +90,20 @@ try {
       }
     });
   }
+  // The GBK vectors need the glue's GB18030 encoder, built from Chromium's TextDecoder.
+  for (const v of diagnosis) {
+    check(`diagnosis: ${v.name}`, () => {
+      const d = diagnose(v.body, v.key, v.timestamp, v.received);
+      equal(d.match, v.expect.match, 'match');
+      equal(d.departure, v.expect.departure, 'departure');
+      equal(d.departureZh, v.expect.departureZh, 'departureZh');
+    });
+  }
   check('objects: nested, arrays, 0.1, 10.5, 1e21, -0', () => {
     equal(canonicalize({ a: 0.1, b: 10.5, c: 1e21, d: -0, n: { x: [1, { y: 'z' }] } }), 'a=0.1&b=10.5&c=1000000000000000000000&d=0&n.x[0]=1&n.x[1].y=z', 'STRINGA');
   });
   check('objects: undefined names its path', () => throwsCode(() => canonicalize({ a: [undefined] }), 'invalid_value'));
-  window.glorycardResults = { signing: signing.length, verification: verification.length, results };
+  window.glorycardResults = { signing: signing.length, verification: verification.length, diagnosis: diagnosis.length, results };
 } catch (error) {
   window.glorycardResults = { fatal: `${error?.message ?? error}`, results };
 }

@@ -119,19 +119,33 @@ test('verify is false on a clean mismatch and throws on malformed input', () => 
 test('diagnose names a common departure, or none', () => {
   const body = '{"amount":10.00,"id":"7"}';
   const right = g.sign(body, KEY, TS);
-  assert.deepEqual(g.diagnose(body, KEY, TS, right), { match: true, departure: null });
+  assert.deepEqual(g.diagnose(body, KEY, TS, right), { match: true, departure: null, departureZh: null });
   // Signed with the number as written (10.00): the sign of the text where it is literal.
   const asWritten = g.sign('{"amount":"10.00","id":"7"}', KEY, TS);
   const d = g.diagnose(body, KEY, TS, asWritten);
   assert.equal(d.match, false);
   assert.match(d.departure, /numbers signed as written/);
   assert.match(d.departure, /signed as a string and sent as a number/);
+  assert.match(d.departureZh, /^数字按原文（10\.00）而不是规范小数（10）签名/);
   // The reverse: the string "10.00" sent, the number 10.00 (STRINGA amount=10) signed.
   const sent = '{"amount":"10.00","id":"7"}';
   const r = g.diagnose(sent, KEY, TS, g.sign(body, KEY, TS));
   assert.equal(r.match, false);
   assert.match(r.departure, /^a value signed as a number and sent as a string/);
-  assert.deepEqual(g.diagnose(body, KEY, TS, '0'.repeat(64)), { match: false, departure: null });
+  assert.deepEqual(g.diagnose(body, KEY, TS, '0'.repeat(64)), { match: false, departure: null, departureZh: null });
+});
+
+test('the GBK encoder of the glue agrees with Python\'s gb18030 codec, all of Unicode', () => {
+  // A body whose STRINGA has two-byte GBK (张), a four-byte BMP code (¥ U+00A5: 81 30 84 36)
+  // and a supplementary one (𠀀 U+20000: 95 32 82 36): its GBK sign, computed with Python
+  // (hmac.new(KEY, md5(temp.encode("gb18030")).hexdigest().upper(), sha256)), is named.
+  const body = '{"a":"张¥𠀀"}';
+  const key = '4fd6b8105f894d0da964b1e80b07b136';
+  const gbk = '6d1e0cbe47c2047afb6d054879db9de83efdb76badff6b3bd6ee3c8aad553702';
+  const d = g.diagnose(body, key, '20210407155206', gbk);
+  assert.equal(d.match, false);
+  assert.match(d.departure, /^STRINGSignTemp hashed as GBK \(GB18030\) bytes instead of UTF-8/);
+  assert.match(d.departureZh, /^STRINGSignTemp 按 GBK（GB18030）编码的字节计算/);
 });
 
 test('sign without a timestamp signs at now in UTC+8, as timestampNow()', () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { canonicalize, sign, verify, explain, Verifier } from 'glorycard-wasm';
+import { canonicalize, diagnose, sign, verify, explain, Verifier } from 'glorycard-wasm';
 import { cstMillis, expectCode } from './helpers.mjs';
 
 const vectorsDir = new URL('../../../tests/vectors/', import.meta.url);
@@ -14,11 +14,22 @@ const bodyOf = (v) => (v.bodyHex !== undefined ? Buffer.from(v.bodyHex, 'hex') :
 
 const signing = load('signing.json');
 const verification = load('verification.json');
+const diagnosis = load('diagnosis.json');
 
 test('the vector files are there', () => {
   assert.ok(signing.length >= 80, `${signing.length} signing vectors`);
   assert.ok(verification.length >= 20, `${verification.length} verification vectors`);
+  assert.ok(diagnosis.length >= 6, `${diagnosis.length} diagnosis vectors`);
 });
+
+// The GBK vectors need the GB18030 encoder the glue builds from Node's TextDecoder.
+for (const v of diagnosis) {
+  test(`diagnosis: ${v.name}`, () => {
+    const expected = { match: v.expect.match, departure: v.expect.departure, departureZh: v.expect.departureZh };
+    assert.deepEqual(diagnose(v.body, v.key, v.timestamp, v.received), expected);
+    assert.deepEqual(diagnose(Buffer.from(v.body, 'utf8'), v.key, v.timestamp, v.received), expected);
+  });
+}
 
 for (const v of signing) {
   test(`signing: ${v.name}`, () => {

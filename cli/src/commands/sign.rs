@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use glorycard_core::{
-    DEFAULT_MAX_SKEW_SECONDS, Diagnosis, ManualClock, Signature, Signer, Timestamp, Verifier,
-    canonicalize, diagnose_mismatch, diagnose_timestamp, explain as explain_signing,
+    DEFAULT_MAX_SKEW_SECONDS, Diagnosis, Lang, ManualClock, Signature, Signer, Timestamp, Verifier,
+    canonicalize, diagnose_mismatch, diagnose_timestamp_in, explain as explain_signing,
 };
 
 use crate::shared::{Failure, KeyArgs, Printed, fail, read_body, timestamp_or_now};
@@ -69,7 +69,8 @@ pub(crate) fn verify(
 /// `glorycard explain`: every stage of signing (key masked), and with `expect` whether the
 /// counterpart's sign matches and, if not, why; and whether the platform would refuse the
 /// timestamp itself (outside its ±300 s of `now`), which it answers only with a signature
-/// failure. The exit status follows the sign alone.
+/// failure. The exit status follows the sign alone. The diagnosis and the timestamp's
+/// departure are in `lang` (the labels and the stages are not words to translate).
 // `let _ = writeln!(out, ...)` below: formatting into a `String` cannot fail.
 pub(crate) fn explain(
     key: KeyArgs,
@@ -78,19 +79,20 @@ pub(crate) fn explain(
     now: Option<String>,
     json: bool,
     file: Option<PathBuf>,
+    lang: Lang,
 ) -> Result<Printed, Failure> {
     let key = key.load()?;
     let body = read_body(&file)?;
     let timestamp = timestamp_or_now(&timestamp)?;
     let now = timestamp_or_now(&now)?;
-    let timing = diagnose_timestamp(&timestamp, &now, DEFAULT_MAX_SKEW_SECONDS);
+    let timing = diagnose_timestamp_in(&timestamp, &now, DEFAULT_MAX_SKEW_SECONDS, lang);
     let expected = expect.as_deref().map(Signature::parse).transpose()?;
     let explanation = explain_signing(&body, &key, &timestamp)?;
     let matches = expected.map(|e| e.ct_eq(explanation.sign()));
     let diagnosis = match (expected, matches) {
         (Some(expected), Some(false)) => {
             match diagnose_mismatch(&body, &key, &timestamp, &expected)? {
-                Diagnosis::Departure(departure) => Some(departure),
+                Diagnosis::Departure(departures) => Some(departures.text(lang).to_owned()),
                 // The rules' own sign differs from the expected one, so `Match` cannot
                 // happen here; like `Unexplained`, it names no departure.
                 Diagnosis::Match | Diagnosis::Unexplained => None,
@@ -116,33 +118,42 @@ pub(crate) fn explain(
     } else {
         let _ = writeln!(out, "{explanation}");
         if let Some(timing) = &timing {
-            let _ = writeln!(out, "timestamp:      REFUSED by the platform: {timing}");
+            let refused = lang.pick("REFUSED by the platform: ", "平台会拒绝：");
+            let _ = writeln!(out, "timestamp:      {refused}{timing}");
         }
         if let (Some(expected), Some(matches)) = (expected, matches) {
             let _ = writeln!(out, "expected:       {expected}");
             if matches {
                 let _ = writeln!(out, "result:         MATCH");
                 if let Some(timing) = &timing {
-                    let _ = writeln!(
-                        out,
-                        "diagnosis:      the sign matches, but the platform answers only a \
-                         signature failure (签名验证失败) to this request: {timing}"
+                    let why = lang.pick(
+                        "the sign matches, but the platform answers only a signature failure \
+                         (签名验证失败) to this request: ",
+                        "签名一致，但平台对这个请求只会回答签名验证失败：",
                     );
+                    let _ = writeln!(out, "diagnosis:      {why}{timing}");
                 }
             } else {
                 let _ = writeln!(out, "result:         MISMATCH");
                 let why = match &diagnosis {
-                    Some(departure) => {
-                        format!("the expected sign is what you get with {departure}")
-                    }
-                    None => {
-                        "no common departure explains it: compare STRINGA with the counterpart's, \
-                             then the key and the timestamp"
-                            .to_string()
-                    }
+                    Some(departure) => lang.pick(
+                        format!("the expected sign is what you get with {departure}"),
+                        format!("对方的签名正是这样算出的：{departure}"),
+                    ),
+                    None => lang
+                        .pick(
+                            "no common departure explains it: compare STRINGA with the \
+                             counterpart's, then the key and the timestamp",
+                            "常见的偏差都解释不了：先与对方的 STRINGA 逐字比对，再核对密钥和时间戳",
+                        )
+                        .to_owned(),
                 };
                 let _ = writeln!(out, "diagnosis:      {why}");
-                let _ = writeln!(out, "STRINGA to diff against the counterpart's log:");
+                let diff = lang.pick(
+                    "STRINGA to diff against the counterpart's log:",
+                    "与对方日志比对的 STRINGA：",
+                );
+                let _ = writeln!(out, "{diff}");
                 let _ = writeln!(out, "{}", explanation.string_a());
             }
         }

@@ -7,6 +7,7 @@ import org.glorycard.ffi.JsonToken
 import org.glorycard.ffi.SignInput
 import org.glorycard.ffi.canonicalize as nativeCanonicalize
 import org.glorycard.ffi.diagnoseMismatch as nativeDiagnose
+import org.glorycard.ffi.diagnoseMismatchIn as nativeDiagnoseIn
 import org.glorycard.ffi.errorCodes as nativeErrorCodes
 import org.glorycard.ffi.errorOfCode as nativeErrorOfCode
 import org.glorycard.ffi.explain as nativeExplain
@@ -108,8 +109,8 @@ object Glorycard {
 
     /**
      * Names a common way of signing wrongly that produces [received] from this body, key
-     * and timestamp (numbers signed as written, MD5 in lower case, ...): `null` when none
-     * does, `""` when [received] is right.
+     * and timestamp (numbers signed as written, MD5 in lower case, STRINGSignTemp hashed
+     * as GBK bytes, ...), in English: `null` when none does, `""` when [received] is right.
      */
     @JvmStatic
     fun diagnose(body: String, key: String, timestamp: String, received: String): String? {
@@ -118,6 +119,21 @@ object Glorycard {
         requireTimestamp(timestamp)
         requireSign(received, "the received sign")
         return native { nativeDiagnose(bytes, secret, timestamp, received) }
+    }
+
+    /**
+     * [diagnose] in the language of [locale]: Chinese when its language is `zh`
+     * (`Locale.CHINESE`, `Locale.SIMPLIFIED_CHINESE`, ...), English otherwise; e.g.
+     * `diagnose(body, key, timestamp, received, Locale.getDefault())`.
+     */
+    @JvmStatic
+    fun diagnose(body: String, key: String, timestamp: String, received: String, locale: java.util.Locale): String? {
+        val bytes = utf8(body)
+        val secret = SecretKey(key)
+        requireTimestamp(timestamp)
+        requireSign(received, "the received sign")
+        val lang = if (locale.language == "zh") "zh" else "en"
+        return native { nativeDiagnoseIn(bytes, secret, timestamp, received, lang) }
     }
 
     /** The earlier name of [diagnose], kept for code written against it. */

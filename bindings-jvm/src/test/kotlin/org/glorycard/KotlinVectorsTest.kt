@@ -93,6 +93,23 @@ class KotlinVectorsTest {
     }
 
     @TestFactory
+    fun diagnosis(): List<DynamicTest> = load("diagnosis.json").map { v ->
+        DynamicTest.dynamicTest("diagnosis/" + v["name"].asText()) {
+            val body = v["body"].asText()
+            val key = v["key"].asText()
+            val ts = v["timestamp"].asText()
+            val received = v["received"].asText()
+            val expect = v["expect"]
+            val english = if (expect["match"].asBoolean()) "" else expect["departure"].asText()
+            val chinese = if (expect["match"].asBoolean()) "" else expect["departureZh"].asText()
+            assertEquals(english, Glorycard.diagnose(body, key, ts, received))
+            assertEquals(english, Glorycard.diagnose(body, key, ts, received, java.util.Locale.US))
+            assertEquals(chinese, Glorycard.diagnose(body, key, ts, received, java.util.Locale.SIMPLIFIED_CHINESE))
+            assertEquals(chinese, Glorycard.diagnose(body, key, ts, received, java.util.Locale.TRADITIONAL_CHINESE))
+        }
+    }
+
+    @TestFactory
     fun verification(): List<DynamicTest> = load("verification.json").map { v ->
         DynamicTest.dynamicTest("verification/" + v["name"].asText()) {
             val cfg = v["verify"]
