@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use glorycard_core::{
-    DEFAULT_MAX_SKEW_SECONDS, Diagnosis, ManualClock, Signature, Signer, Timestamp, Verifier,
+    DEFAULT_MAX_SKEW_SECONDS, Diagnosis, Lang, ManualClock, Signature, Signer, Timestamp, Verifier,
     canonicalize, diagnose_mismatch, diagnose_timestamp, explain as explain_signing,
 };
 
-use crate::shared::{Failure, KeyArgs, Printed, fail, read_body, timestamp_or_now};
+use crate::shared::{Failure, KeyArgs, Printed, fail, lang, read_body, timestamp_or_now};
 
 /// `glorycard canon`: STRINGA of the body.
 pub(crate) fn canon(file: Option<PathBuf>) -> Result<Printed, Failure> {
@@ -63,7 +63,10 @@ pub(crate) fn verify(
         .clock(clock)
         .build()?;
     verifier.verify("cli", &timestamp, &sign, &body)?;
-    Ok(Printed::ok("valid\n".to_string()))
+    // "valid" stays the first word in Chinese too, for scripts that look for it.
+    Ok(Printed::ok(
+        lang().pick("valid\n", "valid（签名有效）\n").to_string(),
+    ))
 }
 
 /// `glorycard explain`: every stage of signing (key masked), and with `expect` whether the
@@ -114,35 +117,73 @@ pub(crate) fn explain(
         });
         let _ = writeln!(out, "{value}");
     } else {
+        let lang = lang();
+        let chinese = lang == Lang::Chinese;
         let _ = writeln!(out, "{explanation}");
         if let Some(timing) = &timing {
-            let _ = writeln!(out, "timestamp:      REFUSED by the platform: {timing}");
+            let timing = departure_text(timing, lang);
+            let _ = if chinese {
+                writeln!(out, "timestamp:      平台会拒绝（REFUSED）：{timing}")
+            } else {
+                writeln!(out, "timestamp:      REFUSED by the platform: {timing}")
+            };
         }
         if let (Some(expected), Some(matches)) = (expected, matches) {
             let _ = writeln!(out, "expected:       {expected}");
             if matches {
-                let _ = writeln!(out, "result:         MATCH");
+                let _ = writeln!(
+                    out,
+                    "result:         {}",
+                    lang.pick("MATCH", "MATCH（一致）")
+                );
                 if let Some(timing) = &timing {
-                    let _ = writeln!(
-                        out,
-                        "diagnosis:      the sign matches, but the platform answers only a \
-                         signature failure (签名验证失败) to this request: {timing}"
-                    );
+                    let timing = departure_text(timing, lang);
+                    let _ = if chinese {
+                        writeln!(
+                            out,
+                            "diagnosis:      sign 一致，但平台对此请求只会答复签名失败\
+                             （签名验证失败）：{timing}"
+                        )
+                    } else {
+                        writeln!(
+                            out,
+                            "diagnosis:      the sign matches, but the platform answers only a \
+                             signature failure (签名验证失败) to this request: {timing}"
+                        )
+                    };
                 }
             } else {
-                let _ = writeln!(out, "result:         MISMATCH");
+                let _ = writeln!(
+                    out,
+                    "result:         {}",
+                    lang.pick("MISMATCH", "MISMATCH（不一致）")
+                );
                 let why = match &diagnosis {
                     Some(departure) => {
-                        format!("the expected sign is what you get with {departure}")
+                        let departure = departure_text(departure, lang);
+                        if chinese {
+                            format!("对方的 sign 正是这样算出来的：{departure}")
+                        } else {
+                            format!("the expected sign is what you get with {departure}")
+                        }
                     }
-                    None => {
-                        "no common departure explains it: compare STRINGA with the counterpart's, \
-                             then the key and the timestamp"
-                            .to_string()
-                    }
+                    None => lang
+                        .pick(
+                            "no common departure explains it: compare STRINGA with the \
+                             counterpart's, then the key and the timestamp",
+                            "常见的偏差都解释不了：先与对方的 STRINGA 逐字比对，再核对密钥和时间戳",
+                        )
+                        .to_string(),
                 };
                 let _ = writeln!(out, "diagnosis:      {why}");
-                let _ = writeln!(out, "STRINGA to diff against the counterpart's log:");
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    lang.pick(
+                        "STRINGA to diff against the counterpart's log:",
+                        "STRINGA（与对方日志中的逐字比对）："
+                    )
+                );
                 let _ = writeln!(out, "{}", explanation.string_a());
             }
         }
@@ -151,4 +192,15 @@ pub(crate) fn explain(
         text: out,
         mismatch: matches == Some(false),
     })
+}
+
+/// The text of a departure the core's diagnosis names, in `lang`.
+///
+/// The seam for the core's bilingual diagnosis: today `diagnose_mismatch` and
+/// `diagnose_timestamp` say a departure in English only, so it is shown as it is in both
+/// languages; once the core gives a diagnosis's text for a [`Lang`], this is the one place
+/// to ask it for `lang`'s.
+fn departure_text(departure: &str, lang: Lang) -> &str {
+    let _ = lang;
+    departure
 }
