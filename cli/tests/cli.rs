@@ -771,7 +771,9 @@ fn error_messages_follow_the_locale_and_lang_with_the_same_code_and_status() {
         args.extend(["--lang", lang]);
         args
     };
-    let cases: [(Vec<&str>, &[(&str, &str)], &str); 8] = [
+    // (arguments, environment, what stderr says)
+    type Case<'a> = (Vec<&'a str>, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 8] = [
         (sign.clone(), &[], english),
         (sign.clone(), &[("LANG", "zh_CN.UTF-8")], chinese),
         (sign.clone(), &[("LANG", "en_US.UTF-8")], english),

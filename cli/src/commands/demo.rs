@@ -234,7 +234,7 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
             out,
             lang,
             "sandbox     {} (a CA made for this run), {} synthetic holders, every {MASKED_EVERY}th number served masked",
-            "沙箱        {}（为本次运行生成的 CA），{} 名合成持证人，每第 {MASKED_EVERY} 个号码以掩码形式下发",
+            "沙箱        {}（为本次运行生成的 CA），{} 名合成持证人，每 {MASKED_EVERY} 个号码中有 1 个以掩码形式下发",
             sandbox.url(),
             grouped(args.holders as u64)
         );

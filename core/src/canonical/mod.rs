@@ -454,6 +454,24 @@ pub fn canonicalize_globally_sorted(body: &[u8]) -> Result<String, Error> {
 mod tests {
     use super::*;
 
+    /// `REASONS` starts with each `Reason`'s texts in the variants' order (a variant's
+    /// discriminant is its index): the first, the last, and one between.
+    #[test]
+    fn each_reason_is_its_own_text() {
+        assert_eq!(Reason::ExpectedDigit.text(), "expected a digit");
+        assert_eq!(
+            Reason::ExpectedColon.text(),
+            "expected ':' after an object key"
+        );
+        assert_eq!(Reason::UnterminatedString.text(), "unterminated string");
+        assert!(
+            Reason::ByteOrderMark
+                .text()
+                .starts_with("a UTF-8 byte order mark")
+        );
+        assert_eq!(REASONS[Reason::ByteOrderMark as usize + 1].0, "null");
+    }
+
     #[test]
     fn nested_sign_is_data_top_level_sign_is_not() {
         let stringa = canonicalize(br#"{"sign":"x","a":{"sign":"y"}}"#).unwrap();
