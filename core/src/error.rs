@@ -384,8 +384,9 @@ fn chinese_reason(english: &str) -> Option<&'static str> {
 }
 
 /// Writes a reason in Chinese: as a whole where it is a known one, else each part of
-/// `text (aside)` and `head: tail` that is known, the rest (text the core did not write,
-/// or that names a value such as a length) kept as it is.
+/// `text (aside)` and of `head: tail: ...` that is known, the rest (text the core did not
+/// write, or that names a value such as a length) kept as it is. No recursion: a reason
+/// may quote a name a caller chose, with any number of colons in it.
 fn write_chinese_reason(out: &mut dyn fmt::Write, reason: &str) -> fmt::Result {
     if let Some(chinese) = chinese_reason(reason) {
         return out.write_str(chinese);
@@ -395,22 +396,36 @@ fn write_chinese_reason(out: &mut dyn fmt::Write, reason: &str) -> fmt::Result {
         .strip_suffix(')')
         .and_then(|r| r.rfind('('))
         .filter(|&open| reason[..open].ends_with(' '));
-    if let Some(open) = aside {
-        write_chinese_reason(out, &reason[..open - 1])?;
-        out.write_str("（")?;
-        write_chinese_reason(out, &reason[open + 1..reason.len() - 1])?;
-        return out.write_str("）");
+    match aside {
+        Some(open) => {
+            write_chinese_parts(out, &reason[..open - 1])?;
+            out.write_str("（")?;
+            write_chinese_parts(out, &reason[open + 1..reason.len() - 1])?;
+            out.write_str("）")
+        }
+        None => write_chinese_parts(out, reason),
     }
-    let colon = reason
-        .char_indices()
-        .find(|&(i, c)| c == ':' && reason[i + 1..].starts_with(' '))
-        .map(|(i, _)| i);
-    if let Some(colon) = colon {
-        write_chinese_reason(out, &reason[..colon])?;
-        out.write_str("：")?;
-        return write_chinese_reason(out, &reason[colon + 2..]);
+}
+
+/// Writes `head: tail: ...` with each part in Chinese where it is a known reason, joined
+/// with a full-width colon.
+fn write_chinese_parts(out: &mut dyn fmt::Write, text: &str) -> fmt::Result {
+    let mut rest = text;
+    loop {
+        let colon = rest
+            .char_indices()
+            .find(|&(i, c)| c == ':' && rest[i + 1..].starts_with(' '))
+            .map(|(i, _)| i);
+        let part = colon.map_or(rest, |colon| &rest[..colon]);
+        out.write_str(chinese_reason(part).unwrap_or(part))?;
+        match colon {
+            Some(colon) => {
+                out.write_str("：")?;
+                rest = &rest[colon + 2..];
+            }
+            None => return Ok(()),
+        }
     }
-    out.write_str(reason)
 }
 
 /// The broad family of an [`Error`], for bindings that map errors to class hierarchies.
@@ -878,6 +893,12 @@ mod tests {
             error.message_zh(),
             "模型序列化或反序列化失败：unknown variant `7`：expected one of `0`, `1`（at line 1）"
         );
+        // A name a caller chose, with many colons in it: no recursion, every part kept.
+        let colons = "a: ".repeat(100_000);
+        let many = Error::Serialization {
+            reason: format!("unknown field `{colons}`"),
+        };
+        assert_eq!(many.message_zh().matches('：').count(), 100_001);
         // Braces in a template that are not placeholders are kept.
         let mut out = String::new();
         render(&mut out, "{x} {0} {9} {", &[Arg::Number(1)], Lang::English).unwrap();

@@ -19,9 +19,11 @@ import org.glorycard.ffi.NativeException
  * Messages never contain a key, a certNo or a certName. [message] is English;
  * [getLocalizedMessage] is Chinese when the default locale's language is Chinese
  * (`Locale.getDefault()`, e.g. `zh_CN`), in the words the native core writes beside each
- * code (the same code, and the same values named, in both languages).
+ * code (the same code, and the same values named, in both languages). The constructors
+ * are overloaded (`@JvmOverloads`) so that Java code built against the ones without
+ * `messageZh` (the Spring Boot starter's tests) still compiles.
  */
-open class GlorycardException internal constructor(
+open class GlorycardException @JvmOverloads internal constructor(
     /** The stable, machine-readable code. */
     val code: String,
     message: String,
@@ -81,7 +83,7 @@ open class GlorycardException internal constructor(
 }
 
 /** The body cannot be canonicalized (JSON, UTF-8, structure, limits, native values). */
-class InvalidBodyException internal constructor(
+class InvalidBodyException @JvmOverloads internal constructor(
     code: String,
     message: String,
     offset: Long?,
@@ -91,19 +93,19 @@ class InvalidBodyException internal constructor(
 }
 
 /** A timestamp is malformed or outside the verifier's window. */
-class InvalidTimestampException internal constructor(code: String, message: String, messageZh: String? = null) :
+class InvalidTimestampException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
     GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
 /** A signature is malformed, does not match, is replayed, or no key is known for the sid. */
-class SignatureException internal constructor(code: String, message: String, messageZh: String? = null) :
+class SignatureException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
     GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
 /** A model field is invalid, or a model cannot be read from or written to JSON. */
-class ValidationException internal constructor(
+class ValidationException @JvmOverloads internal constructor(
     code: String,
     message: String,
     field: String?,
@@ -113,7 +115,7 @@ class ValidationException internal constructor(
 }
 
 /** The secret key is unusable (empty). */
-class KeyException internal constructor(code: String, message: String, messageZh: String? = null) :
+class KeyException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
     GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
@@ -123,7 +125,7 @@ class KeyException internal constructor(code: String, message: String, messageZh
  * error (`timeout`, `connect`, `http_status`, `transport`). [isRetryable] tells whether a
  * later attempt may succeed (HTTP 429 and 5xx are, other statuses are not).
  */
-class TransportException internal constructor(
+class TransportException @JvmOverloads internal constructor(
     code: String,
     message: String,
     retryable: Boolean,
@@ -135,7 +137,7 @@ class TransportException internal constructor(
 }
 
 /** The platform refused the request (`platform_rejected`: `responseFlag` "0"). Never retryable. */
-class PlatformRejectedException internal constructor(
+class PlatformRejectedException @JvmOverloads internal constructor(
     code: String,
     message: String,
     /** The platform's `responseMessage`. */
@@ -151,7 +153,7 @@ class PlatformRejectedException internal constructor(
  * (`unsigned_response`) or malformed (`invalid_response`). Whether the platform applied the
  * request is unknown, so it is retryable with the same business key.
  */
-class UntrustedResponseException internal constructor(
+class UntrustedResponseException @JvmOverloads internal constructor(
     code: String,
     message: String,
     retryable: Boolean,
@@ -161,7 +163,7 @@ class UntrustedResponseException internal constructor(
 }
 
 /** The client's configuration is unusable (`config`): a URL, a certificate, a missing value. */
-class ConfigException internal constructor(code: String, message: String, messageZh: String? = null) :
+class ConfigException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
     GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
@@ -171,7 +173,7 @@ class ConfigException internal constructor(code: String, message: String, messag
  * to other users), or the request contradicts what it holds (`conflict`: another record
  * under a `deductionID` it holds, a second drain at once). Nothing was half-written.
  */
-class StorageException internal constructor(code: String, message: String, messageZh: String? = null) :
+class StorageException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
     GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
