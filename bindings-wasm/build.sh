@@ -15,7 +15,7 @@ here=$PWD
 WASM_BINDGEN_VERSION=0.2.129 # must equal the `wasm-bindgen = "=..."` pin in Cargo.toml
 # 150 KB (decimal) until issue 26, raised by 7,000 bytes for the errors' Chinese messages
 # (messageZh): the core's Chinese templates and reasons (2.7 KB of UTF-8 text), their
-# tables, and the code that fills them in, measured at +8,059 bytes over 148,312. FLAGGED
+# tables, and the code that fills them in, measured at +8,198 bytes over 148,312. FLAGGED
 # for the lead: the issue's "at most 150 KB" no longer holds; see bindings-wasm/README.md.
 MAX_WASM_BYTES=157000
 # The full module: the default one plus six models' serde code (about 80 KB, of which
