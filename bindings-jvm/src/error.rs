@@ -23,6 +23,8 @@ pub enum NativeError {
         code: String,
         /// The core's message (never contains a key, certNo or certName).
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
         /// Byte offset into the body, for body errors that have one.
         offset: Option<u64>,
     },
@@ -32,6 +34,8 @@ pub enum NativeError {
         code: String,
         /// The core's message.
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
     },
     /// [`core::ErrorFamily::Signature`]: Kotlin `SignatureException`.
     Signature {
@@ -39,6 +43,8 @@ pub enum NativeError {
         code: String,
         /// The core's message.
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
     },
     /// [`core::ErrorFamily::Validation`]: Kotlin `ValidationException`.
     Validation {
@@ -46,6 +52,8 @@ pub enum NativeError {
         code: String,
         /// The core's message.
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
         /// The wire name of the invalid field, for `invalid_field`.
         field: Option<String>,
     },
@@ -55,6 +63,8 @@ pub enum NativeError {
         code: String,
         /// The core's message.
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
     },
     /// The platform could not be reached, or answered with an HTTP error or not in time
     /// (`timeout`, `connect`, `http_status`, `transport`): Kotlin `TransportException`.
@@ -63,6 +73,8 @@ pub enum NativeError {
         code: String,
         /// The client's message.
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
         /// True when trying again later may succeed.
         retryable: bool,
         /// The HTTP status, for `http_status`.
@@ -75,6 +87,8 @@ pub enum NativeError {
         code: String,
         /// The client's message.
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
         /// The platform's `responseMessage`.
         platform_message: String,
     },
@@ -87,6 +101,8 @@ pub enum NativeError {
         code: String,
         /// The client's message.
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
         /// True when trying again later may succeed.
         retryable: bool,
     },
@@ -96,6 +112,8 @@ pub enum NativeError {
         code: String,
         /// The client's message.
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
     },
     /// An outbox or replica file failed, or the request contradicts what it holds
     /// (`storage`, `conflict`): Kotlin `StorageException`.
@@ -104,6 +122,8 @@ pub enum NativeError {
         code: String,
         /// The store's message (never a stored value).
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
     },
     /// A family this binding does not know yet (`ErrorFamily` is non-exhaustive): Kotlin
     /// `GlorycardException` itself.
@@ -112,6 +132,8 @@ pub enum NativeError {
         code: String,
         /// The core's message.
         detail: String,
+        /// The same message in Chinese (简体中文), from the core, client or store.
+        detail_zh: String,
         /// Byte offset into the body, where there is one.
         offset: Option<u64>,
         /// The wire name of the invalid field, where there is one.
@@ -155,6 +177,25 @@ impl NativeError {
     }
 }
 
+impl NativeError {
+    /// The message in Chinese.
+    pub fn detail_zh(&self) -> &str {
+        match self {
+            NativeError::InvalidBody { detail_zh, .. }
+            | NativeError::InvalidTimestamp { detail_zh, .. }
+            | NativeError::Signature { detail_zh, .. }
+            | NativeError::Validation { detail_zh, .. }
+            | NativeError::Key { detail_zh, .. }
+            | NativeError::Transport { detail_zh, .. }
+            | NativeError::PlatformRejected { detail_zh, .. }
+            | NativeError::UntrustedResponse { detail_zh, .. }
+            | NativeError::Config { detail_zh, .. }
+            | NativeError::Storage { detail_zh, .. }
+            | NativeError::Other { detail_zh, .. } => detail_zh,
+        }
+    }
+}
+
 impl fmt::Display for NativeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code(), self.detail())
@@ -168,6 +209,7 @@ impl From<core::Error> for NativeError {
         NativeError::of_family(
             error.code(),
             error.to_string(),
+            error.message_zh(),
             error.offset().map(|o| o as u64),
             error.field().map(str::to_string),
         )
@@ -179,23 +221,27 @@ impl From<ClientError> for NativeError {
         let code = error.code().to_string();
         let retryable = error.is_retryable();
         let detail = error.to_string();
+        let detail_zh = error.message_zh();
         match error {
             ClientError::Core(error) => error.into(),
             ClientError::Timeout { .. } | ClientError::Connect { .. } => NativeError::Transport {
                 code,
                 detail,
+                detail_zh,
                 retryable,
                 http_status: None,
             },
             ClientError::HttpStatus { status, .. } => NativeError::Transport {
                 code,
                 detail,
+                detail_zh,
                 retryable,
                 http_status: Some(i32::from(status)),
             },
             ClientError::PlatformRejected { message } => NativeError::PlatformRejected {
                 code,
                 detail,
+                detail_zh,
                 platform_message: message,
             },
             ClientError::ResponseSignature { .. }
@@ -203,13 +249,19 @@ impl From<ClientError> for NativeError {
             | ClientError::InvalidResponse { .. } => NativeError::UntrustedResponse {
                 code,
                 detail,
+                detail_zh,
                 retryable,
             },
-            ClientError::Config { .. } => NativeError::Config { code, detail },
+            ClientError::Config { .. } => NativeError::Config {
+                code,
+                detail,
+                detail_zh,
+            },
             // Transport, and variants added later (ClientError is non-exhaustive).
             _ => NativeError::Transport {
                 code,
                 detail,
+                detail_zh,
                 retryable,
                 http_status: None,
             },
@@ -225,6 +277,7 @@ impl From<DurableError> for NativeError {
             other => NativeError::Storage {
                 code: other.code().to_string(),
                 detail: other.to_string(),
+                detail_zh: other.message_zh(),
             },
         }
     }
@@ -235,6 +288,7 @@ impl NativeError {
     fn of_family(
         code: core::ErrorCode,
         detail: String,
+        detail_zh: String,
         offset: Option<u64>,
         field: Option<String>,
     ) -> Self {
@@ -243,29 +297,35 @@ impl NativeError {
             core::ErrorFamily::InvalidBody => NativeError::InvalidBody {
                 code: code_text,
                 detail,
+                detail_zh,
                 offset,
             },
             core::ErrorFamily::InvalidTimestamp => NativeError::InvalidTimestamp {
                 code: code_text,
                 detail,
+                detail_zh,
             },
             core::ErrorFamily::Signature => NativeError::Signature {
                 code: code_text,
                 detail,
+                detail_zh,
             },
             core::ErrorFamily::Validation => NativeError::Validation {
                 code: code_text,
                 detail,
+                detail_zh,
                 field,
             },
             core::ErrorFamily::Key => NativeError::Key {
                 code: code_text,
                 detail,
+                detail_zh,
             },
             // ErrorFamily is non_exhaustive: a family added later still crosses the FFI.
             _ => NativeError::Other {
                 code: code_text,
                 detail,
+                detail_zh,
                 offset,
                 field,
             },
@@ -276,9 +336,12 @@ impl NativeError {
 pub(crate) type Result<T> = std::result::Result<T, NativeError>;
 
 /// The message of an error made from its code alone (`error_of_code`, the JNI path's
-/// `throwCode`).
-pub(crate) fn describe_code(code: core::ErrorCode) -> String {
-    format!("an error of code {code} (family {})", code.family())
+/// `throwCode`), in English and in Chinese.
+pub(crate) fn describe_code(code: core::ErrorCode) -> (String, String) {
+    (
+        format!("an error of code {code} (family {})", code.family()),
+        format!("错误代码 {code}（类别 {}）", code.family()),
+    )
 }
 
 /// Every stable error code of the core, in declaration order.
@@ -296,12 +359,10 @@ pub fn error_codes() -> Vec<String> {
 #[uniffi::export]
 pub fn error_of_code(code: String) -> Result<()> {
     match code.parse::<core::ErrorCode>() {
-        Ok(code) => Err(NativeError::of_family(
-            code,
-            describe_code(code),
-            None,
-            None,
-        )),
+        Ok(code) => {
+            let (detail, detail_zh) = describe_code(code);
+            Err(NativeError::of_family(code, detail, detail_zh, None, None))
+        }
         Err(_) => Ok(()),
     }
 }
@@ -320,6 +381,39 @@ mod tests {
             assert!(!matches!(error, NativeError::Other { .. }), "{code}");
         }
         assert!(error_of_code("no_such_code".to_string()).is_ok());
+    }
+
+    /// The Chinese crosses with every error: the core's, the client's and the stores'.
+    #[test]
+    fn every_error_carries_its_chinese_message() {
+        for code in core::ErrorCode::ALL {
+            let error = error_of_code(code.as_str().to_string()).unwrap_err();
+            assert!(error.detail_zh().starts_with("错误代码 "), "{code}");
+        }
+        let core_error: NativeError = core::Error::EmptyKey.into();
+        assert_eq!(core_error.detail_zh(), "密钥为空");
+        let client: NativeError = ClientError::HttpStatus {
+            status: 503,
+            attempts: 2,
+        }
+        .into();
+        assert_eq!(client.code(), "http_status");
+        assert_eq!(client.detail_zh(), "2 次尝试后收到 HTTP 状态码 503");
+        let wrapped: NativeError =
+            DurableError::Client(ClientError::Core(core::Error::SignatureMismatch)).into();
+        assert_eq!(wrapped.code(), "signature_mismatch");
+        assert_eq!(
+            wrapped.detail_zh(),
+            "签名不匹配：sign 与报文、密钥和时间戳不符"
+        );
+        let storage: NativeError = DurableError::Storage {
+            reason: "disk full".into(),
+        }
+        .into();
+        assert_eq!(
+            (storage.code(), storage.detail(), storage.detail_zh()),
+            ("storage", "storage: disk full", "存储错误：disk full")
+        );
     }
 
     #[test]
@@ -347,6 +441,7 @@ mod tests {
             code,
             field,
             detail,
+            detail_zh,
         } = deduction_validate(deduction).unwrap_err()
         else {
             panic!("not a Validation")
@@ -356,5 +451,6 @@ mod tests {
             ("invalid_field", Some("deductionFee"))
         );
         assert!(!detail.contains("11010519491231002X"));
+        assert_eq!(detail_zh, "字段 deductionFee 无效：不能超过 totalFee");
     }
 }

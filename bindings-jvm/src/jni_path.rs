@@ -93,25 +93,28 @@ fn throw_core(env: &mut JNIEnv<'_>, error: &core::Error) {
     throw_coded(
         env,
         error.code(),
-        &error.to_string(),
+        (&error.to_string(), &error.message_zh()),
         error.offset(),
         error.field(),
     );
 }
 
 /// Throws the facade's exception of `code`'s family, as the uniffi path
-/// (`GlorycardException.of` in Errors.kt) does, with the message, body offset and field.
+/// (`GlorycardException.of` in Errors.kt) does, with the message (in English and in
+/// Chinese), body offset and field.
 fn throw_coded(
     env: &mut JNIEnv<'_>,
     error_code: core::ErrorCode,
-    message: &str,
+    (message, message_zh): (&str, &str),
     byte_offset: Option<usize>,
     field_name: Option<&str>,
 ) {
-    const TWO: &str = "(Ljava/lang/String;Ljava/lang/String;)V";
+    // (code, message, messageZh): the constructors' parameters as Errors.kt declares them.
+    const THREE: &str = "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V";
     let thrown: jni::errors::Result<()> = (|| {
         let code = JObject::from(env.new_string(error_code.as_str())?);
         let detail = JObject::from(env.new_string(message)?);
+        let detail_zh = JObject::from(env.new_string(message_zh)?);
         let offset = match byte_offset {
             Some(offset) => env.new_object(
                 "java/lang/Long",
@@ -124,39 +127,44 @@ fn throw_coded(
             Some(field) => JObject::from(env.new_string(field)?),
             None => JObject::null(),
         };
-        let (code, detail) = (JValue::Object(&code), JValue::Object(&detail));
+        let (code, detail, detail_zh) = (
+            JValue::Object(&code),
+            JValue::Object(&detail),
+            JValue::Object(&detail_zh),
+        );
         let exception = match error_code.family() {
             core::ErrorFamily::InvalidBody => env.new_object(
                 "org/glorycard/InvalidBodyException",
-                "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/Long;)V",
-                &[code, detail, JValue::Object(&offset)],
+                "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/Long;Ljava/lang/String;)V",
+                &[code, detail, JValue::Object(&offset), detail_zh],
             )?,
             core::ErrorFamily::InvalidTimestamp => env.new_object(
                 "org/glorycard/InvalidTimestampException",
-                TWO,
-                &[code, detail],
+                THREE,
+                &[code, detail, detail_zh],
             )?,
             core::ErrorFamily::Signature => {
-                env.new_object("org/glorycard/SignatureException", TWO, &[code, detail])?
+                env.new_object("org/glorycard/SignatureException", THREE, &[code, detail, detail_zh])?
             }
             core::ErrorFamily::Validation => env.new_object(
                 "org/glorycard/ValidationException",
-                "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V",
-                &[code, detail, JValue::Object(&field)],
+                "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V",
+                &[code, detail, JValue::Object(&field), detail_zh],
             )?,
             core::ErrorFamily::Key => {
-                env.new_object("org/glorycard/KeyException", TWO, &[code, detail])?
+                env.new_object("org/glorycard/KeyException", THREE, &[code, detail, detail_zh])?
             }
             // ErrorFamily is non_exhaustive: a family added later is the base class.
             _ => env.new_object(
                 "org/glorycard/GlorycardException",
-                "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/Long;Ljava/lang/String;Z)V",
+                "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/Long;Ljava/lang/String;ZLjava/lang/String;)V",
                 &[
                     code,
                     detail,
                     JValue::Object(&offset),
                     JValue::Object(&field),
                     JValue::Bool(JNI_FALSE),
+                    detail_zh,
                 ],
             )?,
         };
@@ -382,7 +390,8 @@ extern "system" fn jni_throw_code<'local>(
 ) {
     entry(&mut env, (), |env| {
         if let Ok(code) = text(env, &code)?.parse::<core::ErrorCode>() {
-            throw_coded(env, code, &crate::error::describe_code(code), None, None);
+            let (message, message_zh) = crate::error::describe_code(code);
+            throw_coded(env, code, (&message, &message_zh), None, None);
         }
         Ok(())
     })

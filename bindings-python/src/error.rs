@@ -12,8 +12,10 @@ pyo3::create_exception!(
     PyValueError,
     "Base class of every glorycard error. `.code` is the core's stable code (one of \
      `glorycard.ERROR_CODES`), `.offset` the byte offset into the body where there is one, \
-     `.field` the wire name of an invalid model field where there is one. Messages never \
-     contain the secret key, a certNo or a certName. A subclass of `ValueError`."
+     `.field` the wire name of an invalid model field where there is one. `str()` is the \
+     message in English, `.message_zh` the same message in Chinese (the same code and \
+     values). Messages never contain the secret key, a certNo or a certName. A subclass of \
+     `ValueError`."
 );
 pyo3::create_exception!(
     glorycard,
@@ -113,6 +115,7 @@ pub(crate) fn client_err(py: Python<'_>, error: &glorycard_client::ClientError) 
     let value = err.value(py);
     let attributes = value
         .setattr("code", error.code())
+        .and_then(|()| value.setattr("message_zh", error.message_zh()))
         .and_then(|()| value.setattr("retryable", error.is_retryable()))
         .and_then(|()| value.setattr("http_status", http_status))
         .and_then(|()| value.setattr("platform_message", platform_message));
@@ -130,7 +133,11 @@ pub(crate) fn durable_err(py: Python<'_>, error: &glorycard_durable::DurableErro
         E::Client(client) => client_err(py, client),
         _ => {
             let err = PyErr::from_type(py.get_type::<StorageError>(), error.to_string());
-            match err.value(py).setattr("code", error.code()) {
+            let value = err.value(py);
+            let attributes = value
+                .setattr("code", error.code())
+                .and_then(|()| value.setattr("message_zh", error.message_zh()));
+            match attributes {
                 Ok(()) => err,
                 Err(failed) => failed,
             }
@@ -169,12 +176,13 @@ fn class_of(code: ErrorCode) -> Class {
 }
 
 /// Converts a core error into the Python exception of its family, with `.code`,
-/// `.offset` and `.field` set.
+/// `.message_zh`, `.offset` and `.field` set.
 pub(crate) fn to_py_err(py: Python<'_>, error: &Error) -> PyErr {
     let err = PyErr::from_type(class_type(py, class_of(error.code())), error.to_string());
     let value = err.value(py);
     let attributes = value
         .setattr("code", error.code().as_str())
+        .and_then(|()| value.setattr("message_zh", error.message_zh()))
         .and_then(|()| value.setattr("offset", error.offset()))
         .and_then(|()| value.setattr("field", error.field()));
     match attributes {
@@ -218,11 +226,12 @@ impl<T> CoreResult<T> for Result<T, Error> {
 }
 
 /// Adds the exception classes to the module, with class-level defaults for `.code`,
-/// `.offset` and `.field` (so the attributes exist on the classes too).
+/// `.message_zh`, `.offset` and `.field` (so the attributes exist on the classes too).
 pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = module.py();
     let base = py.get_type::<GlorycardError>();
     base.setattr("code", "")?;
+    base.setattr("message_zh", "")?;
     base.setattr("offset", py.None())?;
     base.setattr("field", py.None())?;
     base.setattr("retryable", false)?;

@@ -97,6 +97,10 @@ def test_code_arrives_with_its_class(code: str) -> None:
                 glorycard.ValidationError, glorycard.InvalidKey]
     assert [isinstance(error, f) for f in families].count(True) == 1
     assert KEY not in str(error) and KEY not in repr(error)
+    # The same error in Chinese, from the core: not the English text, no key either.
+    assert isinstance(error.message_zh, str)
+    assert any("\u4e00" <= c <= "\u9fff" for c in error.message_zh), error.message_zh
+    assert error.message_zh != str(error) and KEY not in error.message_zh
 
 
 def test_offset_and_field() -> None:
@@ -132,3 +136,34 @@ def test_verifier_keys_from_any_mapping() -> None:
     keys = types.MappingProxyType({"sid-1": (glorycard.SecretKey("old"), KEY)})
     verified = glorycard.Verifier(keys=keys, now=TS).verify_headers(_signed_headers(), BODY)
     assert (verified.sid, verified.timestamp, verified.key_index) == ("sid-1", TS, 1)
+
+
+def test_message_zh_beside_an_unchanged_str_and_code() -> None:
+    with pytest.raises(glorycard.InvalidBody) as broken:
+        glorycard.sign(b'{"a":1,}', KEY, TS)
+    assert broken.value.code == "invalid_json"
+    assert str(broken.value) == "invalid JSON at byte 7: expected a string key"
+    assert broken.value.message_zh == "JSON 格式错误（第 7 字节）：此处应为字符串形式的键"
+    with pytest.raises(glorycard.ValidationError) as field_error:
+        _deduction(deduction_fee="10.01").validate()
+    assert str(field_error.value) == "invalid field deductionFee: must not exceed totalFee"
+    assert field_error.value.message_zh == "字段 deductionFee 无效：不能超过 totalFee"
+    assert "11010519491231002X" not in field_error.value.message_zh
+    assert "张三" not in field_error.value.message_zh
+    assert glorycard.GlorycardError.message_zh == ""
+
+
+def test_client_and_store_errors_carry_message_zh(tmp_path: Any) -> None:
+    with pytest.raises(glorycard.ConfigError) as config:
+        glorycard.Client("not a url", sid="s", key="k", org_code="1")
+    assert config.value.code == "config"
+    assert str(config.value).startswith("invalid configuration: ")
+    assert config.value.message_zh.startswith("配置无效：")
+    not_a_database = tmp_path / "outbox.db"
+    not_a_database.write_bytes(b"not a database")
+    not_a_database.chmod(0o600)
+    with pytest.raises(glorycard.StorageError) as storage:
+        glorycard.Outbox(not_a_database)
+    assert storage.value.code == "storage"
+    assert str(storage.value).startswith("storage: ")
+    assert storage.value.message_zh.startswith("存储错误：")

@@ -175,6 +175,7 @@ function glorycardNotInitialized(wasmExport) {
     const error = new Error(message);
     error.name = 'GlorycardError';
     error.code = ${JSON.stringify(NOT_INITIALIZED)};
+    error.messageZh = GLORYCARD_ENTRY + ' 尚未初始化：必须等 \`await init()\` 完成后才能调用 ' + call + '：' + message;
     return error;
 }
 const NOT_READY = new Proxy({}, {

@@ -85,10 +85,12 @@ pub(crate) mod typescript {
     };
 }
 
-/// A `GlorycardError`: a real `Error` whose `code` is the core's stable code, with
-/// `offset` (byte offset into the body) and `field` when the core names them.
+/// A `GlorycardError`: a real `Error` whose `code` is the core's stable code, its
+/// `message` in English and `messageZh` in Chinese (both the core's), with `offset` (byte
+/// offset into the body) and `field` when the core names them.
 pub(crate) fn to_js(error: &Error) -> JsValue {
     let js = new_error(&error.to_string(), error.code().as_str(), false);
+    set(&js, "messageZh", &JsValue::from_str(&error.message_zh()));
     if let Some(offset) = error.offset() {
         set(&js, "offset", &JsValue::from_f64(offset as f64));
     }
@@ -103,7 +105,20 @@ pub(crate) fn invalid_argument(message: &str) -> JsValue {
     new_error(message, INVALID_ARGUMENT, true)
 }
 
-/// An `Error` named `GlorycardError` (or a plain `TypeError`) with `code`.
+/// What this package's own codes say in Chinese before their English detail (which names
+/// a JavaScript argument or a panic, and is kept as it is). `not_initialized` is thrown,
+/// and said, by the glue (scripts/finish-glue.mjs).
+fn own_code_in_chinese(code: &str) -> &'static str {
+    match code {
+        INVALID_ARGUMENT => "参数类型错误",
+        INTERNAL => "glorycard 内部错误（程序缺陷，请报告；须重新加载 WebAssembly 模块）",
+        _ => "错误",
+    }
+}
+
+/// An `Error` named `GlorycardError` (or a plain `TypeError`) with `code`, and
+/// `messageZh`: for this package's own codes their Chinese and the English detail
+/// ([`to_js`] gives a core error the core's Chinese instead).
 pub(crate) fn new_error(message: &str, code: &str, type_error: bool) -> JsValue {
     let error: js_sys::Error = if type_error {
         js_sys::TypeError::new(message).into()
@@ -114,6 +129,8 @@ pub(crate) fn new_error(message: &str, code: &str, type_error: bool) -> JsValue 
     };
     let js: JsValue = error.into();
     set(&js, "code", &JsValue::from_str(code));
+    let chinese = format!("{}：{message}", own_code_in_chinese(code));
+    set(&js, "messageZh", &JsValue::from_str(&chinese));
     js
 }
 

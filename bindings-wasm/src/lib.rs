@@ -45,6 +45,9 @@ export type Body = string | Uint8Array | JsonObject | readonly JsonValue[] | Mod
  * `invalid_argument`) with a stable `code`. Messages never contain the key. */
 export interface GlorycardError extends Error {
   readonly code: ErrorCode;
+  /** The message in Chinese (简体中文), from the core beside each code; `message` stays
+   * English, and `code` is the same in both. */
+  readonly messageZh: string;
   /** Byte offset into the body (UTF-8) for body errors that have one, e.g. `invalid_json`. */
   readonly offset?: number;
   /** The field a validation error names. */

@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use glorycard_core::Lang;
 
 use commands::{bench, deduct, demo, institution, outbox, roster, sandbox, sign};
-use shared::{ConnectionArgs, Failure, KeyArgs, Printed, fail};
+use shared::{ConnectionArgs, Failure, KeyArgs, Printed, fail, lang, set_lang};
 
 /// Sign and verify bodies for the glory-card (荣誉证) deduction platform.
 ///
@@ -18,8 +19,18 @@ use shared::{ConnectionArgs, Failure, KeyArgs, Printed, fail};
 #[derive(Debug, Parser)]
 #[command(name = "glorycard", version, about, long_about = None)]
 struct Cli {
+    /// The language of messages: en or zh (default: the locale, LC_ALL, LC_MESSAGES or
+    /// LANG; zh for one starting with zh). Codes and exit statuses are the same in both.
+    #[arg(long, global = true, value_name = "en|zh", value_parser = parse_lang)]
+    lang: Option<Lang>,
     #[command(subcommand)]
     command: Command,
+}
+
+fn parse_lang(value: &str) -> Result<Lang, String> {
+    value
+        .parse()
+        .map_err(|e: glorycard_core::UnknownLang| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,9 +167,8 @@ fn run(command: Command) -> Result<Printed, Failure> {
             json,
             file,
         } => {
-            // explain's diagnosis follows the locale (LC_ALL, LC_MESSAGES, LANG).
-            let lang = glorycard_core::Lang::from_env();
-            sign::explain(key, timestamp, expect, now, json, file, lang)
+            // explain's diagnosis follows --lang, else the locale.
+            sign::explain(key, timestamp, expect, now, json, file, lang())
         }
         Command::Roster { command } => roster::roster(command).map(Printed::ok),
         Command::Deduct { connection, file } => deduct::deduct(connection, file).map(Printed::ok),
@@ -199,6 +209,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    set_lang(cli.lang.unwrap_or_else(Lang::from_env));
     // A command's output is printed only once it has finished, so that a failure leaves
     // nothing half-written on stdout.
     let outcome = std::panic::catch_unwind(|| run(cli.command))
@@ -217,7 +228,12 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             Failure {
-                message: "signature_mismatch: the expected sign does not match".to_string(),
+                message: lang()
+                    .pick(
+                        "signature_mismatch: the expected sign does not match",
+                        "signature_mismatch: 预期的 sign 与计算结果不一致",
+                    )
+                    .to_string(),
                 status: 1,
             }
         }

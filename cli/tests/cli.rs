@@ -29,7 +29,13 @@ fn with_spec_key<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 
 fn glorycard(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
-    command.args(args).env_remove("GLORYCARD_KEY");
+    // English unless a test sets the locale: the caller's own locale is not inherited.
+    command
+        .args(args)
+        .env_remove("GLORYCARD_KEY")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
     for (k, v) in env {
         command.env(k, v);
     }
@@ -852,4 +858,111 @@ fn an_implicit_settings_file_is_read_only_when_it_is_the_users_own() {
     assert_failure(&out, 2, "must be https://");
     assert!(!was_contacted(&listener));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A broken body, the example: the same code and exit status in both languages,
+/// the message in the locale's language (`LC_ALL`, `LC_MESSAGES`, `LANG`) or `--lang`'s.
+#[test]
+fn error_messages_follow_the_locale_and_lang_with_the_same_code_and_status() {
+    let broken = b"{\"a\":1,}";
+    let english = "glorycard: invalid_json: invalid JSON at byte 7: expected a string key\n";
+    let chinese = "glorycard: invalid_json: JSON 格式错误（第 7 字节）：此处应为字符串形式的键\n";
+    let sign = with_spec_key("sign", &[]);
+    let with_lang = |lang: &'static str| -> Vec<&'static str> {
+        let mut args = sign.clone();
+        args.extend(["--lang", lang]);
+        args
+    };
+    // (arguments, environment, what stderr says)
+    type Case<'a> = (Vec<&'a str>, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 8] = [
+        (sign.clone(), &[], english),
+        (sign.clone(), &[("LANG", "zh_CN.UTF-8")], chinese),
+        (sign.clone(), &[("LANG", "en_US.UTF-8")], english),
+        (
+            sign.clone(),
+            &[("LANG", "zh_CN.UTF-8"), ("LC_MESSAGES", "C")],
+            english,
+        ),
+        (
+            sign.clone(),
+            &[("LANG", "C"), ("LC_ALL", "zh_TW.UTF-8")],
+            chinese,
+        ),
+        (with_lang("en"), &[("LC_ALL", "zh_CN.UTF-8")], english),
+        (with_lang("zh"), &[("LANG", "C")], chinese),
+        // --lang is global: before the command too.
+        (
+            ["--lang", "zh"]
+                .into_iter()
+                .chain(sign.iter().copied())
+                .collect(),
+            &[],
+            chinese,
+        ),
+    ];
+    for (args, env, expected) in cases {
+        let output = glorycard(&args, Some(broken), env);
+        assert_failure(&output, 2, "invalid_json: ");
+        assert_eq!(stderr(&output), expected, "{args:?} {env:?}");
+    }
+    let output = glorycard(&with_lang("fr"), Some(broken), &[]);
+    assert_failure(&output, 2, "usage:");
+}
+
+/// A mismatch is status 1 in both languages; verify's result and explain's lines too.
+#[test]
+fn verify_and_explain_speak_chinese_with_the_same_statuses() {
+    let body = std::fs::read(spec_body_path()).unwrap();
+    let wrong = "0".repeat(64);
+    let zh = [("LANG", "zh_CN.UTF-8")];
+    let verify = |sign: &str, env: &[(&str, &str)]| {
+        glorycard(
+            &[
+                "verify",
+                "--key",
+                SPEC_KEY,
+                "--timestamp",
+                SPEC_TS,
+                "--sign",
+                sign,
+            ],
+            Some(&body),
+            env,
+        )
+    };
+    let valid = verify(SPEC_SIGN, &zh);
+    assert_eq!(valid.status.code(), Some(0));
+    assert_eq!(stdout(&valid), "valid（签名有效）\n");
+    assert_eq!(stdout(&verify(SPEC_SIGN, &[])), "valid\n");
+    for (env, message) in [
+        (
+            &[][..],
+            "glorycard: signature_mismatch: signature mismatch: the sign does not match the body, key and timestamp\n",
+        ),
+        (
+            &zh[..],
+            "glorycard: signature_mismatch: 签名不匹配：sign 与报文、密钥和时间戳不符\n",
+        ),
+    ] {
+        let output = verify(&wrong, env);
+        assert_failure(&output, 1, "signature_mismatch: ");
+        assert_eq!(stderr(&output), message);
+    }
+    let explain = glorycard(
+        &with_spec_key("explain", &["--expect", &wrong, "--now", SPEC_TS]),
+        Some(&body),
+        &zh,
+    );
+    assert_eq!(explain.status.code(), Some(1));
+    let text = stdout(&explain);
+    assert!(
+        text.contains("result:         MISMATCH（不一致）\n"),
+        "{text}"
+    );
+    assert!(text.contains("常见的偏差都解释不了"), "{text}");
+    assert_eq!(
+        stderr(&explain),
+        "glorycard: signature_mismatch: 预期的 sign 与计算结果不一致\n"
+    );
 }

@@ -28,18 +28,28 @@ impl Drop for TempDir {
     }
 }
 
-/// Runs `glorycard demo ARGS` with `tmp` as its temporary directory and no key or
-/// settings from the environment.
-fn demo(tmp: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_glorycard"))
+/// Runs `glorycard demo ARGS` with `tmp` as its temporary directory, no key or settings
+/// from the environment, and the locale `LANG=lang` (none: English).
+fn demo_in(tmp: &Path, args: &[&str], lang: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
+    command
         .arg("demo")
         .args(args)
         .env("TMPDIR", tmp)
         .env_remove("GLORYCARD_KEY")
         .env_remove("GLORYCARD_CONFIG")
-        .current_dir(tmp)
-        .output()
-        .unwrap()
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
+        .current_dir(tmp);
+    if let Some(lang) = lang {
+        command.env("LANG", lang);
+    }
+    command.output().unwrap()
+}
+
+fn demo(tmp: &Path, args: &[&str]) -> Output {
+    demo_in(tmp, args, None)
 }
 
 /// The line of `stdout` that starts with `label`.
@@ -143,4 +153,62 @@ fn with_keep_the_replica_and_the_outbox_stay() {
     assert!(kept.join("outbox.db").is_file());
     // Nothing else was left in the temporary directory.
     assert_eq!(entries(&tmp.0), ["kept"]);
+}
+
+/// With a Chinese locale every line is in Chinese, with the same figures, and the
+/// numbers are masked as in English.
+#[test]
+fn in_a_chinese_locale_every_line_is_chinese() {
+    let tmp = TempDir::new("zh");
+    let output = demo_in(&tmp.0, &["--holders", "20"], Some("zh_CN.UTF-8"));
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    assert!(
+        stdout.starts_with("glorycard demo：在内嵌的沙箱平台上"),
+        "{stdout}"
+    );
+    assert!(
+        line(&stdout, "沙箱").contains("20 名合成持证人"),
+        "{stdout}"
+    );
+    assert!(line(&stdout, "名册同步").contains("20 条记录"), "{stdout}");
+    let lookup = line(&stdout, "查询");
+    assert!(
+        lookup.contains("exact：") && lookup.contains("gloryID 10010，用时"),
+        "{lookup}"
+    );
+    assert!(
+        line(&stdout, "发件箱").starts_with("发件箱      20 笔扣款和 1 笔撤销已持久提交"),
+        "{stdout}"
+    );
+    assert!(
+        line(&stdout, "投递").starts_with("投递        21 笔已确认 · 0 笔被拒绝 · "),
+        "{stdout}"
+    );
+    assert!(
+        line(&stdout, "对账").contains("平台 20 条记录，机构 20 条，0 处差异"),
+        "{stdout}"
+    );
+    assert!(
+        line(&stdout, "清理").starts_with("清理        已删除 "),
+        "{stdout}"
+    );
+    // No English sentence is left: each line's words are Chinese.
+    for english in [
+        "records",
+        "acknowledged",
+        "removed",
+        "holders",
+        "differences",
+    ] {
+        assert!(!stdout.contains(english), "{english} in {stdout}");
+    }
+    let holder = glorycard_core::synthetic::roster_record(1, 1);
+    assert!(!stdout.contains(holder.cert_no.as_str()), "{stdout}");
+    assert!(!stdout.contains(holder.cert_name.as_str()), "{stdout}");
+    assert!(
+        entries(&tmp.0).is_empty(),
+        "left behind: {:?}",
+        entries(&tmp.0)
+    );
 }

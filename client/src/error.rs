@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use glorycard_core::Lang;
+
 /// An underlying error kept as a [`ClientError`]'s source.
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -137,6 +139,60 @@ impl ClientError {
         }
     }
 
+    /// The message in `lang`: English is this error's `Display`; Chinese is written here,
+    /// beside the code of each variant (the core's errors say theirs in the core). The
+    /// values named are the same in both, and no key, `certNo` or `certName` is among them.
+    pub fn message(&self, lang: Lang) -> String {
+        let Lang::Chinese = lang else {
+            return self.to_string();
+        };
+        match self {
+            ClientError::Core(error) => error.message(lang),
+            ClientError::ResponseSignature {
+                source,
+                unverified_message,
+            } => {
+                let hint = match unverified_message {
+                    Some(message) => {
+                        format!("；未经验证的响应称 {message:?}（通常是本方的密钥或 sid 配置错误）")
+                    }
+                    None => String::new(),
+                };
+                format!("响应签名被拒绝：{}{hint}", source.message(lang))
+            }
+            ClientError::Timeout { attempts, elapsed } => {
+                format!("{attempts} 次尝试后超时，共用时 {elapsed:?}")
+            }
+            ClientError::Connect {
+                attempts, reason, ..
+            } => {
+                format!("{attempts} 次尝试后仍无法连接平台：{reason}")
+            }
+            ClientError::HttpStatus { status, attempts } => {
+                format!("{attempts} 次尝试后收到 HTTP 状态码 {status}")
+            }
+            ClientError::PlatformRejected { message } => {
+                format!("platform_rejected：平台拒绝了请求：{message}")
+            }
+            ClientError::UnsignedResponse { missing } => format!(
+                "unsigned_response：响应缺少 {missing} 请求头；平台必须对响应签名\
+                 （accept_unsigned_responses 可放行此部署的特殊情况）"
+            ),
+            ClientError::InvalidResponse { reason } => format!("响应无效：{reason}"),
+            ClientError::Config { reason, .. } => format!("配置无效：{reason}"),
+            ClientError::Stopped { attempts, reason } => {
+                format!("在第 {} 次尝试前停止：{reason}", attempts + 1)
+            }
+            ClientError::Transport { reason, .. } => format!("传输错误：{reason}"),
+        }
+    }
+
+    /// The message in Chinese (简体中文): [`message`](ClientError::message) with
+    /// [`Lang::Chinese`].
+    pub fn message_zh(&self) -> String {
+        self.message(Lang::Chinese)
+    }
+
     /// True for failures where the request may or may not have been applied, so a later
     /// retry (with the same business key) is the right reaction: transport failures,
     /// timeouts, 429/5xx, and answers that could not be trusted. False for refusals that a
@@ -193,6 +249,66 @@ fn unverified_hint(message: &Option<String>) -> String {
 mod tests {
     use super::*;
     use std::error::Error as _;
+
+    #[test]
+    fn every_variant_has_a_chinese_message_and_keeps_its_code() {
+        let errors = [
+            ClientError::Core(glorycard_core::Error::EmptyKey),
+            ClientError::ResponseSignature {
+                source: glorycard_core::Error::SignatureMismatch,
+                unverified_message: Some("签名错误".into()),
+            },
+            ClientError::Timeout {
+                attempts: 3,
+                elapsed: Duration::from_millis(1500),
+            },
+            ClientError::Connect {
+                attempts: 2,
+                reason: "connection refused".into(),
+                source: None,
+            },
+            ClientError::HttpStatus {
+                status: 503,
+                attempts: 3,
+            },
+            ClientError::PlatformRejected {
+                message: "重复扣款".into(),
+            },
+            ClientError::UnsignedResponse { missing: "sign" },
+            ClientError::InvalidResponse {
+                reason: "not JSON".into(),
+            },
+            ClientError::config("sid is required"),
+            ClientError::Stopped {
+                attempts: 1,
+                reason: "shutting down".into(),
+            },
+            ClientError::Transport {
+                reason: "reset".into(),
+                source: None,
+            },
+        ];
+        let chinese: Vec<String> = errors.iter().map(ClientError::message_zh).collect();
+        assert_eq!(
+            chinese,
+            [
+                "密钥为空",
+                "响应签名被拒绝：签名不匹配：sign 与报文、密钥和时间戳不符；未经验证的响应称 \"签名错误\"（通常是本方的密钥或 sid 配置错误）",
+                "3 次尝试后超时，共用时 1.5s",
+                "2 次尝试后仍无法连接平台：connection refused",
+                "3 次尝试后收到 HTTP 状态码 503",
+                "platform_rejected：平台拒绝了请求：重复扣款",
+                "unsigned_response：响应缺少 sign 请求头；平台必须对响应签名（accept_unsigned_responses 可放行此部署的特殊情况）",
+                "响应无效：not JSON",
+                "配置无效：sid is required",
+                "在第 2 次尝试前停止：shutting down",
+                "传输错误：reset",
+            ]
+        );
+        for error in &errors {
+            assert_eq!(error.message(Lang::English), error.to_string());
+        }
+    }
 
     #[test]
     fn config_keeps_the_parse_error_as_its_source() {

@@ -2,17 +2,18 @@
 
 use std::fmt;
 
+use crate::Lang;
+
 /// Everything that can go wrong in canonicalization, signing, verification and validation.
 ///
 /// Each variant has a stable [`code`](Error::code) that bindings expose unchanged
 /// (Python `.code`, JavaScript `error.code`, Kotlin `code`). Messages never contain the
 /// secret key, and never contain a `certNo` or `certName` value: fields are named,
 /// their contents are not echoed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// The body is not well-formed JSON (RFC 8259).
-    #[error("invalid JSON at byte {offset}: {reason}")]
     InvalidJson {
         /// Byte offset into the body where the problem was found.
         offset: usize,
@@ -20,7 +21,6 @@ pub enum Error {
         reason: &'static str,
     },
     /// The body is not valid UTF-8, or a `\u` escape encodes a lone surrogate.
-    #[error("invalid UTF-8 at byte {offset}: {reason}")]
     InvalidUtf8 {
         /// Byte offset into the body of the offending byte or escape.
         offset: usize,
@@ -28,13 +28,11 @@ pub enum Error {
         reason: &'static str,
     },
     /// The top level of the body is valid JSON but not an object.
-    #[error("the body's top level must be a JSON object, found {found}")]
     NotAnObject {
         /// The JSON type that was found (`array`, `string`, `number`, ...).
         found: &'static str,
     },
     /// The same key appears twice in one object (after escape decoding).
-    #[error("duplicate key {key:?} in one object at byte {offset}")]
     DuplicateKey {
         /// The key (a field name, never a value).
         key: String,
@@ -42,13 +40,11 @@ pub enum Error {
         offset: usize,
     },
     /// Two different paths flatten to the same name (e.g. `{"a.b":1,"a":{"b":2}}`).
-    #[error("two different paths flatten to the same name {name:?}")]
     NameCollision {
         /// The flattened name both paths produce.
         name: String,
     },
     /// Objects and arrays are nested deeper than the limit.
-    #[error("nesting deeper than {limit} levels at byte {offset}")]
     TooDeep {
         /// Byte offset of the container that exceeds the limit.
         offset: usize,
@@ -56,7 +52,6 @@ pub enum Error {
         limit: usize,
     },
     /// A number's canonical decimal would be longer than the limit.
-    #[error("number at byte {offset} has a canonical decimal longer than {limit} characters")]
     NumberOutOfRange {
         /// Byte offset of the number.
         offset: usize,
@@ -65,7 +60,6 @@ pub enum Error {
     },
     /// A native value (JS object, Python dict, Kotlin map) has no JSON form, such as NaN,
     /// infinity or an unsupported type.
-    #[error("value at {path} cannot be signed: {reason}")]
     InvalidValue {
         /// The flattened name of the value's place, e.g. `detail.items[2].price`.
         path: String,
@@ -74,7 +68,6 @@ pub enum Error {
     },
     /// The body is larger than this implementation indexes: 4 GiB of body, or of the
     /// decoded text its strings and numbers expand to.
-    #[error("body of {len} bytes is larger than the supported 4 GiB (or expands beyond it)")]
     BodyTooLarge {
         /// The body's length in bytes.
         len: usize,
@@ -82,9 +75,6 @@ pub enum Error {
     /// The body's STRINGA would be longer than 16 × the body's length + 65,536 bytes
     /// (canonical-form.md section 2 rule 4). Decided from the parsed index, before any
     /// STRINGA is produced, so a small body cannot demand gigabytes of it.
-    #[error(
-        "the body's STRINGA would be longer than {limit} bytes (16 × the body's {body_len} bytes + 65,536)"
-    )]
     StringATooLong {
         /// The body's length in bytes.
         body_len: usize,
@@ -92,24 +82,18 @@ pub enum Error {
         limit: u64,
     },
     /// A timestamp is not 14 digits forming a real `yyyyMMddHHmmss` date and time.
-    #[error("invalid timestamp: {reason}")]
     InvalidTimestamp {
         /// What is wrong with it.
         reason: String,
     },
     /// A signature is not 64 hexadecimal digits.
-    #[error("invalid signature format: {reason}")]
     InvalidSignatureFormat {
         /// What is wrong with it.
         reason: String,
     },
     /// The signature does not match the body, key and timestamp.
-    #[error("signature mismatch: the sign does not match the body, key and timestamp")]
     SignatureMismatch,
     /// The timestamp is further from the verifier's clock than the allowed skew.
-    #[error(
-        "timestamp {timestamp} is {skew_seconds} s from now, outside the allowed ±{max_skew_seconds} s"
-    )]
     TimestampOutOfWindow {
         /// The received timestamp.
         timestamp: String,
@@ -119,49 +103,39 @@ pub enum Error {
         max_skew_seconds: u64,
     },
     /// The same (sid, timestamp, sign) was already accepted inside the window.
-    #[error("replayed request: this sid, timestamp and sign were already accepted")]
     Replayed,
     /// The replay cache holds as many unexpired (sid, timestamp, sign) triples as it may:
     /// the request is refused rather than an entry forgotten while it could still be
     /// replayed. Size the cache for the request rate times the window (2 × skew).
-    #[error(
-        "replay cache full: {capacity} requests accepted inside the window; refused so that none is forgotten"
-    )]
     ReplayCacheFull {
         /// The configured capacity.
         capacity: usize,
     },
     /// The shared replay cache (a database several servers use) could not be consulted:
     /// the request is refused, since it might be a replay (fail closed).
-    #[error("replay cache unavailable: {reason}")]
     ReplayCacheUnavailable {
         /// What failed (the store's message; never anything the caller sent).
         reason: String,
     },
     /// No key is configured for the received `sid`.
-    #[error("unknown sid {sid:?}")]
     UnknownSid {
         /// The received sid.
         sid: String,
     },
     /// A required header (`sid`, `timestamp` or `sign`) is missing.
-    #[error("missing header {name:?}")]
     MissingHeader {
         /// The header's name.
         name: &'static str,
     },
     /// A signature header (`sid`, `timestamp` or `sign`) appears more than once, so which
     /// one was signed is ambiguous.
-    #[error("header {name:?} appears more than once")]
     DuplicateHeader {
         /// The header's name.
         name: &'static str,
     },
     /// The secret key is empty.
-    #[error("the secret key is empty")]
     EmptyKey,
     /// A model field fails validation. The field is named; its value is never echoed.
-    #[error("invalid field {field}: {reason}")]
     InvalidField {
         /// The wire name of the field, e.g. `deductionFee` or `data[3].certNo`.
         field: String,
@@ -169,11 +143,289 @@ pub enum Error {
         reason: String,
     },
     /// A model could not be serialized or deserialized.
-    #[error("model (de)serialization failed: {reason}")]
     Serialization {
         /// What serde reported, with values redacted where they could be personal.
         reason: String,
     },
+}
+
+/// A value a message names: written as it is, quoted like Rust's `{:?}` (a key, a sid, a
+/// header's name), or, for a reason, in the message's language where the core wrote it
+/// from a closed set (see [`chinese_reason`]).
+enum Arg<'a> {
+    Text(&'a str),
+    Quoted(&'a str),
+    Number(u64),
+    Signed(i64),
+    Reason(&'a str),
+}
+
+/// A message's two templates, English first, and the values `{0}`, `{1}`, `{2}` name.
+type Templates<'a> = (&'static str, &'static str, [Arg<'a>; 3]);
+
+const NONE: Arg<'static> = Arg::Text("");
+
+impl Error {
+    /// The message in both languages, side by side: the one place each is written. `{n}`
+    /// is the n-th value; a value is never a key, a certNo or a certName (fields and
+    /// headers are named, their contents are not echoed).
+    fn templates(&self) -> Templates<'_> {
+        use Arg::{Number as N, Quoted as Q, Reason as R, Signed, Text as T};
+        let n = |value: usize| N(value as u64);
+        match self {
+            Error::InvalidJson { offset, reason } => (
+                "invalid JSON at byte {0}: {1}",
+                "JSON 格式错误（第 {0} 字节）：{1}",
+                [n(*offset), R(reason), NONE],
+            ),
+            Error::InvalidUtf8 { offset, reason } => (
+                "invalid UTF-8 at byte {0}: {1}",
+                "UTF-8 编码无效（第 {0} 字节）：{1}",
+                [n(*offset), R(reason), NONE],
+            ),
+            Error::NotAnObject { found } => (
+                "the body's top level must be a JSON object, found {0}",
+                "报文顶层必须是 JSON 对象，实际是{0}",
+                [R(found), NONE, NONE],
+            ),
+            Error::DuplicateKey { key, offset } => (
+                "duplicate key {0} in one object at byte {1}",
+                "同一对象中的键 {0} 重复（第 {1} 字节）",
+                [Q(key), n(*offset), NONE],
+            ),
+            Error::NameCollision { name } => (
+                "two different paths flatten to the same name {0}",
+                "两个不同的路径展开后同名：{0}",
+                [Q(name), NONE, NONE],
+            ),
+            Error::TooDeep { offset, limit } => (
+                "nesting deeper than {0} levels at byte {1}",
+                "嵌套超过 {0} 层（第 {1} 字节）",
+                [n(*limit), n(*offset), NONE],
+            ),
+            Error::NumberOutOfRange { offset, limit } => (
+                "number at byte {0} has a canonical decimal longer than {1} characters",
+                "第 {0} 字节处的数字，规范十进制形式超过 {1} 个字符",
+                [n(*offset), n(*limit), NONE],
+            ),
+            Error::InvalidValue { path, reason } => (
+                "value at {0} cannot be signed: {1}",
+                "{0} 处的值无法签名：{1}",
+                // A reason, for the `(top level)` a path is at the top.
+                [R(path), R(reason), NONE],
+            ),
+            Error::BodyTooLarge { len } => (
+                "body of {0} bytes is larger than the supported 4 GiB (or expands beyond it)",
+                "报文 {0} 字节，超过支持的 4 GiB（或展开后超过）",
+                [n(*len), NONE, NONE],
+            ),
+            Error::StringATooLong { body_len, limit } => (
+                "the body's STRINGA would be longer than {0} bytes (16 × the body's {1} bytes + 65,536)",
+                "报文的 STRINGA 将超过 {0} 字节（16 × 报文的 {1} 字节 + 65,536）",
+                [N(*limit), n(*body_len), NONE],
+            ),
+            Error::InvalidTimestamp { reason } => (
+                "invalid timestamp: {0}",
+                "时间戳无效：{0}",
+                [R(reason), NONE, NONE],
+            ),
+            Error::InvalidSignatureFormat { reason } => (
+                "invalid signature format: {0}",
+                "签名格式无效：{0}",
+                [R(reason), NONE, NONE],
+            ),
+            Error::SignatureMismatch => (
+                "signature mismatch: the sign does not match the body, key and timestamp",
+                "签名不匹配：sign 与报文、密钥和时间戳不符",
+                [NONE, NONE, NONE],
+            ),
+            Error::TimestampOutOfWindow {
+                timestamp,
+                skew_seconds,
+                max_skew_seconds,
+            } => (
+                "timestamp {0} is {1} s from now, outside the allowed ±{2} s",
+                "时间戳 {0} 与当前时间相差 {1} 秒，超出允许的 ±{2} 秒",
+                [T(timestamp), Signed(*skew_seconds), N(*max_skew_seconds)],
+            ),
+            Error::Replayed => (
+                "replayed request: this sid, timestamp and sign were already accepted",
+                "重放请求：此 sid、timestamp 和 sign 已被接受过",
+                [NONE, NONE, NONE],
+            ),
+            Error::ReplayCacheFull { capacity } => (
+                "replay cache full: {0} requests accepted inside the window; refused so that none is forgotten",
+                "防重放缓存已满：时间窗口内已接受 {0} 个请求；为免遗忘其中任何一个，拒绝本请求",
+                [n(*capacity), NONE, NONE],
+            ),
+            Error::ReplayCacheUnavailable { reason } => (
+                "replay cache unavailable: {0}",
+                "防重放缓存不可用：{0}",
+                [R(reason), NONE, NONE],
+            ),
+            Error::UnknownSid { sid } => {
+                ("unknown sid {0}", "未知的 sid {0}", [Q(sid), NONE, NONE])
+            }
+            Error::MissingHeader { name } => (
+                "missing header {0}",
+                "缺少请求头 {0}",
+                [Q(name), NONE, NONE],
+            ),
+            Error::DuplicateHeader { name } => (
+                "header {0} appears more than once",
+                "请求头 {0} 出现了不止一次",
+                [Q(name), NONE, NONE],
+            ),
+            Error::EmptyKey => ("the secret key is empty", "密钥为空", [NONE, NONE, NONE]),
+            Error::InvalidField { field, reason } => (
+                "invalid field {0}: {1}",
+                "字段 {0} 无效：{1}",
+                [T(field), R(reason), NONE],
+            ),
+            Error::Serialization { reason } => (
+                "model (de)serialization failed: {0}",
+                "模型序列化或反序列化失败：{0}",
+                [R(reason), NONE, NONE],
+            ),
+        }
+    }
+
+    /// The message in `lang`: English is also this error's `Display`. Codes never change
+    /// with the language, and neither do the values named.
+    pub fn message(&self, lang: Lang) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = self.write_message(&mut out, lang);
+        out
+    }
+
+    /// The message in Chinese (简体中文): [`message`](Error::message) with
+    /// [`Lang::Chinese`].
+    pub fn message_zh(&self) -> String {
+        self.message(Lang::Chinese)
+    }
+
+    fn write_message(&self, out: &mut dyn fmt::Write, lang: Lang) -> fmt::Result {
+        let (english, chinese, args) = self.templates();
+        render(out, lang.pick(english, chinese), &args, lang)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_message(f, Lang::English)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Writes `template` with each `{n}` replaced by `args[n]`: one small routine for every
+/// message in both languages, rather than a formatting call per message and language
+/// (which the WebAssembly module would pay for in bytes).
+fn render(out: &mut dyn fmt::Write, template: &str, args: &[Arg<'_>], lang: Lang) -> fmt::Result {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.write_str(&rest[..open])?;
+        let index = rest
+            .as_bytes()
+            .get(open + 1)
+            .map(|digit| digit.wrapping_sub(b'0'));
+        match index.and_then(|i| args.get(usize::from(i))) {
+            Some(arg) if rest.as_bytes().get(open + 2) == Some(&b'}') => {
+                arg.write(out, lang)?;
+                rest = &rest[open + 3..];
+            }
+            // Not a placeholder: a brace written as it is.
+            _ => {
+                out.write_str("{")?;
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    out.write_str(rest)
+}
+
+impl Arg<'_> {
+    fn write(&self, out: &mut dyn fmt::Write, lang: Lang) -> fmt::Result {
+        match self {
+            Arg::Text(text) => out.write_str(text),
+            Arg::Quoted(text) => write!(out, "{text:?}"),
+            Arg::Number(value) => write!(out, "{value}"),
+            Arg::Signed(value) => write!(out, "{value}"),
+            Arg::Reason(reason) => match lang {
+                Lang::Chinese => write_chinese_reason(out, reason),
+                _ => out.write_str(reason),
+            },
+        }
+    }
+}
+
+/// A reason in English and in Chinese: the core's reasons that come from a closed set are
+/// written this way, beside where they are used, so that a message in Chinese can say
+/// them in Chinese (the error itself keeps the English text, as before).
+pub(crate) type Bilingual = (&'static str, &'static str);
+
+/// The Chinese of a reason the core writes from a closed set, or `None` for text it does
+/// not know (a store's or serde's message, a value a binding describes).
+fn chinese_reason(english: &str) -> Option<&'static str> {
+    let tables: [&[Bilingual]; 6] = [
+        crate::canonical::REASONS,
+        crate::timestamp::REASONS,
+        crate::signature::REASONS,
+        crate::value::REASONS,
+        crate::verifier::REASONS,
+        crate::models::REASONS,
+    ];
+    tables
+        .into_iter()
+        .flatten()
+        .find(|(en, _)| *en == english)
+        .map(|(_, zh)| *zh)
+}
+
+/// Writes a reason in Chinese: as a whole where it is a known one, else each part of
+/// `text (aside)` and of `head: tail: ...` that is known, the rest (text the core did not
+/// write, or that names a value such as a length) kept as it is. No recursion: a reason
+/// may quote a name a caller chose, with any number of colons in it.
+fn write_chinese_reason(out: &mut dyn fmt::Write, reason: &str) -> fmt::Result {
+    if let Some(chinese) = chinese_reason(reason) {
+        return out.write_str(chinese);
+    }
+    // `text (aside)`: found by chars, not by a string pattern (a smaller WebAssembly module).
+    let aside = reason
+        .strip_suffix(')')
+        .and_then(|r| r.rfind('('))
+        .filter(|&open| reason[..open].ends_with(' '));
+    match aside {
+        Some(open) => {
+            write_chinese_parts(out, &reason[..open - 1])?;
+            out.write_str("（")?;
+            write_chinese_parts(out, &reason[open + 1..reason.len() - 1])?;
+            out.write_str("）")
+        }
+        None => write_chinese_parts(out, reason),
+    }
+}
+
+/// Writes `head: tail: ...` with each part in Chinese where it is a known reason, joined
+/// with a full-width colon.
+fn write_chinese_parts(out: &mut dyn fmt::Write, text: &str) -> fmt::Result {
+    let mut rest = text;
+    loop {
+        let colon = rest
+            .char_indices()
+            .find(|&(i, c)| c == ':' && rest[i + 1..].starts_with(' '))
+            .map(|(i, _)| i);
+        let part = colon.map_or(rest, |colon| &rest[..colon]);
+        out.write_str(chinese_reason(part).unwrap_or(part))?;
+        match colon {
+            Some(colon) => {
+                out.write_str("：")?;
+                rest = &rest[colon + 2..];
+            }
+            None => return Ok(()),
+        }
+    }
 }
 
 /// The broad family of an [`Error`], for bindings that map errors to class hierarchies.
@@ -429,6 +681,229 @@ pub const ERROR_CODES: &[&str] = &{
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One of each variant, with values that show how each is written.
+    fn one_of_each() -> Vec<Error> {
+        vec![
+            Error::InvalidJson {
+                offset: 7,
+                reason: "expected a string key",
+            },
+            Error::InvalidUtf8 {
+                offset: 3,
+                reason: "not a valid UTF-8 sequence",
+            },
+            Error::NotAnObject { found: "an array" },
+            Error::DuplicateKey {
+                key: "a\"b".into(),
+                offset: 9,
+            },
+            Error::NameCollision { name: "a.b".into() },
+            Error::TooDeep {
+                offset: 64,
+                limit: 64,
+            },
+            Error::NumberOutOfRange {
+                offset: 5,
+                limit: 512,
+            },
+            Error::InvalidValue {
+                path: "(top level)".into(),
+                reason: "NaN and infinity have no JSON form".into(),
+            },
+            Error::BodyTooLarge { len: 1 << 32 },
+            Error::StringATooLong {
+                body_len: 10,
+                limit: 65_696,
+            },
+            Error::InvalidTimestamp {
+                reason: "month must be 01-12 (expected 14 digits yyyyMMddHHmmss, UTC+8)".into(),
+            },
+            Error::InvalidSignatureFormat {
+                reason: "expected 64 hex digits, got 3 bytes".into(),
+            },
+            Error::SignatureMismatch,
+            Error::TimestampOutOfWindow {
+                timestamp: "20240101000000".into(),
+                skew_seconds: -400,
+                max_skew_seconds: 300,
+            },
+            Error::Replayed,
+            Error::ReplayCacheFull { capacity: 100 },
+            Error::ReplayCacheUnavailable {
+                reason: "connection refused".into(),
+            },
+            Error::UnknownSid { sid: "S1".into() },
+            Error::MissingHeader { name: "sign" },
+            Error::DuplicateHeader { name: "timestamp" },
+            Error::EmptyKey,
+            Error::InvalidField {
+                field: "certNo".into(),
+                reason: "the GB 11643 check character does not match".into(),
+            },
+            Error::Serialization {
+                reason: "missing field `orgCode`".into(),
+            },
+        ]
+    }
+
+    #[test]
+    fn english_messages_are_as_before() {
+        let english: Vec<String> = one_of_each().iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            english,
+            [
+                "invalid JSON at byte 7: expected a string key",
+                "invalid UTF-8 at byte 3: not a valid UTF-8 sequence",
+                "the body's top level must be a JSON object, found an array",
+                "duplicate key \"a\\\"b\" in one object at byte 9",
+                "two different paths flatten to the same name \"a.b\"",
+                "nesting deeper than 64 levels at byte 64",
+                "number at byte 5 has a canonical decimal longer than 512 characters",
+                "value at (top level) cannot be signed: NaN and infinity have no JSON form",
+                "body of 4294967296 bytes is larger than the supported 4 GiB (or expands beyond it)",
+                "the body's STRINGA would be longer than 65696 bytes (16 × the body's 10 bytes + 65,536)",
+                "invalid timestamp: month must be 01-12 (expected 14 digits yyyyMMddHHmmss, UTC+8)",
+                "invalid signature format: expected 64 hex digits, got 3 bytes",
+                "signature mismatch: the sign does not match the body, key and timestamp",
+                "timestamp 20240101000000 is -400 s from now, outside the allowed ±300 s",
+                "replayed request: this sid, timestamp and sign were already accepted",
+                "replay cache full: 100 requests accepted inside the window; refused so that none is forgotten",
+                "replay cache unavailable: connection refused",
+                "unknown sid \"S1\"",
+                "missing header \"sign\"",
+                "header \"timestamp\" appears more than once",
+                "the secret key is empty",
+                "invalid field certNo: the GB 11643 check character does not match",
+                "model (de)serialization failed: missing field `orgCode`",
+            ]
+        );
+        for error in one_of_each() {
+            assert_eq!(error.message(Lang::English), error.to_string());
+        }
+    }
+
+    #[test]
+    fn every_code_has_a_chinese_message_with_the_same_values() {
+        let errors = one_of_each();
+        let codes: Vec<ErrorCode> = errors.iter().map(Error::code).collect();
+        assert_eq!(
+            codes,
+            ErrorCode::ALL,
+            "one_of_each covers every code, in order"
+        );
+        let chinese: Vec<String> = errors.iter().map(Error::message_zh).collect();
+        assert_eq!(
+            chinese,
+            [
+                "JSON 格式错误（第 7 字节）：此处应为字符串形式的键",
+                "UTF-8 编码无效（第 3 字节）：不是有效的 UTF-8 字节序列",
+                "报文顶层必须是 JSON 对象，实际是数组",
+                "同一对象中的键 \"a\\\"b\" 重复（第 9 字节）",
+                "两个不同的路径展开后同名：\"a.b\"",
+                "嵌套超过 64 层（第 64 字节）",
+                "第 5 字节处的数字，规范十进制形式超过 512 个字符",
+                "（顶层） 处的值无法签名：NaN 和无穷大没有 JSON 形式",
+                "报文 4294967296 字节，超过支持的 4 GiB（或展开后超过）",
+                "报文的 STRINGA 将超过 65696 字节（16 × 报文的 10 字节 + 65,536）",
+                "时间戳无效：月份必须在 01-12 之间（应为 14 位数字 yyyyMMddHHmmss，UTC+8）",
+                "签名格式无效：expected 64 hex digits, got 3 bytes",
+                "签名不匹配：sign 与报文、密钥和时间戳不符",
+                "时间戳 20240101000000 与当前时间相差 -400 秒，超出允许的 ±300 秒",
+                "重放请求：此 sid、timestamp 和 sign 已被接受过",
+                "防重放缓存已满：时间窗口内已接受 100 个请求；为免遗忘其中任何一个，拒绝本请求",
+                "防重放缓存不可用：connection refused",
+                "未知的 sid \"S1\"",
+                "缺少请求头 \"sign\"",
+                "请求头 \"timestamp\" 出现了不止一次",
+                "密钥为空",
+                "字段 certNo 无效：GB 11643 校验码不符",
+                "模型序列化或反序列化失败：missing field `orgCode`",
+            ]
+        );
+        for error in &errors {
+            assert_eq!(error.message(Lang::Chinese), error.message_zh());
+        }
+    }
+
+    #[test]
+    fn reasons_are_chinese_from_the_core_itself() {
+        let broken = crate::canonicalize(b"{\"a\":1,}").unwrap_err();
+        assert_eq!(broken.code(), ErrorCode::InvalidJson);
+        assert_eq!(
+            broken.message_zh(),
+            "JSON 格式错误（第 7 字节）：此处应为字符串形式的键"
+        );
+        let bom = crate::canonicalize(b"\xEF\xBB\xBF{}").unwrap_err();
+        assert!(
+            bom.message_zh().contains("字节顺序标记"),
+            "{}",
+            bom.message_zh()
+        );
+        let timestamp = crate::Timestamp::parse("20240230120000").unwrap_err();
+        assert_eq!(
+            timestamp.message_zh(),
+            "时间戳无效：该月没有这一天（应为 14 位数字 yyyyMMddHHmmss，UTC+8）"
+        );
+        let sign = crate::Signature::parse(&"g".repeat(64)).unwrap_err();
+        assert!(
+            sign.message_zh()
+                .starts_with("签名格式无效：不是十六进制数字："),
+            "{}",
+            sign.message_zh()
+        );
+        let mut writer = crate::JsonWriter::new();
+        let nan = writer.float(f64::NAN).unwrap_err();
+        assert_eq!(
+            nan.message_zh(),
+            "（顶层） 处的值无法签名：NaN 和无穷大没有 JSON 形式"
+        );
+    }
+
+    #[test]
+    fn reason_tables_are_distinct_and_translated() {
+        let tables: [&[Bilingual]; 6] = [
+            crate::canonical::REASONS,
+            crate::timestamp::REASONS,
+            crate::signature::REASONS,
+            crate::value::REASONS,
+            crate::verifier::REASONS,
+            crate::models::REASONS,
+        ];
+        let mut english: Vec<&str> = tables
+            .iter()
+            .flat_map(|t| t.iter().map(|(en, _)| *en))
+            .collect();
+        for (en, zh) in tables.iter().flat_map(|t| t.iter()) {
+            assert_eq!(chinese_reason(en), Some(*zh));
+            assert!(*en == "null" || !zh.is_ascii(), "{en}: {zh}");
+        }
+        let count = english.len();
+        english.sort_unstable();
+        english.dedup();
+        assert_eq!(english.len(), count, "an English reason is written twice");
+    }
+
+    #[test]
+    fn reasons_not_written_by_the_core_are_kept_inside_a_chinese_sentence() {
+        let error = Error::Serialization {
+            reason: "unknown variant `7`: expected one of `0`, `1` (at line 1)".into(),
+        };
+        assert_eq!(
+            error.message_zh(),
+            "模型序列化或反序列化失败：unknown variant `7`：expected one of `0`, `1`（at line 1）"
+        );
+        // A name a caller chose, with many colons in it: no recursion, every part kept.
+        let colons = "a: ".repeat(100_000);
+        let many = Error::Serialization {
+            reason: format!("unknown field `{colons}`"),
+        };
+        assert_eq!(many.message_zh().matches('：').count(), 100_001);
+        // Braces in a template that are not placeholders are kept.
+        let mut out = String::new();
+        render(&mut out, "{x} {0} {9} {", &[Arg::Number(1)], Lang::English).unwrap();
+        assert_eq!(out, "{x} 1 {9} {");
+    }
 
     #[test]
     fn all_holds_every_code_once_in_declaration_order() {

@@ -9,7 +9,12 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::canonical::{self, Sink};
+use crate::error::Bilingual;
 use crate::{Error, SecretKey, Timestamp};
+
+/// The reasons of these errors, in English and Chinese (see `Error::message`).
+pub(crate) const REASONS: &[Bilingual] = &[NOT_HEX];
+const NOT_HEX: Bilingual = ("not hexadecimal", "不是十六进制数字");
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -40,7 +45,7 @@ impl Signature {
         }
         let mut bytes = [0u8; 32];
         hex::decode_to_slice(text, &mut bytes)
-            .map_err(|e| invalid(format!("not hexadecimal: {e}")))?;
+            .map_err(|e| invalid(format!("{}: {e}", NOT_HEX.0)))?;
         Ok(Signature(bytes))
     }
 

@@ -4,9 +4,40 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::Error;
+use crate::error::Bilingual;
 
 /// China Standard Time's offset from UTC, in seconds (no daylight saving).
 pub const CST_OFFSET_SECONDS: i64 = 8 * 3600;
+
+/// The reasons of timestamp errors, in English and Chinese.
+pub(crate) const REASONS: &[Bilingual] = &[
+    YEAR_RANGE,
+    MONTH_RANGE,
+    NO_SUCH_DAY,
+    HOUR_RANGE,
+    MINUTE_RANGE,
+    SECOND_RANGE,
+    NOT_14_DIGITS,
+    EXPECTED_14_DIGITS,
+    INSTANT_OUT_OF_RANGE,
+    INSTANT_OUTSIDE_YEARS,
+];
+const YEAR_RANGE: Bilingual = ("year must be 0001-9999", "年份必须在 0001-9999 之间");
+const MONTH_RANGE: Bilingual = ("month must be 01-12", "月份必须在 01-12 之间");
+const NO_SUCH_DAY: Bilingual = ("no such day in that month", "该月没有这一天");
+const HOUR_RANGE: Bilingual = ("hour must be 00-23", "小时必须在 00-23 之间");
+const MINUTE_RANGE: Bilingual = ("minute must be 00-59", "分钟必须在 00-59 之间");
+const SECOND_RANGE: Bilingual = ("second must be 00-59", "秒必须在 00-59 之间");
+const NOT_14_DIGITS: Bilingual = ("not 14 digits", "不是 14 位数字");
+const EXPECTED_14_DIGITS: Bilingual = (
+    "expected 14 digits yyyyMMddHHmmss, UTC+8",
+    "应为 14 位数字 yyyyMMddHHmmss，UTC+8",
+);
+const INSTANT_OUT_OF_RANGE: Bilingual = ("instant out of range", "时刻超出范围");
+const INSTANT_OUTSIDE_YEARS: Bilingual = (
+    "instant outside years 0001-9999",
+    "时刻不在 0001-9999 年之间",
+);
 
 /// A signing timestamp: a real calendar date and time in China Standard Time, shown as
 /// exactly 14 digits `yyyyMMddHHmmss`. Years 0001–9999.
@@ -32,22 +63,22 @@ impl CivilDateTime {
     /// Checks ranges: year 1–9999, a real month and day (leap years), 00–23:00–59:00–59.
     pub fn validate(&self) -> Result<(), &'static str> {
         if !(1..=9999).contains(&self.year) {
-            return Err("year must be 0001-9999");
+            return Err(YEAR_RANGE.0);
         }
         if !(1..=12).contains(&self.month) {
-            return Err("month must be 01-12");
+            return Err(MONTH_RANGE.0);
         }
         if self.day < 1 || self.day > days_in_month(self.year, self.month) {
-            return Err("no such day in that month");
+            return Err(NO_SUCH_DAY.0);
         }
         if self.hour > 23 {
-            return Err("hour must be 00-23");
+            return Err(HOUR_RANGE.0);
         }
         if self.minute > 59 {
-            return Err("minute must be 00-59");
+            return Err(MINUTE_RANGE.0);
         }
         if self.second > 59 {
-            return Err("second must be 00-59");
+            return Err(SECOND_RANGE.0);
         }
         Ok(())
     }
@@ -137,15 +168,15 @@ impl Timestamp {
     /// Parses exactly 14 ASCII digits `yyyyMMddHHmmss` forming a real date and time.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let invalid = |reason: &str| Error::InvalidTimestamp {
-            reason: format!("{reason} (expected 14 digits yyyyMMddHHmmss, UTC+8)"),
+            reason: format!("{reason} ({})", EXPECTED_14_DIGITS.0),
         };
         let bytes = text.as_bytes();
         if bytes.len() != 14 || !bytes.iter().all(u8::is_ascii_digit) {
-            return Err(invalid("not 14 digits"));
+            return Err(invalid(NOT_14_DIGITS.0));
         }
         let civil =
             CivilDateTime::from_fields(bytes, [(0, 4), (4, 2), (6, 2), (8, 2), (10, 2), (12, 2)])
-                .ok_or_else(|| invalid("not 14 digits"))?;
+                .ok_or_else(|| invalid(NOT_14_DIGITS.0))?;
         civil.validate().map_err(invalid)?;
         let mut digits = [0u8; 14];
         digits.copy_from_slice(bytes);
@@ -160,13 +191,13 @@ impl Timestamp {
         let local = unix_seconds
             .checked_add(CST_OFFSET_SECONDS)
             .ok_or_else(|| Error::InvalidTimestamp {
-                reason: "instant out of range".to_string(),
+                reason: INSTANT_OUT_OF_RANGE.0.to_string(),
             })?;
         // Clamp before converting so absurd inputs cannot overflow the day arithmetic.
         const LIMIT: i64 = 400_000 * 366 * 86_400;
         let civil = CivilDateTime::from_seconds_since_epoch(local.clamp(-LIMIT, LIMIT));
         civil.validate().map_err(|_| Error::InvalidTimestamp {
-            reason: "instant outside years 0001-9999".to_string(),
+            reason: INSTANT_OUTSIDE_YEARS.0.to_string(),
         })?;
         let text = format!(
             "{:04}{:02}{:02}{:02}{:02}{:02}",

@@ -12,6 +12,47 @@ use std::fmt::Write as _;
 
 use crate::Error;
 use crate::canonical::{MAX_DEPTH, is_json_number};
+use crate::error::Bilingual;
+
+/// The reasons of these errors, in English and Chinese (see `Error::message`).
+pub(crate) const REASONS: &[Bilingual] = &[
+    SECOND_VALUE,
+    KEY_NEEDED,
+    KEY_OUT_OF_PLACE,
+    OBJECT_NOT_OPEN,
+    ARRAY_NOT_OPEN,
+    NOT_FINITE,
+    DECIMAL_NOT_JSON,
+    INCOMPLETE,
+    TOP_LEVEL,
+];
+const SECOND_VALUE: Bilingual = (
+    "a second value after the top-level one",
+    "顶层值之后又有一个值",
+);
+const KEY_NEEDED: Bilingual = (
+    "an object member needs a key before its value",
+    "对象成员的值之前需要键",
+);
+const KEY_OUT_OF_PLACE: Bilingual = (
+    "a key outside an object, or two keys in a row",
+    "键不在对象中，或连续两个键",
+);
+const OBJECT_NOT_OPEN: Bilingual = (
+    "end of an object that is not open or lacks a value",
+    "结束了一个未开始或缺少值的对象",
+);
+const ARRAY_NOT_OPEN: Bilingual = ("end of an array that is not open", "结束了一个未开始的数组");
+const NOT_FINITE: Bilingual = (
+    "NaN and infinity have no JSON form",
+    "NaN 和无穷大没有 JSON 形式",
+);
+const DECIMAL_NOT_JSON: Bilingual = (
+    "the decimal's text is not a finite JSON number",
+    "该十进制数的文本不是有限的 JSON 数字",
+);
+const INCOMPLETE: Bilingual = ("the value is incomplete", "值不完整");
+const TOP_LEVEL: Bilingual = ("(top level)", "（顶层）");
 
 /// One step of the path from the body's top level to the value being written.
 #[derive(Debug, Clone)]
@@ -71,7 +112,7 @@ impl JsonWriter {
             }
         }
         if path.is_empty() {
-            path.push_str("(top level)");
+            path.push_str(TOP_LEVEL.0);
         }
         path
     }
@@ -87,12 +128,12 @@ impl JsonWriter {
     /// Starts a value: writes the separator its position needs.
     fn before_value(&mut self) -> Result<(), Error> {
         if self.done {
-            return Err(self.invalid_value("a second value after the top-level one"));
+            return Err(self.invalid_value(SECOND_VALUE.0));
         }
         match self.stack.last_mut() {
             None => {}
             Some(Step::Object { key: None, .. }) => {
-                return Err(self.invalid_value("an object member needs a key before its value"));
+                return Err(self.invalid_value(KEY_NEEDED.0));
             }
             Some(Step::Object { .. }) => {}
             Some(Step::Array { next }) if *next > 0 => self.out.push(','),
@@ -153,7 +194,7 @@ impl JsonWriter {
                 *first = false;
                 *slot = Some(key.to_owned());
             }
-            _ => return Err(self.invalid_value("a key outside an object, or two keys in a row")),
+            _ => return Err(self.invalid_value(KEY_OUT_OF_PLACE.0)),
         }
         write_string(&mut self.out, key);
         self.out.push(':');
@@ -165,9 +206,7 @@ impl JsonWriter {
         match self.stack.last() {
             Some(Step::Object { key: None, .. }) => {}
             _ => {
-                return Err(
-                    self.invalid_value("end of an object that is not open or lacks a value")
-                );
+                return Err(self.invalid_value(OBJECT_NOT_OPEN.0));
             }
         }
         self.stack.pop();
@@ -179,7 +218,7 @@ impl JsonWriter {
     /// Closes the innermost array.
     pub fn end_array(&mut self) -> Result<(), Error> {
         if !matches!(self.stack.last(), Some(Step::Array { .. })) {
-            return Err(self.invalid_value("end of an array that is not open"));
+            return Err(self.invalid_value(ARRAY_NOT_OPEN.0));
         }
         self.stack.pop();
         self.out.push(']');
@@ -216,7 +255,7 @@ impl JsonWriter {
     /// canonicalizes to `0`). NaN and infinities have no JSON form and are refused.
     pub fn float(&mut self, value: f64) -> Result<(), Error> {
         if !value.is_finite() {
-            return Err(self.invalid_value("NaN and infinity have no JSON form"));
+            return Err(self.invalid_value(NOT_FINITE.0));
         }
         self.before_value()?;
         // Rust's Display for f64 prints the shortest digits that round-trip, in plain notation.
@@ -237,7 +276,7 @@ impl JsonWriter {
     /// `BigDecimal`'s string such as `1E+2` or `-12.30`). The text must be a JSON number.
     pub fn decimal(&mut self, text: &str) -> Result<(), Error> {
         if !is_json_number(text) {
-            return Err(self.invalid_value("the decimal's text is not a finite JSON number"));
+            return Err(self.invalid_value(DECIMAL_NOT_JSON.0));
         }
         self.before_value()?;
         self.out.push_str(text);
@@ -248,7 +287,7 @@ impl JsonWriter {
     /// The JSON text, once exactly one complete top-level value was written.
     pub fn finish(self) -> Result<String, Error> {
         if !self.done || !self.stack.is_empty() {
-            return Err(self.invalid_value("the value is incomplete"));
+            return Err(self.invalid_value(INCOMPLETE.0));
         }
         Ok(self.out)
     }

@@ -5,8 +5,16 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::error::Bilingual;
 use crate::signature::StringADigest;
 use crate::{Error, SecretKey, Signature, Timestamp};
+
+/// The reasons of these errors, in English and Chinese (see `Error::message`).
+pub(crate) const REASONS: &[Bilingual] = &[NO_CLOCK];
+const NO_CLOCK: Bilingual = (
+    "no clock on this target: configure one with VerifierBuilder::clock",
+    "此目标平台没有时钟：请用 VerifierBuilder::clock 配置一个",
+);
 
 /// The default allowed distance between a timestamp and the verifier's clock.
 pub const DEFAULT_MAX_SKEW_SECONDS: u64 = 300;
@@ -236,8 +244,7 @@ impl VerifierBuilder {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
         #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
         let clock = self.clock.ok_or_else(|| Error::InvalidTimestamp {
-            reason: "no clock on this target: configure one with VerifierBuilder::clock"
-                .to_string(),
+            reason: NO_CLOCK.0.to_string(),
         })?;
         Ok(Verifier {
             keys: self.keys,

@@ -1,6 +1,7 @@
 //! The stores' error: what storage adds to the client's and the core's errors.
 
 use glorycard_client::ClientError;
+use glorycard_core::Lang;
 
 /// Everything a replica or an outbox call can end with, other than success.
 ///
@@ -45,6 +46,24 @@ impl DurableError {
         }
     }
 
+    /// The message in `lang`: English is this error's `Display`; Chinese is written here,
+    /// beside each code (the client's and the core's errors say theirs themselves).
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (DurableError::Core(error), _) => error.message(lang),
+            (DurableError::Client(error), _) => error.message(lang),
+            (DurableError::Storage { reason }, Lang::Chinese) => format!("存储错误：{reason}"),
+            (DurableError::Conflict { reason }, Lang::Chinese) => format!("冲突：{reason}"),
+            _ => self.to_string(),
+        }
+    }
+
+    /// The message in Chinese (简体中文): [`message`](DurableError::message) with
+    /// [`Lang::Chinese`].
+    pub fn message_zh(&self) -> String {
+        self.message(Lang::Chinese)
+    }
+
     /// True when trying again later may succeed: the client's retryable failures. A
     /// storage error, a conflict or an invalid record would fail the same way.
     pub fn is_retryable(&self) -> bool {
@@ -53,6 +72,43 @@ impl DurableError {
             DurableError::Storage { .. }
             | DurableError::Conflict { .. }
             | DurableError::Core(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_chinese_message_and_keeps_its_code() {
+        let errors = [
+            DurableError::Storage {
+                reason: "disk I/O error".into(),
+            },
+            DurableError::Conflict {
+                reason: "deductionID D-1 holds another record".into(),
+            },
+            DurableError::Core(glorycard_core::Error::EmptyKey),
+            DurableError::Client(ClientError::HttpStatus {
+                status: 500,
+                attempts: 1,
+            }),
+        ];
+        let chinese: Vec<String> = errors.iter().map(DurableError::message_zh).collect();
+        assert_eq!(
+            chinese,
+            [
+                "存储错误：disk I/O error",
+                "冲突：deductionID D-1 holds another record",
+                "密钥为空",
+                "1 次尝试后收到 HTTP 状态码 500",
+            ]
+        );
+        let codes: Vec<&str> = errors.iter().map(DurableError::code).collect();
+        assert_eq!(codes, ["storage", "conflict", "empty_key", "http_status"]);
+        for error in &errors {
+            assert_eq!(error.message(Lang::English), error.to_string());
         }
     }
 }

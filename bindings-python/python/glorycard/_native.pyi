@@ -89,6 +89,8 @@ ERROR_CODES: Tuple[str, ...]
 
 class GlorycardError(ValueError):
     code: str
+    message_zh: str
+    """The message in Chinese (简体中文); ``str()`` is the English one, ``code`` the same."""
     offset: Optional[int]
     field: Optional[str]
     retryable: bool

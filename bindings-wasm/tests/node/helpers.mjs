@@ -7,10 +7,12 @@ export function cstMillis(ts) {
   return Date.UTC(y, mo - 1, d, h - 8, mi, s);
 }
 
-/** An assert.throws validator: a real Error with this stable code and a message. */
+/** An assert.throws validator: a real Error with this stable code and a message, in
+ * English (`message`) and in Chinese (`messageZh`). */
 export const expectCode = (code) => (error) => {
   assert.ok(error instanceof Error, `expected an Error, got ${typeof error}`);
   assert.equal(error.code, code, error.message);
   assert.ok(error.message.length > 0);
+  assert.match(error.messageZh, /[\u4e00-\u9fff]/, `${code}: no Chinese in messageZh of ${error.message}`);
   return true;
 };

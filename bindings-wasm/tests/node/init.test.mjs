@@ -54,6 +54,7 @@ function assertNotInitialized(entry, what, call, otherEntryNamed) {
     assert.equal(error.name, 'GlorycardError', `${entry} ${what}`);
     assert.equal(error.code, 'not_initialized', `${entry} ${what}: ${error.message}`);
     assert.match(error.message, /await init\(\)/, `${entry} ${what}`);
+    assert.match(error.messageZh, /尚未初始化：必须等 `await init\(\)` 完成后/, `${entry} ${what}`);
     assert.equal(/separate modules/.test(error.message), otherEntryNamed, `${entry} ${what}: ${error.message}`);
     assert.ok(lean.isGlorycardError(error) && full.isGlorycardError(error));
     return true;

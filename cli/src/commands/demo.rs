@@ -12,13 +12,25 @@ use clap::Args;
 use glorycard_client::institution::{InstitutionEndpoint, Server, ServerLimits, router};
 use glorycard_client::{Client, RetryPolicy};
 use glorycard_core::models::{Cancellation, CertType, Deduction, DeductionType, RosterRecord};
-use glorycard_core::{SecretKey, Signer, Timestamp, Verifier};
+use glorycard_core::{Lang, SecretKey, Signer, Timestamp, Verifier};
 use glorycard_durable::{DrainOptions, MatchKind, Outbox, OutboxEntry, Replica};
 use glorycard_sandbox::{Sandbox, SandboxConfig, Transport, served_record};
 
 use crate::shared::{
-    Failure, client_failure, durable_failure, fail, grouped, runtime, wait_for_shutdown,
+    Failure, client_failure, durable_failure, fail, grouped, lang, runtime, wait_for_shutdown,
 };
+
+/// Writes one line of the demo in `lang`, its English and its Chinese side by side (the
+/// labels padded to 12 columns, a Chinese character taking two).
+macro_rules! line {
+    ($out:expr, $lang:expr, $english:literal, $chinese:literal $(, $arg:expr)* $(,)?) => {{
+        // Formatting into a `String` cannot fail.
+        let _ = match $lang {
+            Lang::Chinese => writeln!($out, $chinese $(, $arg)*),
+            _ => writeln!($out, $english $(, $arg)*),
+        };
+    }};
+}
 
 const SID: &str = "47258258201708031835123456";
 const ORG: &str = "106607";
@@ -124,6 +136,7 @@ fn lookup_line(
     replica: &Replica,
     holder: &RosterRecord,
     with_name: bool,
+    lang: Lang,
 ) -> Result<(MatchKind, String), Failure> {
     let started = Instant::now();
     let found = replica
@@ -138,16 +151,17 @@ fn lookup_line(
         .iter()
         .find(|m| m.record.glory_id == holder.glory_id)
         .ok_or_else(|| fail("demo: the holder was not found in the replica"))?;
-    Ok((
-        hit.kind,
-        format!(
-            "{} {} → gloryID {} in {}",
-            holder.cert_no.masked(),
-            holder.cert_name.masked(),
-            hit.record.glory_id,
-            micros(elapsed)
-        ),
-    ))
+    let (number, name, id, took) = (
+        holder.cert_no.masked(),
+        holder.cert_name.masked(),
+        hit.record.glory_id,
+        micros(elapsed),
+    );
+    let text = match lang {
+        Lang::Chinese => format!("{number} {name} → gloryID {id}，用时 {took}"),
+        _ => format!("{number} {name} → gloryID {id} in {took}"),
+    };
+    Ok((hit.kind, text))
 }
 
 // `let _ = writeln!(out, ...)` below: formatting into a `String` cannot fail.
@@ -158,9 +172,12 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
     let key = run_key();
     let runtime = runtime()?;
     let mut out = String::new();
-    let _ = writeln!(
+    let lang = lang();
+    line!(
         out,
-        "glorycard demo: the whole job on an embedded sandbox platform, loopback only"
+        lang,
+        "glorycard demo: the whole job on an embedded sandbox platform, loopback only",
+        "glorycard demo：在内嵌的沙箱平台上走完整个流程，只用本机回环地址"
     );
     runtime.block_on(async {
         // The institution's /deductCheck, from the outbox, on the library's server. It
@@ -213,9 +230,11 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
             .ok_or_else(|| fail("sandbox: no CA"))?
             .as_bytes()
             .to_vec();
-        let _ = writeln!(
+        line!(
             out,
+            lang,
             "sandbox     {} (a CA made for this run), {} synthetic holders, every {MASKED_EVERY}th number served masked",
+            "沙箱        {}（为本次运行生成的 CA），{} 名合成持证人，每 {MASKED_EVERY} 个号码中有 1 个以掩码形式下发",
             sandbox.url(),
             grouped(args.holders as u64)
         );
@@ -231,9 +250,11 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
         // The roster into a replica.
         let replica = Replica::open(&replica_path).map_err(durable_failure)?;
         let synced = replica.sync(&client).await.map_err(durable_failure)?;
-        let _ = writeln!(
+        line!(
             out,
+            lang,
             "roster sync {} records · {} records/s · {} pages · checkpoint {} → {}",
+            "名册同步    {} 条记录 · {} 条/秒 · {} 页 · 检查点 {} → {}",
             grouped(synced.records),
             grouped(synced.records_per_second() as u64),
             grouped(synced.pages),
@@ -247,11 +268,13 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
             .find(|record| !record.cert_no.as_str().contains('*'))
             .ok_or_else(|| fail("demo: no holder served in full"))?;
         let masked = glorycard_core::synthetic::roster_record(SEED, i64::from(MASKED_EVERY));
-        let (exact_kind, exact) = lookup_line(&replica, &full, false)?;
-        let (partial_kind, partial) = lookup_line(&replica, &masked, true)?;
-        let _ = writeln!(
+        let (exact_kind, exact) = lookup_line(&replica, &full, false, lang)?;
+        let (partial_kind, partial) = lookup_line(&replica, &masked, true, lang)?;
+        line!(
             out,
+            lang,
             "lookup      {}: {exact}; {} (number served masked, matched with the name): {partial}",
+            "查询        {}：{exact}；{}（号码以掩码形式下发，结合姓名匹配）：{partial}",
             exact_kind.as_str(),
             partial_kind.as_str()
         );
@@ -271,9 +294,11 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
         }));
         let started = Instant::now();
         outbox.enqueue_all(&entries).map_err(durable_failure)?;
-        let _ = writeln!(
+        line!(
             out,
+            lang,
             "outbox      {DEDUCTIONS} deductions and 1 cancellation committed durably in {:.1} ms → {}",
+            "发件箱      {DEDUCTIONS} 笔扣款和 1 笔撤销已持久提交，用时 {:.1} ms → {}",
             started.elapsed().as_secs_f64() * 1e3,
             outbox_path.display()
         );
@@ -287,9 +312,11 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
             .map_err(durable_failure)?;
         let calls = report.acknowledged + report.rejected + report.failed_calls;
         let active = started.elapsed().saturating_sub(wait).max(Duration::from_micros(1));
-        let _ = writeln!(
+        line!(
             out,
+            lang,
             "drain       {} acknowledged · {} rejected · {} failed calls retried · {} pending · {} calls/s",
+            "投递        {} 笔已确认 · {} 笔被拒绝 · {} 次失败调用已重试 · {} 笔待投递 · {} 次调用/秒",
             report.acknowledged,
             report.rejected,
             report.failed_calls,
@@ -303,9 +330,11 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
             .reconcile(Some(ORG), None, None)
             .await
             .map_err(|e| fail(format!("sandbox: {e}")))?;
-        let _ = writeln!(
+        line!(
             out,
+            lang,
             "reconcile   /deductCheck answered from the outbox at {institution_url}: platform {} records, institution {}, {} differences in {:.1} ms",
+            "对账        由发件箱在 {institution_url} 答复 /deductCheck：平台 {} 条记录，机构 {} 条，{} 处差异，用时 {:.1} ms",
             reconciliation.platform_count,
             reconciliation.institution_count,
             reconciliation.differences.len(),
@@ -316,25 +345,42 @@ pub(crate) fn demo(args: DemoArgs) -> Result<String, Failure> {
         let _ = stop_institution.send(());
         let _ = institution.await;
         if report.rejected > 0 || report.pending > 0 || !reconciliation.differences.is_empty() {
-            return Err(Failure {
-                message: format!(
-                    "demo: the platform and the outbox disagree ({} rejected, {} pending, {} differences)",
-                    report.rejected,
-                    report.pending,
-                    reconciliation.differences.len()
+            let (rejected, pending, differences) = (
+                report.rejected,
+                report.pending,
+                reconciliation.differences.len(),
+            );
+            let message = match lang {
+                Lang::Chinese => format!(
+                    "demo：平台与发件箱不一致（{rejected} 笔被拒绝，{pending} 笔待投递，{differences} 处差异）"
                 ),
-                status: 1,
-            });
+                _ => format!(
+                    "demo: the platform and the outbox disagree ({rejected} rejected, {pending} pending, {differences} differences)"
+                ),
+            };
+            return Err(Failure { message, status: 1 });
         }
         Ok::<(), Failure>(())
     })?;
     if work.keep {
-        let _ = writeln!(out, "kept        {}", files(&work.path));
+        line!(
+            out,
+            lang,
+            "kept        {}",
+            "保留        {}",
+            files(&work.path)
+        );
     } else {
         // Removed here rather than on drop, so that a failure to remove is said.
         std::fs::remove_dir_all(&work.path)
             .map_err(|e| fail(format!("cannot remove {}: {e}", work.path.display())))?;
-        let _ = writeln!(out, "cleanup     removed {}", work.path.display());
+        line!(
+            out,
+            lang,
+            "cleanup     removed {}",
+            "清理        已删除 {}",
+            work.path.display()
+        );
     }
     Ok(out)
 }

@@ -10,7 +10,7 @@ use glorycard_core::{
     canonicalize, diagnose_mismatch, diagnose_timestamp_in, explain as explain_signing,
 };
 
-use crate::shared::{Failure, KeyArgs, Printed, fail, read_body, timestamp_or_now};
+use crate::shared::{Failure, KeyArgs, Printed, fail, lang, read_body, timestamp_or_now};
 
 /// `glorycard canon`: STRINGA of the body.
 pub(crate) fn canon(file: Option<PathBuf>) -> Result<Printed, Failure> {
@@ -63,7 +63,10 @@ pub(crate) fn verify(
         .clock(clock)
         .build()?;
     verifier.verify("cli", &timestamp, &sign, &body)?;
-    Ok(Printed::ok("valid\n".to_string()))
+    // "valid" stays the first word in Chinese too, for scripts that look for it.
+    Ok(Printed::ok(
+        lang().pick("valid\n", "valid（签名有效）\n").to_string(),
+    ))
 }
 
 /// `glorycard explain`: every stage of signing (key masked), and with `expect` whether the
@@ -124,7 +127,11 @@ pub(crate) fn explain(
         if let (Some(expected), Some(matches)) = (expected, matches) {
             let _ = writeln!(out, "expected:       {expected}");
             if matches {
-                let _ = writeln!(out, "result:         MATCH");
+                let _ = writeln!(
+                    out,
+                    "result:         {}",
+                    lang.pick("MATCH", "MATCH（一致）")
+                );
                 if let Some(timing) = &timing {
                     let why = lang.pick(
                         "the sign matches, but the platform answers only a signature failure \
@@ -134,7 +141,11 @@ pub(crate) fn explain(
                     let _ = writeln!(out, "diagnosis:      {why}{timing}");
                 }
             } else {
-                let _ = writeln!(out, "result:         MISMATCH");
+                let _ = writeln!(
+                    out,
+                    "result:         {}",
+                    lang.pick("MISMATCH", "MISMATCH（不一致）")
+                );
                 let why = match &diagnosis {
                     Some(departure) => lang.pick(
                         format!("the expected sign is what you get with {departure}"),

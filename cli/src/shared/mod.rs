@@ -11,5 +11,7 @@ mod runtime;
 pub(crate) use connection::ConnectionArgs;
 pub(crate) use input::{KeyArgs, read_body, timestamp_or_now};
 pub(crate) use limits::{ServerLimitArgs, init_server_log};
-pub(crate) use output::{Failure, Printed, client_failure, durable_failure, fail, say};
+pub(crate) use output::{
+    Failure, Printed, client_failure, durable_failure, fail, lang, say, set_lang,
+};
 pub(crate) use runtime::{ProgressLine, existing, grouped, runtime, wait_for_shutdown};

@@ -1,10 +1,25 @@
 //! How a command ends: what it prints, or a one-line failure and its exit status.
 
 use std::io::Write as _;
+use std::sync::OnceLock;
 
 use glorycard_client::ClientError;
-use glorycard_core::Error;
+use glorycard_core::{Error, Lang};
 use glorycard_durable::DurableError;
+
+/// The language of this run's messages: `--lang`, else the locale (`LC_ALL`,
+/// `LC_MESSAGES`, `LANG`). Set once by `main` before a command runs.
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// Sets the language of this run's messages (the first call wins).
+pub(crate) fn set_lang(lang: Lang) {
+    let _ = LANG.set(lang);
+}
+
+/// The language of this run's messages. Codes and exit statuses never depend on it.
+pub(crate) fn lang() -> Lang {
+    *LANG.get_or_init(Lang::from_env)
+}
 
 /// A failure: a one-line message and the exit status.
 pub(crate) struct Failure {
@@ -15,7 +30,7 @@ pub(crate) struct Failure {
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         Failure {
-            message: format!("{}: {error}", error.code()),
+            message: format!("{}: {}", error.code(), error.message(lang())),
             status: if matches!(error, Error::SignatureMismatch) {
                 1
             } else {
@@ -59,8 +74,8 @@ impl Printed {
 /// retrying later (`timeout`, `connect`, `transport`, HTTP 429/5xx); 2 anything else.
 pub(crate) fn client_failure(error: ClientError) -> Failure {
     let message = match &error {
-        ClientError::PlatformRejected { .. } => error.to_string(),
-        _ => format!("{}: {error}", error.code()),
+        ClientError::PlatformRejected { .. } => error.message(lang()),
+        _ => format!("{}: {}", error.code(), error.message(lang())),
     };
     let status = match &error {
         ClientError::PlatformRejected { .. }
@@ -78,11 +93,13 @@ pub(crate) fn client_failure(error: ClientError) -> Failure {
 pub(crate) fn durable_failure(error: DurableError) -> Failure {
     match error {
         DurableError::Client(error) => client_failure(error),
-        // Its own errors' messages begin with their code already.
-        error @ (DurableError::Storage { .. } | DurableError::Conflict { .. }) => {
+        // Its own errors' messages begin with their code already, in English.
+        error @ (DurableError::Storage { .. } | DurableError::Conflict { .. })
+            if lang() == Lang::English =>
+        {
             fail(error.to_string())
         }
         // The code is said before the message, as for the client's errors.
-        error => fail(format!("{}: {error}", error.code())),
+        error => fail(format!("{}: {}", error.code(), error.message(lang()))),
     }
 }

@@ -10,7 +10,7 @@ pub const KEY: &str = "4fd6b8105f894d0da964b1e80b07b136";
 pub const ORG: &str = "106607";
 
 /// `glorycard` with the test account in its environment, no settings file, no base URL, CA
-/// or log filter inherited from the caller's environment, and no standard input.
+/// log filter or locale inherited from the caller's environment, and no standard input.
 pub fn glorycard() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_glorycard"));
     command
@@ -21,6 +21,10 @@ pub fn glorycard() -> Command {
         .env_remove("GLORYCARD_CA_CERT")
         .env_remove("GLORYCARD_CONFIG")
         .env_remove("GLORYCARD_LOG")
+        // Messages in English whatever the caller's locale.
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .stdin(Stdio::null());
     command
 }

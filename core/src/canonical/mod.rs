@@ -10,6 +10,7 @@ pub(crate) use number::is_json_number;
 use index::{Document, Kind, Node};
 
 use crate::Error;
+use crate::error::Bilingual;
 
 /// Why a body is not JSON (or not UTF-8): one byte while parsing, text in the error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,32 +55,71 @@ pub(crate) enum Reason {
 impl Reason {
     /// The text of [`Error::InvalidJson`]'s or [`Error::InvalidUtf8`]'s `reason`.
     pub(crate) fn text(self) -> &'static str {
-        match self {
-            Reason::ExpectedDigit => "expected a digit",
-            Reason::ExpectedFractionDigit => "expected a digit after the decimal point",
-            Reason::ExpectedExponentDigit => "expected a digit in the exponent",
-            Reason::ShortUnicodeEscape => "\\u escape needs four hex digits",
-            Reason::InvalidEscape => "invalid escape sequence",
-            Reason::LoneSurrogate => "\\u escape encodes a lone surrogate",
-            Reason::InvalidUtf8 => "not a valid UTF-8 sequence",
-            Reason::ExpectedCommaOrBracket => "expected ',' or ']' in an array",
-            Reason::ExpectedCommaOrBrace => "expected ',' or '}' in an object",
-            Reason::ExpectedColon => "expected ':' after an object key",
-            Reason::ExpectedValue => "expected a JSON value",
-            Reason::ExpectedKey => "expected a string key",
-            Reason::ControlCharacter => "unescaped control character in string",
-            Reason::TrailingData => "unexpected data after the JSON value",
-            Reason::UnexpectedEnd => "unexpected end of input, expected a JSON value",
-            Reason::UnterminatedString => "unterminated string",
-            // Windows editors and `encoding="utf-8-sig"` writers put it there; JSON
-            // (RFC 8259 §8.1) does not allow it, and the platform signs without it.
-            Reason::ByteOrderMark => {
-                "a UTF-8 byte order mark (EF BB BF) before the JSON value: remove it \
-                 (write UTF-8 without BOM)"
-            }
-        }
+        REASONS[self as usize].0
     }
 }
+
+/// The reasons of this module in English and Chinese: first each [`Reason`]'s, in the
+/// order of its variants (its discriminant is its index), then the other texts of body
+/// errors (what a top level that is not an object is, internal failures).
+pub(crate) const REASONS: &[Bilingual] = &[
+    ("expected a digit", "此处应为数字"),
+    (
+        "expected a digit after the decimal point",
+        "小数点后应为数字",
+    ),
+    ("expected a digit in the exponent", "指数部分应为数字"),
+    (
+        "\\u escape needs four hex digits",
+        "\\u 转义需要四位十六进制数字",
+    ),
+    ("invalid escape sequence", "无效的转义序列"),
+    (
+        "\\u escape encodes a lone surrogate",
+        "\\u 转义表示的是孤立的代理项（lone surrogate）",
+    ),
+    ("not a valid UTF-8 sequence", "不是有效的 UTF-8 字节序列"),
+    (
+        "expected ',' or ']' in an array",
+        "数组中此处应为 ',' 或 ']'",
+    ),
+    (
+        "expected ',' or '}' in an object",
+        "对象中此处应为 ',' 或 '}'",
+    ),
+    ("expected ':' after an object key", "对象的键之后应为 ':'"),
+    ("expected a JSON value", "此处应为 JSON 值"),
+    ("expected a string key", "此处应为字符串形式的键"),
+    (
+        "unescaped control character in string",
+        "字符串中有未转义的控制字符",
+    ),
+    (
+        "unexpected data after the JSON value",
+        "JSON 值之后还有多余的数据",
+    ),
+    (
+        "unexpected end of input, expected a JSON value",
+        "输入意外结束，此处应为 JSON 值",
+    ),
+    ("unterminated string", "字符串没有结束引号"),
+    // Windows editors and `encoding="utf-8-sig"` writers put it there; JSON
+    // (RFC 8259 §8.1) does not allow it, and the platform signs without it.
+    (
+        "a UTF-8 byte order mark (EF BB BF) before the JSON value: remove it \
+         (write UTF-8 without BOM)",
+        "JSON 值之前有 UTF-8 字节顺序标记（BOM，EF BB BF）：请删除它（保存为不带 BOM 的 UTF-8）",
+    ),
+    // What the top level was, for Error::NotAnObject.
+    ("null", "null"),
+    ("a boolean", "布尔值"),
+    ("a number", "数字"),
+    ("a string", "字符串"),
+    ("an array", "数组"),
+    ("an object", "对象"),
+    ("internal", "内部错误"),
+    ("STRINGA is not UTF-8", "STRINGA 不是 UTF-8"),
+];
 
 /// Where STRINGA is written: a buffer, or straight into a hasher.
 pub(crate) trait Sink {
@@ -413,6 +453,24 @@ pub fn canonicalize_globally_sorted(body: &[u8]) -> Result<String, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `REASONS` starts with each `Reason`'s texts in the variants' order (a variant's
+    /// discriminant is its index): the first, the last, and one between.
+    #[test]
+    fn each_reason_is_its_own_text() {
+        assert_eq!(Reason::ExpectedDigit.text(), "expected a digit");
+        assert_eq!(
+            Reason::ExpectedColon.text(),
+            "expected ':' after an object key"
+        );
+        assert_eq!(Reason::UnterminatedString.text(), "unterminated string");
+        assert!(
+            Reason::ByteOrderMark
+                .text()
+                .starts_with("a UTF-8 byte order mark")
+        );
+        assert_eq!(REASONS[Reason::ByteOrderMark as usize + 1].0, "null");
+    }
 
     #[test]
     fn nested_sign_is_data_top_level_sign_is_not() {

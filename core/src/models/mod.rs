@@ -19,6 +19,7 @@ use std::fmt;
 pub use dictionary::{CertType, DeductionStatus, DeductionType, GloryType, ResponseFlag};
 pub use event_time::{EventTimeWindow, check_event_time};
 pub use personal::{CertName, CertNo, mask_cert_name, mask_cert_no, normalize_cert_no_width};
+pub(crate) use validate::REASONS;
 pub use validate::{Validate, refuse_full_width, resident_id_check_char};
 
 use crate::Error;
@@ -160,7 +161,7 @@ pub struct RosterPageRequest {
 impl Validate for RosterPageRequest {
     fn validate(&self) -> Result<(), Error> {
         if self.data_id < 0 {
-            return Err(Error::invalid_field("dataID", "must not be negative"));
+            return Err(Error::invalid_field("dataID", validate::NEGATIVE.0));
         }
         validate::non_empty("orgCode", &self.org_code)
     }
@@ -237,10 +238,7 @@ fn known(field: &str, known: bool) -> Result<(), Error> {
     if known {
         Ok(())
     } else {
-        Err(Error::invalid_field(
-            field,
-            "not a code of the data dictionary",
-        ))
+        Err(Error::invalid_field(field, validate::NOT_IN_DICTIONARY.0))
     }
 }
 
@@ -260,7 +258,7 @@ impl Validate for Deduction {
         if validate::money_cmp(&self.deduction_fee, &self.total_fee).is_gt() {
             return Err(Error::invalid_field(
                 "deductionFee",
-                "must not exceed totalFee",
+                validate::EXCEEDS_TOTAL.0,
             ));
         }
         validate::datetime("deductionTime", &self.deduction_time)?;
@@ -327,7 +325,7 @@ impl Validate for DeductCheckRequest {
         if start.seconds_since_epoch() > end.seconds_since_epoch() {
             return Err(Error::invalid_field(
                 "deductionTimeEnd",
-                "must not be before deductTimeStart",
+                validate::BEFORE_START.0,
             ));
         }
         Ok(())
@@ -363,7 +361,7 @@ impl Validate for DeductCheckRecord {
         match (&self.status, &self.cancel_time) {
             (DeductionStatus::Cancelled, None) => Err(Error::invalid_field(
                 "cancelTime",
-                "required when status is 0",
+                validate::CANCEL_TIME_REQUIRED.0,
             )),
             (_, Some(time)) => validate::datetime("cancelTime", time).map(|_| ()),
             _ => Ok(()),

@@ -2,7 +2,64 @@
 
 use super::personal::{cert_no_narrow, cert_no_shows, mask_cert_no};
 use crate::Error;
+use crate::error::Bilingual;
 use crate::timestamp::CivilDateTime;
+
+/// The reasons of these errors, in English and Chinese (see `Error::message`).
+pub(crate) const REASONS: &[Bilingual] = &[
+    REQUIRED,
+    MONEY,
+    DATETIME_SHAPE,
+    NOT_REAL_DATETIME,
+    CHECK_X_UPPER,
+    CHECK_DIGIT_OR_X,
+    CHECK_MISMATCH,
+    RESIDENT_ID_SHAPE,
+    NEGATIVE,
+    NOT_IN_DICTIONARY,
+    EXCEEDS_TOTAL,
+    BEFORE_START,
+    CANCEL_TIME_REQUIRED,
+    HALF_WIDTH,
+    AS_MASKED,
+];
+pub(crate) const REQUIRED: Bilingual = ("required, must not be empty", "必填，不能为空");
+pub(crate) const MONEY: Bilingual = (
+    "must be yuan with exactly two decimals, like 10.00",
+    "必须是以元为单位、恰好两位小数的金额，如 10.00",
+);
+pub(crate) const DATETIME_SHAPE: Bilingual = (
+    "must be yyyy-MM-dd HH:mm:ss",
+    "格式必须是 yyyy-MM-dd HH:mm:ss",
+);
+pub(crate) const NOT_REAL_DATETIME: Bilingual =
+    ("not a real date and time", "不是真实存在的日期时间");
+pub(crate) const CHECK_X_UPPER: Bilingual = (
+    "the check character X must be upper-case",
+    "校验码 X 必须大写",
+);
+pub(crate) const CHECK_DIGIT_OR_X: Bilingual =
+    ("the check character is a digit or X", "校验码是数字或 X");
+pub(crate) const CHECK_MISMATCH: Bilingual = (
+    "the GB 11643 check character does not match",
+    "GB 11643 校验码不符",
+);
+pub(crate) const RESIDENT_ID_SHAPE: Bilingual = (
+    "a resident ID (certType 0) is 17 digits and a check character",
+    "居民身份证号（certType 0）由 17 位数字和 1 位校验码组成",
+);
+pub(crate) const NEGATIVE: Bilingual = ("must not be negative", "不能为负数");
+pub(crate) const NOT_IN_DICTIONARY: Bilingual =
+    ("not a code of the data dictionary", "不是数据字典中的代码");
+pub(crate) const EXCEEDS_TOTAL: Bilingual = ("must not exceed totalFee", "不能超过 totalFee");
+pub(crate) const BEFORE_START: Bilingual = (
+    "must not be before deductTimeStart",
+    "不能早于 deductTimeStart",
+);
+pub(crate) const CANCEL_TIME_REQUIRED: Bilingual =
+    ("required when status is 0", "status 为 0 时必填");
+pub(crate) const AS_MASKED: Bilingual = ("the number as masked", "掩码后的号码");
+pub(crate) const HALF_WIDTH: Bilingual = ("type it in half-width mode", "请在半角模式下输入");
 
 /// Models that can be checked before they are sent.
 pub trait Validate {
@@ -12,7 +69,7 @@ pub trait Validate {
 
 pub(crate) fn non_empty(field: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
-        return Err(Error::invalid_field(field, "required, must not be empty"));
+        return Err(Error::invalid_field(field, REQUIRED.0));
     }
     Ok(())
 }
@@ -29,10 +86,7 @@ pub(crate) fn money(field: &str, value: &str) -> Result<(), Error> {
         None => false,
     };
     if !valid {
-        return Err(Error::invalid_field(
-            field,
-            "must be yuan with exactly two decimals, like 10.00",
-        ));
+        return Err(Error::invalid_field(field, MONEY.0));
     }
     Ok(())
 }
@@ -61,9 +115,9 @@ pub(crate) fn datetime(field: &str, value: &str) -> Result<CivilDateTime, Error>
             CivilDateTime::from_fields(bytes, [(0, 4), (5, 2), (8, 2), (11, 2), (14, 2), (17, 2)])
         })
         .flatten()
-        .ok_or_else(|| Error::invalid_field(field, "must be yyyy-MM-dd HH:mm:ss"))?;
+        .ok_or_else(|| Error::invalid_field(field, DATETIME_SHAPE.0))?;
     civil.validate().map_err(|reason| {
-        Error::invalid_field(field, format!("not a real date and time: {reason}"))
+        Error::invalid_field(field, format!("{}: {reason}", NOT_REAL_DATETIME.0))
     })?;
     Ok(civil)
 }
@@ -114,7 +168,7 @@ pub fn refuse_full_width(field: &str, value: &str) -> Result<(), Error> {
 /// GB 11643-1999: 17 digits and a check character (`0`-`9` or upper-case `X`). A wrong
 /// character is named by its position (and shown where the mask shows it).
 pub(crate) fn resident_id(field: &str, value: &str) -> Result<(), Error> {
-    const SHAPE: &str = "a resident ID (certType 0) is 17 digits and a check character";
+    const SHAPE: &str = RESIDENT_ID_SHAPE.0;
     let chars: Vec<char> = value.chars().collect();
     let len = chars.len();
     if len != 18 {
@@ -139,21 +193,20 @@ pub(crate) fn resident_id(field: &str, value: &str) -> Result<(), Error> {
         'x' => Err(Error::invalid_field(
             field,
             format!(
-                "{}: the check character X must be upper-case",
-                cert_no_char(last, 17, len, "a lower-case x")
+                "{}: {}",
+                cert_no_char(last, 17, len, "a lower-case x"),
+                CHECK_X_UPPER.0
             ),
         )),
         c if !c.is_ascii_digit() && c != 'X' => Err(Error::invalid_field(
             field,
             format!(
-                "{}: the check character is a digit or X",
-                cert_no_char(c, 17, len, "not a digit or X")
+                "{}: {}",
+                cert_no_char(c, 17, len, "not a digit or X"),
+                CHECK_DIGIT_OR_X.0
             ),
         )),
-        c if Some(c) != check => Err(Error::invalid_field(
-            field,
-            "the GB 11643 check character does not match",
-        )),
+        c if Some(c) != check => Err(Error::invalid_field(field, CHECK_MISMATCH.0)),
         _ => Ok(()),
     }
 }

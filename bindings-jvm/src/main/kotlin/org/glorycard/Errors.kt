@@ -2,6 +2,7 @@ package org.glorycard
 
 import java.nio.charset.CharacterCodingException
 import java.nio.charset.StandardCharsets
+import java.util.Locale
 import org.glorycard.ffi.NativeException
 
 /**
@@ -15,9 +16,14 @@ import org.glorycard.ffi.NativeException
  * exception. Catch a family subclass ([InvalidBodyException], [InvalidTimestampException],
  * [SignatureException], [ValidationException], [KeyException]) or switch on [code].
  *
- * Messages never contain a key, a certNo or a certName.
+ * Messages never contain a key, a certNo or a certName. [message] is English;
+ * [getLocalizedMessage] is Chinese when the default locale's language is Chinese
+ * (`Locale.getDefault()`, e.g. `zh_CN`), in the words the native core writes beside each
+ * code (the same code, and the same values named, in both languages). The constructors
+ * are overloaded (`@JvmOverloads`) so that Java code built against the ones without
+ * `messageZh` (the Spring Boot starter's tests) still compiles.
  */
-open class GlorycardException internal constructor(
+open class GlorycardException @JvmOverloads internal constructor(
     /** The stable, machine-readable code. */
     val code: String,
     message: String,
@@ -31,7 +37,21 @@ open class GlorycardException internal constructor(
      * `isRetryable()`.
      */
     val isRetryable: Boolean = false,
+    /**
+     * The message in Chinese, from the native core; null for the few failures the facade
+     * finds itself before calling it (a lone UTF-16 surrogate in an argument, a missing
+     * setting), which are said in English in every locale.
+     */
+    private val messageZh: String? = null,
 ) : RuntimeException(message) {
+    /**
+     * The message in the default locale's language: Chinese when
+     * `Locale.getDefault().getLanguage()` is `zh`, else English ([message]). Read at each
+     * call, so a locale set after the exception was thrown is followed.
+     */
+    override fun getLocalizedMessage(): String? =
+        if (messageZh != null && Locale.getDefault().language == "zh") messageZh else message
+
     internal companion object {
         private const val serialVersionUID = 1L
 
@@ -43,48 +63,60 @@ open class GlorycardException internal constructor(
          */
         fun of(e: NativeException): GlorycardException =
             when (e) {
-                is NativeException.InvalidBody -> InvalidBodyException(e.code, e.detail, e.offset?.toLong())
-                is NativeException.InvalidTimestamp -> InvalidTimestampException(e.code, e.detail)
-                is NativeException.Signature -> SignatureException(e.code, e.detail)
-                is NativeException.Validation -> ValidationException(e.code, e.detail, e.field)
-                is NativeException.Key -> KeyException(e.code, e.detail)
-                is NativeException.Transport -> TransportException(e.code, e.detail, e.retryable, e.httpStatus)
-                is NativeException.PlatformRejected -> PlatformRejectedException(e.code, e.detail, e.platformMessage)
-                is NativeException.UntrustedResponse -> UntrustedResponseException(e.code, e.detail, e.retryable)
-                is NativeException.Config -> ConfigException(e.code, e.detail)
-                is NativeException.Storage -> StorageException(e.code, e.detail)
-                is NativeException.Other -> GlorycardException(e.code, e.detail, e.offset?.toLong(), e.field)
+                is NativeException.InvalidBody -> InvalidBodyException(e.code, e.detail, e.offset?.toLong(), e.detailZh)
+                is NativeException.InvalidTimestamp -> InvalidTimestampException(e.code, e.detail, e.detailZh)
+                is NativeException.Signature -> SignatureException(e.code, e.detail, e.detailZh)
+                is NativeException.Validation -> ValidationException(e.code, e.detail, e.field, e.detailZh)
+                is NativeException.Key -> KeyException(e.code, e.detail, e.detailZh)
+                is NativeException.Transport ->
+                    TransportException(e.code, e.detail, e.retryable, e.httpStatus, e.detailZh)
+                is NativeException.PlatformRejected ->
+                    PlatformRejectedException(e.code, e.detail, e.platformMessage, e.detailZh)
+                is NativeException.UntrustedResponse ->
+                    UntrustedResponseException(e.code, e.detail, e.retryable, e.detailZh)
+                is NativeException.Config -> ConfigException(e.code, e.detail, e.detailZh)
+                is NativeException.Storage -> StorageException(e.code, e.detail, e.detailZh)
+                is NativeException.Other ->
+                    GlorycardException(e.code, e.detail, e.offset?.toLong(), e.field, false, e.detailZh)
             }
     }
 }
 
 /** The body cannot be canonicalized (JSON, UTF-8, structure, limits, native values). */
-class InvalidBodyException internal constructor(code: String, message: String, offset: Long?) :
-    GlorycardException(code, message, offset, null) {
+class InvalidBodyException @JvmOverloads internal constructor(
+    code: String,
+    message: String,
+    offset: Long?,
+    messageZh: String? = null,
+) : GlorycardException(code, message, offset, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
 /** A timestamp is malformed or outside the verifier's window. */
-class InvalidTimestampException internal constructor(code: String, message: String) :
-    GlorycardException(code, message, null, null) {
+class InvalidTimestampException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
+    GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
 /** A signature is malformed, does not match, is replayed, or no key is known for the sid. */
-class SignatureException internal constructor(code: String, message: String) :
-    GlorycardException(code, message, null, null) {
+class SignatureException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
+    GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
 /** A model field is invalid, or a model cannot be read from or written to JSON. */
-class ValidationException internal constructor(code: String, message: String, field: String?) :
-    GlorycardException(code, message, null, field) {
+class ValidationException @JvmOverloads internal constructor(
+    code: String,
+    message: String,
+    field: String?,
+    messageZh: String? = null,
+) : GlorycardException(code, message, null, field, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
 /** The secret key is unusable (empty). */
-class KeyException internal constructor(code: String, message: String) :
-    GlorycardException(code, message, null, null) {
+class KeyException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
+    GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
@@ -93,23 +125,25 @@ class KeyException internal constructor(code: String, message: String) :
  * error (`timeout`, `connect`, `http_status`, `transport`). [isRetryable] tells whether a
  * later attempt may succeed (HTTP 429 and 5xx are, other statuses are not).
  */
-class TransportException internal constructor(
+class TransportException @JvmOverloads internal constructor(
     code: String,
     message: String,
     retryable: Boolean,
     /** The HTTP status, for `http_status`. */
     val httpStatus: Int?,
-) : GlorycardException(code, message, null, null, retryable) {
+    messageZh: String? = null,
+) : GlorycardException(code, message, null, null, retryable, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
 /** The platform refused the request (`platform_rejected`: `responseFlag` "0"). Never retryable. */
-class PlatformRejectedException internal constructor(
+class PlatformRejectedException @JvmOverloads internal constructor(
     code: String,
     message: String,
     /** The platform's `responseMessage`. */
     val platformMessage: String,
-) : GlorycardException(code, message, null, null, false) {
+    messageZh: String? = null,
+) : GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
@@ -119,14 +153,18 @@ class PlatformRejectedException internal constructor(
  * (`unsigned_response`) or malformed (`invalid_response`). Whether the platform applied the
  * request is unknown, so it is retryable with the same business key.
  */
-class UntrustedResponseException internal constructor(code: String, message: String, retryable: Boolean) :
-    GlorycardException(code, message, null, null, retryable) {
+class UntrustedResponseException @JvmOverloads internal constructor(
+    code: String,
+    message: String,
+    retryable: Boolean,
+    messageZh: String? = null,
+) : GlorycardException(code, message, null, null, retryable, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
 /** The client's configuration is unusable (`config`): a URL, a certificate, a missing value. */
-class ConfigException internal constructor(code: String, message: String) :
-    GlorycardException(code, message, null, null, false) {
+class ConfigException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
+    GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
@@ -135,8 +173,8 @@ class ConfigException internal constructor(code: String, message: String) :
  * to other users), or the request contradicts what it holds (`conflict`: another record
  * under a `deductionID` it holds, a second drain at once). Nothing was half-written.
  */
-class StorageException internal constructor(code: String, message: String) :
-    GlorycardException(code, message, null, null, false) {
+class StorageException @JvmOverloads internal constructor(code: String, message: String, messageZh: String? = null) :
+    GlorycardException(code, message, null, null, false, messageZh) {
     private companion object { private const val serialVersionUID = 1L }
 }
 
