@@ -51,6 +51,30 @@ pub fn timestamp_now() -> Result<String, JsValue> {
         .to_owned())
 }
 
+/// Now, from JavaScript's clock, as a model time `yyyy-MM-dd HH:mm:ss` (`deductionTime`,
+/// a cancellation's time) in China Standard Time (UTC+8) whatever the host's time zone.
+/// `new Date()` formatted with local getters on a host in UTC is eight hours off.
+#[wasm_bindgen(js_name = chinaTimeNow)]
+pub fn china_time_now() -> Result<String, JsValue> {
+    live()?;
+    glorycard_core::china_time_from_unix_seconds(js_now_unix_seconds()).js()
+}
+
+/// The model time `yyyy-MM-dd HH:mm:ss` in China Standard Time (UTC+8) of a `Date`'s
+/// instant (its local zone plays no part; fractions of a second are dropped). An Invalid
+/// Date or a value that is not a `Date` throws a `TypeError`.
+#[wasm_bindgen(js_name = chinaTime)]
+pub fn china_time(
+    #[wasm_bindgen(unchecked_param_type = "Date")] date: &JsValue,
+) -> Result<String, JsValue> {
+    live()?;
+    let millis = date_millis(date).unwrap_or(f64::NAN);
+    if !millis.is_finite() {
+        return Err(error::invalid_argument("date must be a valid Date"));
+    }
+    glorycard_core::china_time_from_unix_seconds((millis / 1000.0).floor() as i64).js()
+}
+
 // ---------------------------------------------------------------------------------------
 // Reading JavaScript values without letting an exception unwind through the module.
 //
