@@ -75,6 +75,8 @@ echo "tsc $(node_modules/.bin/tsc --version | cut -d' ' -f2)"
 step "Node suite (node --test) over the built package"
 # In New York time: a clock read in the host's zone instead of UTC+8 would show.
 TZ=America/New_York node --test tests/node/*.test.mjs
+# And the model-time helpers again in UTC, the zone of most servers and containers.
+TZ=UTC node --test tests/node/china-time.test.mjs
 
 step "Chromium suite (playwright-core, /usr/bin/chromium): vectors in a page, signing tool page in en-US and zh-CN"
 node --test tests/browser/chromium.test.mjs

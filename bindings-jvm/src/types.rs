@@ -44,6 +44,19 @@ pub fn timestamp_from_unix_seconds(unix_seconds: i64) -> Result<String> {
     Ok(core::Timestamp::from_unix_seconds(unix_seconds)?.to_string())
 }
 
+/// Now as a model time `yyyy-MM-dd HH:mm:ss` in UTC+8, whatever the host's time zone.
+#[uniffi::export]
+pub fn china_time_now() -> String {
+    core::china_time_now()
+}
+
+/// The model time `yyyy-MM-dd HH:mm:ss` in UTC+8 of an instant in seconds since the Unix
+/// epoch (the JVM's `Instant`, `ZonedDateTime` and `OffsetDateTime` arrive as this).
+#[uniffi::export]
+pub fn china_time_from_unix_seconds(unix_seconds: i64) -> Result<String> {
+    Ok(core::china_time_from_unix_seconds(unix_seconds)?)
+}
+
 /// Seconds since the Unix epoch of a 14-digit UTC+8 timestamp.
 #[uniffi::export]
 pub fn timestamp_to_unix_seconds(timestamp: String) -> Result<i64> {

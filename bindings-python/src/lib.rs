@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod body;
+mod china_time;
 mod client;
 mod error;
 mod exit;
@@ -25,6 +26,7 @@ fn native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install();
     error::register(module)?;
     types::register(module)?;
+    china_time::register(module)?;
     signing::register(module)?;
     verifier::register(module)?;
     models::register(module)?;

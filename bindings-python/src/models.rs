@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyString, PyType};
 
+use crate::china_time::{model_time, optional_model_time};
 use crate::error::{CoreResult, to_py_err};
 use crate::types::repr_of_debug;
 
@@ -293,8 +294,6 @@ model! {
         cert_name / set_cert_name: core::CertName,
         /// The business-unique id of this deduction. Wire name `deductionID`.
         deduction_id / set_deduction_id: String,
-        /// When it was granted, `yyyy-MM-dd HH:mm:ss` (UTC+8). Wire `deductionTime`.
-        deduction_time / set_deduction_time: String,
         /// Card type code (`"1"` glory card). Wire name `gloryType`.
         glory_type / set_glory_type: GloryType,
         /// What the fee was for (`"0"` outpatient consultation ...). Wire `deductionType`.
@@ -303,6 +302,20 @@ model! {
         remarks / set_remarks: Option<String>,
     }
     {
+        /// When it was granted, `yyyy-MM-dd HH:mm:ss` in China time (UTC+8). Wire
+        /// `deductionTime`. Set from a `str` or an aware `datetime` (converted to China
+        /// time); a naive `datetime` raises `ValidationError`.
+        #[getter]
+        fn deduction_time(&self) -> String {
+            self.0.deduction_time.clone()
+        }
+
+        #[setter(deduction_time)]
+        fn set_deduction_time(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+            self.0.deduction_time = model_time("deductionTime", value)?;
+            Ok(())
+        }
+
         /// Total fee in yuan, exactly two decimals (`"10.00"`). Wire name `totalFee`. Set
         /// from a `str` or a `decimal.Decimal` (written with two decimals).
         #[getter]
@@ -332,6 +345,7 @@ model! {
         /// A deduction. `glory_type` defaults to `"1"` (the glory card), the only card type.
         /// The fees are `str` (`"10.00"`) or `decimal.Decimal` (`Decimal("10")` is written
         /// `"10.00"`; more than two decimals, NaN or infinity raise `ValidationError`).
+        /// `deduction_time` is a `str` or an aware `datetime` (`china_time_now()` for now).
         #[new]
         #[pyo3(signature = (
             *, org_code, cert_type, cert_no, cert_name, deduction_id, total_fee, deduction_fee,
@@ -346,13 +360,14 @@ model! {
             deduction_id: String,
             total_fee: &Bound<'_, PyAny>,
             deduction_fee: &Bound<'_, PyAny>,
-            deduction_time: String,
+            deduction_time: &Bound<'_, PyAny>,
             deduction_type: String,
             glory_type: String,
             remarks: Option<String>,
         ) -> PyResult<Self> {
             let total_fee = fee_text("totalFee", total_fee)?;
             let deduction_fee = fee_text("deductionFee", deduction_fee)?;
+            let deduction_time = model_time("deductionTime", deduction_time)?;
             Ok(Deduction(core::Deduction {
                 org_code,
                 cert_type: CertType::from_code(&cert_type),
@@ -377,20 +392,36 @@ model! {
         org_code / set_org_code: String,
         /// The id of the deduction to cancel. Wire name `deductionID`.
         deduction_id / set_deduction_id: String,
-        /// When it was cancelled, `yyyy-MM-dd HH:mm:ss` (UTC+8). The wire name is the
-        /// document's: `deductionTime`.
-        cancel_time / set_cancel_time: String,
     }
     {
-        /// A cancellation of the deduction `deduction_id`.
+        /// When it was cancelled, `yyyy-MM-dd HH:mm:ss` in China time (UTC+8). The wire
+        /// name is the document's: `deductionTime`. Set from a `str` or an aware
+        /// `datetime`; a naive `datetime` raises `ValidationError` (field `cancelTime`).
+        #[getter]
+        fn cancel_time(&self) -> String {
+            self.0.cancel_time.clone()
+        }
+
+        #[setter(cancel_time)]
+        fn set_cancel_time(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+            self.0.cancel_time = model_time(core::Cancellation::CANCEL_TIME, value)?;
+            Ok(())
+        }
+
+        /// A cancellation of the deduction `deduction_id`; `cancel_time` is a `str` or an
+        /// aware `datetime` (`china_time_now()` for now).
         #[new]
         #[pyo3(signature = (*, org_code, deduction_id, cancel_time))]
-        fn new(org_code: String, deduction_id: String, cancel_time: String) -> Self {
-            Cancellation(core::Cancellation {
+        fn new(
+            org_code: String,
+            deduction_id: String,
+            cancel_time: &Bound<'_, PyAny>,
+        ) -> PyResult<Self> {
+            Ok(Cancellation(core::Cancellation {
                 org_code,
                 deduction_id,
-                cancel_time,
-            })
+                cancel_time: model_time(core::Cancellation::CANCEL_TIME, cancel_time)?,
+            }))
         }
     }
 }
@@ -401,21 +432,48 @@ model! {
     DeductCheckRequest(core::DeductCheckRequest) + validate {
         /// The institution's code. Wire name `orgCode`.
         org_code / set_org_code: String,
-        /// Start of the window, `yyyy-MM-dd HH:mm:ss`. Wire name `deductTimeStart`.
-        deduct_time_start / set_deduct_time_start: String,
-        /// End of the window, `yyyy-MM-dd HH:mm:ss`. Wire name `deductionTimeEnd`.
-        deduction_time_end / set_deduction_time_end: String,
     }
     {
-        /// A reconciliation request for deductions between the two times.
+        /// Start of the window, `yyyy-MM-dd HH:mm:ss` in China time. Wire name
+        /// `deductTimeStart`. Set from a `str` or an aware `datetime`.
+        #[getter]
+        fn deduct_time_start(&self) -> String {
+            self.0.deduct_time_start.clone()
+        }
+
+        #[setter(deduct_time_start)]
+        fn set_deduct_time_start(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+            self.0.deduct_time_start = model_time("deductTimeStart", value)?;
+            Ok(())
+        }
+
+        /// End of the window, `yyyy-MM-dd HH:mm:ss` in China time. Wire name
+        /// `deductionTimeEnd`. Set from a `str` or an aware `datetime`.
+        #[getter]
+        fn deduction_time_end(&self) -> String {
+            self.0.deduction_time_end.clone()
+        }
+
+        #[setter(deduction_time_end)]
+        fn set_deduction_time_end(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+            self.0.deduction_time_end = model_time("deductionTimeEnd", value)?;
+            Ok(())
+        }
+
+        /// A reconciliation request for deductions between the two times (each a `str`
+        /// or an aware `datetime`).
         #[new]
         #[pyo3(signature = (*, org_code, deduct_time_start, deduction_time_end))]
-        fn new(org_code: String, deduct_time_start: String, deduction_time_end: String) -> Self {
-            DeductCheckRequest(core::DeductCheckRequest {
+        fn new(
+            org_code: String,
+            deduct_time_start: &Bound<'_, PyAny>,
+            deduction_time_end: &Bound<'_, PyAny>,
+        ) -> PyResult<Self> {
+            Ok(DeductCheckRequest(core::DeductCheckRequest {
                 org_code,
-                deduct_time_start,
-                deduction_time_end,
-            })
+                deduct_time_start: model_time("deductTimeStart", deduct_time_start)?,
+                deduction_time_end: model_time("deductionTimeEnd", deduction_time_end)?,
+            }))
         }
     }
 }
@@ -454,11 +512,22 @@ model_methods! {
     DeductCheckRecord(core::DeductCheckRecord).record + validate {
         /// `"1"` deducted, `"0"` cancelled. Wire name `status`.
         status / set_status: DeductionStatus,
-        /// When it was cancelled (`yyyy-MM-dd HH:mm:ss`); required when `status` is `"0"`.
-        /// Wire name `cancelTime`.
-        cancel_time / set_cancel_time: Option<String>,
     }
     {
+        /// When it was cancelled (`yyyy-MM-dd HH:mm:ss`, China time); required when
+        /// `status` is `"0"`. Wire name `cancelTime`. Set from a `str`, an aware
+        /// `datetime` or `None`.
+        #[getter]
+        fn cancel_time(&self) -> Option<String> {
+            self.record.cancel_time.clone()
+        }
+
+        #[setter(cancel_time)]
+        fn set_cancel_time(&mut self, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+            self.record.cancel_time = optional_model_time("cancelTime", value)?;
+            Ok(())
+        }
+
         /// A record of `deduction` with its `status`.
         #[new]
         #[pyo3(signature = (*, deduction, status, cancel_time = None))]
@@ -466,12 +535,12 @@ model_methods! {
             py: Python<'_>,
             deduction: Py<Deduction>,
             status: String,
-            cancel_time: Option<String>,
+            cancel_time: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<Self> {
             let record = core::DeductCheckRecord {
                 deduction: deduction.try_borrow(py)?.0.clone(),
                 status: DeductionStatus::from_code(&status),
-                cancel_time,
+                cancel_time: optional_model_time("cancelTime", cancel_time)?,
             };
             Ok(DeductCheckRecord { record, deduction })
         }

@@ -10,6 +10,7 @@ use glorycard_durable::{
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
+use crate::china_time::model_time;
 use crate::client::{AckResponse, async_platform, sync_platform};
 use crate::error::durable_err;
 use crate::guard::blocking_call;
@@ -210,17 +211,20 @@ impl Outbox {
     }
 
     /// The deductions of `org_code` with `deductionTime` in `[start, end]`, as
-    /// `/deductCheck` answers from the outbox.
+    /// `/deductCheck` answers from the outbox. `start` and `end` are `str` or aware
+    /// `datetime` (a naive one raises `ValidationError`).
     fn deductions_between(
         &self,
         py: Python<'_>,
         org_code: &str,
-        start: &str,
-        end: &str,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<DeductCheckRecord>> {
         blocking_call(py, "Outbox", "Outbox.deductions_between", TO_THREAD)?;
+        let start = model_time("start", start)?;
+        let end = model_time("end", end)?;
         let records = py
-            .detach(|| self.0.deductions_between(org_code, start, end))
+            .detach(|| self.0.deductions_between(org_code, &start, &end))
             .map_err(|e| durable_err(py, &e))?;
         records
             .into_iter()

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::{self, IntoJs, live};
 use crate::types::{
-    Member, body_arg, js_now_unix_seconds, key_arg, object, string_arg, timestamp_arg,
+    Member, body_arg, js_now_unix_seconds, key_arg, object, string_arg, timestamp_arg, timestamp_at,
 };
 
 /// STRINGA, the canonical form of `body`.
@@ -71,7 +71,7 @@ pub fn explain(
 fn timestamp_or_now(timestamp: Option<&JsString>) -> Result<Timestamp, JsValue> {
     match timestamp {
         Some(text) => timestamp_arg(text),
-        None => Timestamp::from_unix_seconds(js_now_unix_seconds()).js(),
+        None => timestamp_at(js_now_unix_seconds()),
     }
 }
 

@@ -40,15 +40,50 @@ pub(crate) fn js_now_unix_seconds() -> i64 {
     (js_sys::Date::now() / 1000.0).floor() as i64
 }
 
+/// The UTC+8 timestamp of an instant. Never inlined: its callers (`timestampNow`,
+/// `chinaTimeNow`, `chinaTime`, signing at now) share one copy of the core's calendar
+/// arithmetic, which the module's size budget counts.
+#[inline(never)]
+pub(crate) fn timestamp_at(unix_seconds: i64) -> Result<Timestamp, JsValue> {
+    Timestamp::from_unix_seconds(unix_seconds).js()
+}
+
 /// Now, from JavaScript's clock, as a 14-digit timestamp in China Standard Time (UTC+8)
 /// whatever the host's time zone.
 #[wasm_bindgen(js_name = timestampNow)]
 pub fn timestamp_now() -> Result<String, JsValue> {
     live()?;
-    Ok(Timestamp::from_unix_seconds(js_now_unix_seconds())
-        .js()?
-        .as_str()
-        .to_owned())
+    Ok(timestamp_at(js_now_unix_seconds())?.as_str().to_owned())
+}
+
+/// Now, from JavaScript's clock, as a model time `yyyy-MM-dd HH:mm:ss` (`deductionTime`,
+/// a cancellation's time) in China Standard Time (UTC+8) whatever the host's time zone.
+/// `new Date()` formatted with local getters on a host in UTC is eight hours off.
+#[wasm_bindgen(js_name = chinaTimeNow)]
+pub fn china_time_now() -> Result<String, JsValue> {
+    china_time_at(js_sys::Date::now())
+}
+
+/// The model time `yyyy-MM-dd HH:mm:ss` in China Standard Time (UTC+8) of a `Date`'s
+/// instant (its local zone plays no part; fractions of a second are dropped). An Invalid
+/// Date or a value that is not a `Date` throws a `TypeError`.
+#[wasm_bindgen(js_name = chinaTime)]
+pub fn china_time(
+    #[wasm_bindgen(unchecked_param_type = "Date")] date: &JsValue,
+) -> Result<String, JsValue> {
+    china_time_at(date_millis(date).unwrap_or(f64::NAN))
+}
+
+/// Both helpers in one body, so the module carries the conversion once: milliseconds
+/// since the epoch (NaN for no valid `Date`) to the core's model time.
+fn china_time_at(millis: f64) -> Result<String, JsValue> {
+    live()?;
+    if !millis.is_finite() {
+        return Err(error::invalid_argument("date must be a valid Date"));
+    }
+    // The core's model time of the instant (`china_time_from_unix_seconds` is this same
+    // composition), through the module's one copy of the conversion.
+    Ok(timestamp_at((millis / 1000.0).floor() as i64)?.to_datetime_string())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -32,7 +32,9 @@ pub use lang::{Lang, UnknownLang};
 pub use models::{mask_cert_name, mask_cert_no};
 pub use signature::{Explanation, Signature, explain, sign_body, sign_string_a, verify_body};
 pub use signer::{SignedHeaders, Signer};
-pub use timestamp::{CST_OFFSET_SECONDS, Timestamp};
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub use timestamp::china_time_now;
+pub use timestamp::{CST_OFFSET_SECONDS, Timestamp, china_time_from_unix_seconds};
 pub use value::JsonWriter;
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 pub use verifier::SystemClock;

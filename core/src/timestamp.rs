@@ -246,17 +246,36 @@ impl Timestamp {
 
     /// The same instant as `yyyy-MM-dd HH:mm:ss` (UTC+8), the form of the API's time fields.
     pub fn to_datetime_string(&self) -> String {
-        let d = self.as_str();
-        format!(
-            "{}-{}-{} {}:{}:{}",
-            &d[0..4],
-            &d[4..6],
-            &d[6..8],
-            &d[8..10],
-            &d[10..12],
-            &d[12..14]
-        )
+        // Fixed places rather than `format!` with six slices: the WebAssembly module links
+        // this (chinaTimeNow), and every byte there counts against its budget.
+        let d = self.digits;
+        let text = [
+            d[0], d[1], d[2], d[3], b'-', d[4], d[5], b'-', d[6], d[7], b' ', d[8], d[9], b':',
+            d[10], d[11], b':', d[12], d[13],
+        ];
+        // Only ASCII digits are ever stored.
+        String::from_utf8(text.to_vec()).unwrap_or_default()
     }
+}
+
+/// A model time (`deductionTime`, `cancelTime`, `deductionTimeEnd`): the instant
+/// `unix_seconds` after the Unix epoch as `yyyy-MM-dd HH:mm:ss` in China Standard Time
+/// (UTC+8). The one place the bindings turn an instant into a model time, so the zone
+/// arithmetic exists once; a caller with fractions of a second floors them first.
+/// An instant whose China date falls outside years 0001–9999 is `invalid_timestamp`.
+pub fn china_time_from_unix_seconds(unix_seconds: i64) -> Result<String, Error> {
+    Timestamp::from_unix_seconds(unix_seconds).map(|time| time.to_datetime_string())
+}
+
+/// Now, from the system clock, as a model time `yyyy-MM-dd HH:mm:ss` in China Standard
+/// Time (UTC+8), whatever the host's zone (`TZ` is never read): the value for
+/// `deductionTime` or a cancellation's time on a server set to UTC.
+///
+/// Absent on `wasm32-unknown-unknown`, which has no clock (the WebAssembly binding reads
+/// JavaScript's clock and calls [`china_time_from_unix_seconds`]).
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub fn china_time_now() -> String {
+    Timestamp::now().to_datetime_string()
 }
 
 impl fmt::Display for Timestamp {
@@ -353,5 +372,70 @@ mod tests {
         assert!(Timestamp::from_unix_seconds(253_402_272_000).is_err());
         assert!(Timestamp::from_unix_seconds(i64::MAX).is_err());
         assert!(Timestamp::from_unix_seconds(i64::MIN).is_err());
+    }
+
+    #[test]
+    fn china_time_of_fixed_instants() {
+        // Each expected text was derived by hand and checked with Python:
+        // datetime.fromtimestamp(n, timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
+        for (unix_seconds, expected) in [
+            // The epoch, 00:00 UTC, is eight in the morning in China.
+            (0, "1970-01-01 08:00:00"),
+            // The spec example's time: 2021-04-07 07:52:06 UTC.
+            (1_617_781_926, "2021-04-07 15:52:06"),
+            // 16:00 UTC is midnight of the next China day; 15:59:59 UTC is still today.
+            (1_617_811_200, "2021-04-08 00:00:00"),
+            (1_617_811_199, "2021-04-07 23:59:59"),
+            // Before the epoch: 1969-12-31 23:59:59 UTC.
+            (-1, "1970-01-01 07:59:59"),
+            // A leap day: 2024-02-29 00:00:00 UTC.
+            (1_709_164_800, "2024-02-29 08:00:00"),
+            // The last second of year 9999 in China.
+            (253_402_271_999, "9999-12-31 23:59:59"),
+        ] {
+            assert_eq!(
+                china_time_from_unix_seconds(unix_seconds).unwrap(),
+                expected,
+                "{unix_seconds}"
+            );
+        }
+        for outside in [
+            253_402_272_000,
+            i64::MAX,
+            i64::MIN,
+            -62_135_596_800 - 8 * 3600 - 1,
+        ] {
+            assert_eq!(
+                china_time_from_unix_seconds(outside).unwrap_err().code(),
+                "invalid_timestamp",
+                "{outside}"
+            );
+        }
+    }
+
+    #[test]
+    fn china_time_now_is_the_timestamp_now_in_model_form() {
+        // The same clock read twice may tick over: equal to one of the two timestamps.
+        let before = Timestamp::now();
+        let now = china_time_now();
+        let after = Timestamp::now();
+        assert!(
+            now == before.to_datetime_string() || now == after.to_datetime_string(),
+            "{now} vs {before} / {after}"
+        );
+        assert_eq!(validate_shape(&now), Some(()), "{now}");
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss`, digits and separators in place.
+    fn validate_shape(text: &str) -> Option<()> {
+        let bytes = text.as_bytes();
+        (bytes.len() == 19
+            && bytes.iter().enumerate().all(|(i, b)| match i {
+                4 | 7 => *b == b'-',
+                10 => *b == b' ',
+                13 | 16 => *b == b':',
+                _ => b.is_ascii_digit(),
+            }))
+        .then_some(())
     }
 }

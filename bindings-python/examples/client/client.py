@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import List
 
@@ -24,16 +23,11 @@ ORG_CODE = os.environ["GLORYCARD_ORG_CODE"]
 CA_CERT = os.environ["GLORYCARD_CA_CERT"]  # a path (ca_cert also takes PEM bytes or str)
 
 
-def china_time_now() -> str:
-    """The platform's times are China time, whatever the server's time zone (often UTC)."""
-    return datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def deduction_for(holder: glorycard.RosterRecord, deduction_id: str) -> glorycard.Deduction:
     return glorycard.Deduction(
         org_code=ORG_CODE, cert_type=holder.cert_type, cert_no=holder.cert_no,
         cert_name=holder.cert_name, glory_type=holder.glory_type, deduction_id=deduction_id,
-        total_fee="10.00", deduction_fee="10.00", deduction_time=china_time_now(), deduction_type="0",
+        total_fee="10.00", deduction_fee="10.00", deduction_time=glorycard.china_time_now(), deduction_type="0",
     )
 
 
@@ -45,7 +39,7 @@ def send_directly() -> List[glorycard.RosterRecord]:
         deduction.validate()  # raises glorycard.ValidationError naming the field (.field)
         ack = client.deduct(deduction)  # an AckResponse, or an exception (see Errors)
         client.cancel(glorycard.Cancellation(
-            org_code=ORG_CODE, deduction_id="DIRECT-1", cancel_time=china_time_now(),
+            org_code=ORG_CODE, deduction_id="DIRECT-1", cancel_time=glorycard.china_time_now(),
         ))
     # [/readme:client]
     if ack.response_flag != "1":

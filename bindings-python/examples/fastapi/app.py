@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import os
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import AsyncIterator, Dict, Optional
 
@@ -81,11 +80,6 @@ class Visit(BaseModel):
 
 
 # [readme:fastapi-routes]
-def china_time_now() -> str:
-    """The platform's times are China time, whatever the server's time zone (often UTC)."""
-    return datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
-
-
 @app.post("/holders/lookup")
 async def lookup_holder(holder: Holder) -> Dict[str, int]:
     found = await replica.lookup_async(holder.certType, holder.certNo, holder.certName)
@@ -99,7 +93,7 @@ async def record_deduction(visit_id: str, visit: Visit) -> Dict[str, object]:
         org_code=ORG_CODE, cert_type=visit.certType, cert_no=visit.certNo,
         cert_name=visit.certName, glory_type=visit.gloryType,
         deduction_id=f"HIS-{visit_id}", total_fee=visit.fee, deduction_fee=visit.fee,
-        deduction_time=china_time_now(), deduction_type="0",
+        deduction_time=glorycard.china_time_now(), deduction_type="0",
     )
     enqueued = await outbox.enqueue_async(deduction)  # committed: the drain delivers it
     return {"seq": enqueued.seq, "newlyAdded": enqueued.newly_added}
@@ -108,7 +102,7 @@ async def record_deduction(visit_id: str, visit: Visit) -> Dict[str, object]:
 @app.post("/visits/{visit_id}/cancellation")
 async def cancel_deduction(visit_id: str) -> Dict[str, object]:
     cancellation = glorycard.Cancellation(
-        org_code=ORG_CODE, deduction_id=f"HIS-{visit_id}", cancel_time=china_time_now(),
+        org_code=ORG_CODE, deduction_id=f"HIS-{visit_id}", cancel_time=glorycard.china_time_now(),
     )
     enqueued = await outbox.enqueue_async(cancellation)
     return {"seq": enqueued.seq, "newlyAdded": enqueued.newly_added}

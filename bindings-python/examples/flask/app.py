@@ -12,7 +12,6 @@ import atexit
 import logging
 import os
 import threading
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, request
@@ -64,11 +63,6 @@ app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/deductCheck": wsgi_app(hand
 # [/readme:flask]
 
 
-def china_time_now() -> str:
-    """The platform's times are China time, whatever the server's time zone (often UTC)."""
-    return datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
-
-
 @app.post("/holders/lookup")
 def lookup_holder() -> Response:
     holder = request.get_json()
@@ -84,7 +78,7 @@ def record_deduction(visit_id: str) -> Response:
         org_code=ORG_CODE, cert_type=visit["certType"], cert_no=visit["certNo"],
         cert_name=visit["certName"], glory_type=visit["gloryType"],
         deduction_id=f"HIS-{visit_id}", total_fee=visit["fee"], deduction_fee=visit["fee"],
-        deduction_time=china_time_now(), deduction_type="0",
+        deduction_time=glorycard.china_time_now(), deduction_type="0",
     )
     enqueued = outbox.enqueue(deduction)  # committed: the drain delivers it
     return jsonify(seq=enqueued.seq, newlyAdded=enqueued.newly_added)
@@ -93,7 +87,7 @@ def record_deduction(visit_id: str) -> Response:
 @app.post("/visits/<visit_id>/cancellation")
 def cancel_deduction(visit_id: str) -> Response:
     cancellation = glorycard.Cancellation(
-        org_code=ORG_CODE, deduction_id=f"HIS-{visit_id}", cancel_time=china_time_now(),
+        org_code=ORG_CODE, deduction_id=f"HIS-{visit_id}", cancel_time=glorycard.china_time_now(),
     )
     enqueued = outbox.enqueue(cancellation)
     return jsonify(seq=enqueued.seq, newlyAdded=enqueued.newly_added)

@@ -13,6 +13,10 @@ A body is ``str``, ``bytes`` (signed from its exact bytes: what you send is what
 sign) or a ``dict``/``list`` (written as JSON first: ``float`` by its shortest repr,
 ``decimal.Decimal`` from its exact text, ``int`` of any size). Errors are
 ``GlorycardError`` subclasses carrying the core's stable ``.code``.
+
+Model times (``deduction_time``, ``cancel_time``) are ``yyyy-MM-dd HH:mm:ss`` in China
+time (UTC+8): ``glorycard.china_time_now()``, or ``glorycard.china_time(dt)`` of an aware
+``datetime``, whatever the host's zone; a naive ``datetime`` is refused.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ from ._native import (
     Verifier,
     __version__,
     canonicalize,
+    china_time,
+    china_time_now,
     diagnose,
     error_class,
     explain,
@@ -109,6 +115,8 @@ __all__ = [
     "Verifier",
     "__version__",
     "canonicalize",
+    "china_time",
+    "china_time_now",
     "diagnose",
     "error_class",
     "explain",

@@ -2,6 +2,8 @@
 // typical use compiles, and misuse does not (each @ts-expect-error must be an error).
 import init, {
   canonicalize,
+  chinaTime,
+  chinaTimeNow,
   diagnose,
   errorCodes,
   explain,
@@ -31,11 +33,18 @@ import {
   type DeductCheckRecord,
   type Deduction,
 } from 'glorycard-wasm/full';
+import * as full from 'glorycard-wasm/full';
 
 export async function usage(): Promise<void> {
   await init();
   const key = '4fd6b8105f894d0da964b1e80b07b136';
   const ts: string = timestampNow();
+  // Model times (deductionTime, cancelTime): UTC+8 whatever the host's zone.
+  const deductionTime: string = chinaTimeNow();
+  const cancelTime: string = chinaTime(new Date());
+  const fromFull: string = full.chinaTime(new Date()) + full.chinaTimeNow();
+  // @ts-expect-error a Date, not a string: the text is already a model time
+  chinaTime('2021-04-07 15:52:06');
 
   // Bodies: JSON text, bytes, plain objects (type aliases of object types are fine).
   type DeductCheck = { orgCode: string; data: { certNo: string; fee: number; big?: bigint }[] };
@@ -150,4 +159,5 @@ export async function usage(): Promise<void> {
 
   void [s1, s2, s3, stringA, ok, parts, departure, at, index, skew, codes, wrong, notString];
   void [someCode, misnamed, atNow, signedModel, modelBody, leanSigned];
+  void [deductionTime, cancelTime, fromFull];
 }

@@ -2,7 +2,6 @@
 the outbox (the ``drain_outbox`` command delivers them)."""
 
 import json
-from datetime import datetime, timedelta, timezone
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -11,11 +10,6 @@ from django.views.decorators.http import require_POST
 import glorycard
 
 from .services import config, outbox, replica
-
-
-def china_time_now() -> str:
-    """The platform's times are China time, whatever the server's time zone (often UTC)."""
-    return datetime.now(timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S")
 
 
 # The front desk's calls come from the HIS's own pages with its own authentication (not
@@ -37,7 +31,7 @@ def record_deduction(request: HttpRequest, visit_id: str) -> JsonResponse:
         org_code=config["ORG_CODE"], cert_type=visit["certType"], cert_no=visit["certNo"],
         cert_name=visit["certName"], glory_type=visit["gloryType"],
         deduction_id=f"HIS-{visit_id}", total_fee=visit["fee"], deduction_fee=visit["fee"],
-        deduction_time=china_time_now(), deduction_type="0",
+        deduction_time=glorycard.china_time_now(), deduction_type="0",
     )
     enqueued = outbox.enqueue(deduction)  # committed: drain_outbox delivers it
     return JsonResponse({"seq": enqueued.seq, "newlyAdded": enqueued.newly_added})
@@ -47,7 +41,7 @@ def record_deduction(request: HttpRequest, visit_id: str) -> JsonResponse:
 @require_POST
 def cancel_deduction(request: HttpRequest, visit_id: str) -> JsonResponse:
     cancellation = glorycard.Cancellation(
-        org_code=config["ORG_CODE"], deduction_id=f"HIS-{visit_id}", cancel_time=china_time_now(),
+        org_code=config["ORG_CODE"], deduction_id=f"HIS-{visit_id}", cancel_time=glorycard.china_time_now(),
     )
     enqueued = outbox.enqueue(cancellation)
     return JsonResponse({"seq": enqueued.seq, "newlyAdded": enqueued.newly_added})

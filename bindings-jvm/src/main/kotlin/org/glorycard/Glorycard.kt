@@ -3,9 +3,16 @@ package org.glorycard
 import java.math.BigDecimal
 import java.math.BigInteger
 import java.nio.charset.StandardCharsets
+import java.time.Instant
+import java.time.LocalDateTime
+import java.time.OffsetDateTime
+import java.time.ZoneId
+import java.time.ZonedDateTime
 import org.glorycard.ffi.JsonToken
 import org.glorycard.ffi.SignInput
 import org.glorycard.ffi.canonicalize as nativeCanonicalize
+import org.glorycard.ffi.chinaTimeFromUnixSeconds
+import org.glorycard.ffi.chinaTimeNow as nativeChinaTimeNow
 import org.glorycard.ffi.diagnoseMismatch as nativeDiagnose
 import org.glorycard.ffi.diagnoseMismatchIn as nativeDiagnoseIn
 import org.glorycard.ffi.errorCodes as nativeErrorCodes
@@ -156,6 +163,56 @@ object Glorycard {
         requireTimestamp(timestamp)
         return native { timestampToUnixSeconds(timestamp) }
     }
+
+    /**
+     * Now as a model time `yyyy-MM-dd HH:mm:ss` in China Standard Time (UTC+8), whatever
+     * the JVM's time zone: the value for `deductionTime` and a cancellation's time.
+     * `LocalDateTime.now()` on a server in UTC is eight hours behind it.
+     */
+    @JvmStatic
+    fun chinaTimeNow(): String = nativeChinaTimeNow()
+
+    /** The model time `yyyy-MM-dd HH:mm:ss` in UTC+8 of [instant] (fractions of a second dropped). */
+    @JvmStatic
+    fun chinaTime(instant: Instant): String = native { chinaTimeFromUnixSeconds(instant.epochSecond) }
+
+    /** The model time `yyyy-MM-dd HH:mm:ss` in UTC+8 of [dateTime], whatever its zone. */
+    @JvmStatic
+    fun chinaTime(dateTime: ZonedDateTime): String = chinaTime(dateTime.toInstant())
+
+    /** The model time `yyyy-MM-dd HH:mm:ss` in UTC+8 of [dateTime], whatever its offset. */
+    @JvmStatic
+    fun chinaTime(dateTime: OffsetDateTime): String = chinaTime(dateTime.toInstant())
+
+    /**
+     * The model time in UTC+8 of [dateTime], a wall-clock time in [zone]
+     * (`ZoneId.of("Asia/Shanghai")` for one already in China time). At a daylight-saving
+     * change, `LocalDateTime.atZone`'s rule applies (the earlier offset of an overlap; a
+     * time in a gap moves forward).
+     */
+    @JvmStatic
+    fun chinaTime(dateTime: LocalDateTime, zone: ZoneId): String = chinaTime(dateTime.atZone(zone))
+
+    /**
+     * Always throws [ValidationException] (code `invalid_field`): a `LocalDateTime` has no
+     * zone, and `LocalDateTime.now()` on a server in UTC is eight hours behind China time.
+     * Use [chinaTimeNow], or say the zone with `chinaTime(LocalDateTime, ZoneId)`.
+     */
+    @Deprecated(
+        "a LocalDateTime has no zone: use Glorycard.chinaTimeNow(), or chinaTime(LocalDateTime, ZoneId)",
+        ReplaceWith("Glorycard.chinaTime(dateTime, java.time.ZoneId.of(\"Asia/Shanghai\"))"),
+    )
+    @JvmStatic
+    @Suppress("UNUSED_PARAMETER")
+    fun chinaTime(dateTime: LocalDateTime): String =
+        throw ValidationException("invalid_field", "invalid field dateTime: $NO_ZONE", "dateTime")
+
+    /** Why a `LocalDateTime` is refused as a model time, and what to use instead. */
+    internal const val NO_ZONE: String =
+        "a LocalDateTime has no zone, and LocalDateTime.now() on a server in UTC is 8 hours " +
+            "behind China time; use Glorycard.chinaTimeNow() for now, Glorycard.chinaTime(Instant | " +
+            "ZonedDateTime | OffsetDateTime), or say which zone it is in: " +
+            "Glorycard.chinaTime(LocalDateTime, ZoneId.of(\"Asia/Shanghai\"))"
 
     /**
      * Masks an identity document number for logs (`11**************2X`). Never throws: a

@@ -1,14 +1,12 @@
 package org.glorycard.example;
 
-import java.time.LocalDateTime;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.glorycard.Deduction;
 import org.glorycard.DeductionType;
+import org.glorycard.Glorycard;
 import org.glorycard.GlorycardClient;
 import org.glorycard.Outbox;
 import org.glorycard.Replica;
@@ -26,8 +24,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 public class HisController {
     /** The platform's times are China time, whatever the server's zone. */
-    private static final ZoneId CHINA = ZoneId.of("Asia/Shanghai");
-    private static final DateTimeFormatter PLATFORM_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private final GlorycardClient client;
     private final Outbox outbox;
@@ -53,7 +49,7 @@ public class HisController {
      */
     @PostMapping("/visits/{visitId}/deduction")
     public Map<String, Object> deduct(@PathVariable String visitId, @RequestBody Holder holder) {
-        String now = LocalDateTime.now(CHINA).format(PLATFORM_TIME);
+        String now = Glorycard.chinaTimeNow(); // UTC+8 whatever the server's zone
         Enqueued enqueued = outbox.enqueue(new Deduction(client.getOrgCode(), holder.certType, holder.certNo,
                 holder.certName, "VISIT-" + visitId, "6.00", "6.00", now, holder.gloryType,
                 DeductionType.OUTPATIENT_CONSULTATION, null));
