@@ -1,5 +1,5 @@
-"""The names every binding shares (README, "The same names in every language"), and the
-earlier Python names, kept as aliases that still work and warn."""
+"""The names every binding shares (docs/en/src/bindings.md, "The same names in every
+language"), and the earlier Python names, kept as aliases that still work and warn."""
 
 import hashlib
 
