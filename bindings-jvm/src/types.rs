@@ -57,6 +57,14 @@ pub fn china_time_from_unix_seconds(unix_seconds: i64) -> Result<String> {
     Ok(core::china_time_from_unix_seconds(unix_seconds)?)
 }
 
+/// Always the refusal (`invalid_field`, naming `field`) of a time without a zone given
+/// as a model time, in English and Chinese from the core: Java's
+/// `Glorycard.chinaTime(LocalDateTime)`. `helpers` names Java's ways to give a China time.
+#[uniffi::export]
+pub fn refuse_zoneless_time(field: String, helpers: String) -> Result<String> {
+    Err(core::models::model_time::zoneless(&field, &helpers).into())
+}
+
 /// Seconds since the Unix epoch of a 14-digit UTC+8 timestamp.
 #[uniffi::export]
 pub fn timestamp_to_unix_seconds(timestamp: String) -> Result<i64> {

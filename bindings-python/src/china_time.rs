@@ -7,6 +7,7 @@
 //! (its tzinfo may be `timezone`, `zoneinfo` or `pytz`); the core turns that instant into
 //! China time, the one place that arithmetic exists.
 
+use glorycard_core::models::model_time;
 use glorycard_core::{self as core, Error};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -21,21 +22,15 @@ static ZONE_INFO: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TIMEZONE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-/// How to give a model time, said in every refusal of a naive datetime.
-const HOW_TO_SAY_THE_ZONE: &str = "use glorycard.china_time_now() for now, \
-     glorycard.china_time(dt) for an aware datetime, or say which zone it is in: \
-     glorycard.china_time(dt, zone=\"Asia/Shanghai\") or \
+/// The ways to give a model time, named in every refusal of a naive datetime (code, said
+/// as it is in both languages; the sentence around it is the core's).
+const HELPERS: &str = "glorycard.china_time_now(), glorycard.china_time(dt), \
+     glorycard.china_time(dt, zone=\"Asia/Shanghai\"), \
      dt.replace(tzinfo=zoneinfo.ZoneInfo(\"Asia/Shanghai\"))";
 
-/// A validation error (code `invalid_field`) naming `field`.
-fn refused(py: Python<'_>, field: &str, reason: String) -> PyErr {
-    to_py_err(
-        py,
-        &Error::InvalidField {
-            field: field.to_string(),
-            reason,
-        },
-    )
+/// A refusal (`invalid_field`) from the core, as the binding's validation error.
+fn refused(py: Python<'_>, error: Error) -> PyErr {
+    to_py_err(py, &error)
 }
 
 /// The model time of an aware `datetime`: its UTC instant, found by Python's own
@@ -51,13 +46,8 @@ fn from_aware(py: Python<'_>, field: &str, aware: &Bound<'_, PyAny>) -> PyResult
         .import(py, "datetime", "timedelta")?
         .call1((0, 1))?;
     let unix_seconds: i64 = aware.sub(epoch)?.floor_div(one_second)?.extract()?;
-    core::china_time_from_unix_seconds(unix_seconds).map_err(|_| {
-        refused(
-            py,
-            field,
-            "its time in China falls outside years 0001-9999".to_string(),
-        )
-    })
+    core::china_time_from_unix_seconds(unix_seconds)
+        .map_err(|_| refused(py, model_time::outside_years(field)))
 }
 
 /// Whether `value` is a `datetime.datetime`, and if so, whether it is aware (its
@@ -80,15 +70,7 @@ pub(crate) fn model_time(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Stri
     let py = value.py();
     match datetime_kind(value)? {
         Some(true) => from_aware(py, field, value),
-        Some(false) => Err(refused(
-            py,
-            field,
-            format!(
-                "a naive datetime (no tzinfo) is refused: its zone is unknown, and \
-                 datetime.now() on a host in UTC is 8 hours behind China time; \
-                 {HOW_TO_SAY_THE_ZONE}"
-            ),
-        )),
+        Some(false) => Err(refused(py, model_time::zoneless(field, HELPERS))),
         None => Err(PyTypeError::new_err(format!(
             "{field} must be a str (yyyy-MM-dd HH:mm:ss, China time) or an aware \
              datetime.datetime, not {}",
@@ -133,25 +115,20 @@ fn china_time(dt: &Bound<'_, PyAny>, zone: Option<&Bound<'_, PyAny>>) -> PyResul
             )));
         }
         (Some(true), Some(_)) => {
-            return Err(refused(
-                py,
-                "zone",
-                "dt already has a zone (its tzinfo); zone= is for a naive datetime only"
-                    .to_string(),
-            ));
+            return Err(refused(py, model_time::zone_given_twice("zone")));
         }
         (Some(true), None) => dt.clone(),
         (Some(false), None) => {
-            return Err(refused(
-                py,
-                "dt",
-                format!(
-                    "a naive datetime (no tzinfo) has no zone: datetime.now() on a host in \
-                     UTC is 8 hours behind China time; {HOW_TO_SAY_THE_ZONE}"
-                ),
-            ));
+            return Err(refused(py, model_time::zoneless("dt", HELPERS)));
         }
-        (Some(false), Some(zone)) => in_zone(dt, zone)?,
+        (Some(false), Some(zone)) => {
+            let aware = in_zone(dt, zone)?;
+            // A tzinfo whose utcoffset() is None leaves the time as naive as it was.
+            if datetime_kind(&aware)? != Some(true) {
+                return Err(refused(py, model_time::zoneless("zone", HELPERS)));
+            }
+            aware
+        }
     };
     from_aware(py, "dt", &aware)
 }
@@ -159,19 +136,16 @@ fn china_time(dt: &Bound<'_, PyAny>, zone: Option<&Bound<'_, PyAny>>) -> PyResul
 /// A naive `dt` read as wall-clock time in `zone` (a zone name or a tzinfo). A pytz zone
 /// is applied with its `localize` (its own rule; `replace` would take its first offset in
 /// history); any other tzinfo with `replace`, so zoneinfo reads an ambiguous time at a
-/// daylight-saving change as the first one (`fold=0`), as Python does.
+/// daylight-saving change as its `fold` says (0, the default: the first), as Python does.
 fn in_zone<'py>(dt: &Bound<'py, PyAny>, zone: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let py = dt.py();
     let tzinfo = if let Ok(name) = zone.cast::<PyString>() {
         let zone_info = ZONE_INFO.import(py, "zoneinfo", "ZoneInfo")?;
+        let zone_name = name.to_cow()?.into_owned();
         // ZoneInfoNotFoundError, or ValueError for a name that is not a valid key.
-        zone_info.call1((name,)).map_err(|_| {
-            refused(
-                py,
-                "zone",
-                format!("no time zone named \"{name}\" (China's is \"Asia/Shanghai\")"),
-            )
-        })?
+        zone_info
+            .call1((name,))
+            .map_err(|_| refused(py, model_time::unknown_zone("zone", &zone_name)))?
     } else if zone.is_instance(TZINFO.import(py, "datetime", "tzinfo")?)? {
         if zone.hasattr("localize")? {
             return zone.call_method1("localize", (dt,));

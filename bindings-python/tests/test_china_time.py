@@ -126,7 +126,10 @@ def _assert_refused(error: pytest.ExceptionInfo[glorycard.ValidationError], fiel
     assert error.value.code == "invalid_field"
     assert error.value.field == field
     message = str(error.value)
-    assert "naive datetime" in message
+    assert "a time without a zone is refused" in message
+    # The core's sentence in Chinese, the helpers (code) as they are.
+    assert error.value.message_zh.startswith(f"字段 {field} 无效：不接受没有时区的时间")
+    assert "glorycard.china_time_now()" in error.value.message_zh
     assert "glorycard.china_time_now()" in message
     assert "glorycard.china_time(dt)" in message
     assert 'glorycard.china_time(dt, zone="Asia/Shanghai")' in message
@@ -148,6 +151,17 @@ def test_china_time_refuses_what_it_cannot_read() -> None:
         glorycard.china_time(dt.datetime(2021, 4, 7), zone="Asia/Beijing")
     assert (error.value.code, error.value.field) == ("invalid_field", "zone")
     assert '"Asia/Beijing"' in str(error.value)
+    assert "没有这个名称的时区" in error.value.message_zh
+
+    class NoOffset(dt.tzinfo):
+        """A tzinfo that knows no offset: the time stays naive once it is attached."""
+
+        def utcoffset(self, when: dt.datetime | None) -> None:
+            return None
+
+    with pytest.raises(glorycard.ValidationError) as error:
+        glorycard.china_time(dt.datetime(2021, 4, 7), zone=NoOffset())
+    assert (error.value.code, error.value.field) == ("invalid_field", "zone")
     with pytest.raises(TypeError, match="zone must be"):
         glorycard.china_time(dt.datetime(2021, 4, 7), zone=8)  # type: ignore[arg-type]
     for not_a_datetime in ("2021-04-07 15:52:06", dt.date(2021, 4, 7), 1617781926):

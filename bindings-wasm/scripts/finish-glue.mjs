@@ -126,19 +126,27 @@ function glorycardGb18030(text) {
     if (glorycardGb18030Table === undefined) glorycardGb18030Table = glorycardGb18030BuildTable();
     const table = glorycardGb18030Table;
     if (table === null) return undefined;
-    const out = [];
+    // At most 4 bytes per UTF-16 unit (a surrogate pair's 4 bytes are 2 per unit): one
+    // buffer of bytes, not an array of numbers 8 times its size.
+    const out = new Uint8Array(4 * text.length);
+    let n = 0;
     for (const ch of text) {
         const cp = ch.codePointAt(0);
         if (cp < 0x80) {
-            out.push(cp);
+            out[n++] = cp;
             continue;
         }
         const code = cp >= 0x10000 ? 0x10000 + 189000 + (cp - 0x10000) : table.get(cp);
         if (code === undefined) return undefined;
-        if (code < 0x10000) out.push(code >> 8, code & 0xff);
-        else out.push(...glorycardGb18030Quad(code - 0x10000));
+        if (code < 0x10000) {
+            out[n++] = code >> 8;
+            out[n++] = code & 0xff;
+        } else {
+            out.set(glorycardGb18030Quad(code - 0x10000), n);
+            n += 4;
+        }
     }
-    return new Uint8Array(out);
+    return out.subarray(0, n);
 }
 `;
 }

@@ -524,7 +524,9 @@ fn explain_expect_names_the_gbk_departure_in_the_locales_language() {
     );
     let value: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(value["matches"], false);
-    assert_eq!(value["diagnosis"], combined["expect"]["departureZh"]);
+    // JSON is for programs: English whatever the locale, the Chinese beside it.
+    assert_eq!(value["diagnosis"], combined["expect"]["departure"]);
+    assert_eq!(value["diagnosisZh"], combined["expect"]["departureZh"]);
 }
 
 #[test]
@@ -933,7 +935,8 @@ fn verify_and_explain_speak_chinese_with_the_same_statuses() {
     };
     let valid = verify(SPEC_SIGN, &zh);
     assert_eq!(valid.status.code(), Some(0));
-    assert_eq!(stdout(&valid), "valid（签名有效）\n");
+    // "valid" is what scripts compare standard output with: the same in every language.
+    assert_eq!(stdout(&valid), "valid\n");
     assert_eq!(stdout(&verify(SPEC_SIGN, &[])), "valid\n");
     for (env, message) in [
         (

@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::Lang;
-
 /// Everything that can go wrong in canonicalization, signing, verification and validation.
 ///
 /// Each variant has a stable [`code`](Error::code) that bindings expose unchanged
@@ -158,6 +156,9 @@ enum Arg<'a> {
     Number(u64),
     Signed(i64),
     Reason(&'a str),
+    /// A name the caller chose, said as it is, unless it is wholly a reason the core
+    /// writes (the `(top level)` of a path).
+    Name(&'a str),
 }
 
 /// A message's two templates, English first, and the values `{0}`, `{1}`, `{2}` name.
@@ -211,8 +212,9 @@ impl Error {
             Error::InvalidValue { path, reason } => (
                 "value at {0} cannot be signed: {1}",
                 "{0} 处的值无法签名：{1}",
-                // A reason, for the `(top level)` a path is at the top.
-                [R(path), R(reason), NONE],
+                // The path as it is (it may quote a name the caller chose), but for the
+                // `(top level)` the core writes, which is said in Chinese.
+                [Arg::Name(path), R(reason), NONE],
             ),
             Error::BodyTooLarge { len } => (
                 "body of {0} bytes is larger than the supported 4 GiB (or expands beyond it)",
@@ -290,30 +292,30 @@ impl Error {
         }
     }
 
-    /// The message in `lang`: English is also this error's `Display`. Codes never change
-    /// with the language, and neither do the values named.
-    pub fn message(&self, lang: Lang) -> String {
-        let mut out = String::new();
-        // Writing into a String cannot fail.
-        let _ = self.write_message(&mut out, lang);
-        out
-    }
-
-    /// The message in Chinese (简体中文): [`message`](Error::message) with
-    /// [`Lang::Chinese`].
-    pub fn message_zh(&self) -> String {
-        self.message(Lang::Chinese)
-    }
-
-    fn write_message(&self, out: &mut dyn fmt::Write, lang: Lang) -> fmt::Result {
-        let (english, chinese, args) = self.templates();
-        render(out, lang.pick(english, chinese), &args, lang)
+    /// Writes the message: English, or Chinese when `chinese` finds the Chinese of the
+    /// reasons the core writes (`crate::messages` has every module's; this module knows
+    /// none, so that the modules' errors and their reasons do not import each other).
+    pub(crate) fn write_message(
+        &self,
+        out: &mut dyn fmt::Write,
+        chinese: Option<ChineseOf<'_>>,
+    ) -> fmt::Result {
+        let (english, in_chinese, args) = self.templates();
+        let template = if chinese.is_some() {
+            in_chinese
+        } else {
+            english
+        };
+        render(out, template, &args, chinese)
     }
 }
 
+/// Finds the Chinese of a reason the core writes in English, `None` for other text.
+pub(crate) type ChineseOf<'a> = &'a dyn Fn(&str) -> Option<&'static str>;
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write_message(f, Lang::English)
+        self.write_message(f, None)
     }
 }
 
@@ -322,7 +324,12 @@ impl std::error::Error for Error {}
 /// Writes `template` with each `{n}` replaced by `args[n]`: one small routine for every
 /// message in both languages, rather than a formatting call per message and language
 /// (which the WebAssembly module would pay for in bytes).
-fn render(out: &mut dyn fmt::Write, template: &str, args: &[Arg<'_>], lang: Lang) -> fmt::Result {
+fn render(
+    out: &mut dyn fmt::Write,
+    template: &str,
+    args: &[Arg<'_>],
+    chinese: Option<ChineseOf<'_>>,
+) -> fmt::Result {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         out.write_str(&rest[..open])?;
@@ -332,7 +339,7 @@ fn render(out: &mut dyn fmt::Write, template: &str, args: &[Arg<'_>], lang: Lang
             .map(|digit| digit.wrapping_sub(b'0'));
         match index.and_then(|i| args.get(usize::from(i))) {
             Some(arg) if rest.as_bytes().get(open + 2) == Some(&b'}') => {
-                arg.write(out, lang)?;
+                arg.write(out, chinese)?;
                 rest = &rest[open + 3..];
             }
             // Not a placeholder: a brace written as it is.
@@ -346,48 +353,29 @@ fn render(out: &mut dyn fmt::Write, template: &str, args: &[Arg<'_>], lang: Lang
 }
 
 impl Arg<'_> {
-    fn write(&self, out: &mut dyn fmt::Write, lang: Lang) -> fmt::Result {
-        match self {
-            Arg::Text(text) => out.write_str(text),
-            Arg::Quoted(text) => write!(out, "{text:?}"),
-            Arg::Number(value) => write!(out, "{value}"),
-            Arg::Signed(value) => write!(out, "{value}"),
-            Arg::Reason(reason) => match lang {
-                Lang::Chinese => write_chinese_reason(out, reason),
-                _ => out.write_str(reason),
-            },
+    fn write(&self, out: &mut dyn fmt::Write, chinese: Option<ChineseOf<'_>>) -> fmt::Result {
+        match (self, chinese) {
+            (Arg::Text(text), _) => out.write_str(text),
+            (Arg::Quoted(text), _) => write!(out, "{text:?}"),
+            (Arg::Number(value), _) => write!(out, "{value}"),
+            (Arg::Signed(value), _) => write!(out, "{value}"),
+            (Arg::Reason(reason), Some(chinese)) => write_chinese_reason(out, reason, chinese),
+            (Arg::Name(name), Some(chinese)) => out.write_str(chinese(name).unwrap_or(name)),
+            (Arg::Reason(text) | Arg::Name(text), None) => out.write_str(text),
         }
     }
 }
 
-/// A reason in English and in Chinese: the core's reasons that come from a closed set are
-/// written this way, beside where they are used, so that a message in Chinese can say
-/// them in Chinese (the error itself keeps the English text, as before).
-pub(crate) type Bilingual = (&'static str, &'static str);
-
-/// The Chinese of a reason the core writes from a closed set, or `None` for text it does
-/// not know (a store's or serde's message, a value a binding describes).
-fn chinese_reason(english: &str) -> Option<&'static str> {
-    let tables: [&[Bilingual]; 6] = [
-        crate::canonical::REASONS,
-        crate::timestamp::REASONS,
-        crate::signature::REASONS,
-        crate::value::REASONS,
-        crate::verifier::REASONS,
-        crate::models::REASONS,
-    ];
-    tables
-        .into_iter()
-        .flatten()
-        .find(|(en, _)| *en == english)
-        .map(|(_, zh)| *zh)
-}
-
 /// Writes a reason in Chinese: as a whole where it is a known one, else each part of
-/// `text (aside)` and of `head: tail: ...` that is known, the rest (text the core did not
-/// write, or that names a value such as a length) kept as it is. No recursion: a reason
-/// may quote a name a caller chose, with any number of colons in it.
-fn write_chinese_reason(out: &mut dyn fmt::Write, reason: &str) -> fmt::Result {
+/// `text (aside)` and of `head: tail: ...` that is known. Text the core did not write (a
+/// name a caller chose, serde's or a store's words) is kept byte for byte, its own
+/// punctuation too: only a separator next to a translated part becomes full-width. No
+/// recursion: a reason may quote a name a caller chose, with any number of colons in it.
+fn write_chinese_reason(
+    out: &mut dyn fmt::Write,
+    reason: &str,
+    chinese_reason: ChineseOf<'_>,
+) -> fmt::Result {
     if let Some(chinese) = chinese_reason(reason) {
         return out.write_str(chinese);
     }
@@ -395,37 +383,36 @@ fn write_chinese_reason(out: &mut dyn fmt::Write, reason: &str) -> fmt::Result {
     let aside = reason
         .strip_suffix(')')
         .and_then(|r| r.rfind('('))
-        .filter(|&open| reason[..open].ends_with(' '));
+        .filter(|&open| reason[..open].ends_with(' '))
+        .and_then(|open| chinese_reason(&reason[open + 1..reason.len() - 1]).map(|zh| (open, zh)));
     match aside {
-        Some(open) => {
-            write_chinese_parts(out, &reason[..open - 1])?;
+        Some((open, aside)) => {
+            write_chinese_parts(out, &reason[..open - 1], chinese_reason)?;
             out.write_str("（")?;
-            write_chinese_parts(out, &reason[open + 1..reason.len() - 1])?;
+            out.write_str(aside)?;
             out.write_str("）")
         }
-        None => write_chinese_parts(out, reason),
+        None => write_chinese_parts(out, reason, chinese_reason),
     }
 }
 
-/// Writes `head: tail: ...` with each part in Chinese where it is a known reason, joined
-/// with a full-width colon.
-fn write_chinese_parts(out: &mut dyn fmt::Write, text: &str) -> fmt::Result {
-    let mut rest = text;
-    loop {
-        let colon = rest
-            .char_indices()
-            .find(|&(i, c)| c == ':' && rest[i + 1..].starts_with(' '))
-            .map(|(i, _)| i);
-        let part = colon.map_or(rest, |colon| &rest[..colon]);
-        out.write_str(chinese_reason(part).unwrap_or(part))?;
-        match colon {
-            Some(colon) => {
-                out.write_str("：")?;
-                rest = &rest[colon + 2..];
-            }
-            None => return Ok(()),
+/// Writes `head: tail: ...` with each part in Chinese where it is a known reason; a colon
+/// next to a translated part becomes a full-width one, any other stays as it was.
+fn write_chinese_parts(
+    out: &mut dyn fmt::Write,
+    text: &str,
+    chinese_reason: ChineseOf<'_>,
+) -> fmt::Result {
+    let parts: Vec<&str> = text.split(": ").collect();
+    let chinese: Vec<Option<&str>> = parts.iter().map(|part| chinese_reason(part)).collect();
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            let next_to_chinese = chinese[i - 1].is_some() || chinese[i].is_some();
+            out.write_str(if next_to_chinese { "：" } else { ": " })?;
         }
+        out.write_str(chinese[i].unwrap_or(*part))?;
     }
+    Ok(())
 }
 
 /// The broad family of an [`Error`], for bindings that map errors to class hierarchies.
@@ -681,6 +668,7 @@ pub const ERROR_CODES: &[&str] = &{
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Lang;
 
     /// One of each variant, with values that show how each is written.
     fn one_of_each() -> Vec<Error> {
@@ -861,47 +849,47 @@ mod tests {
     }
 
     #[test]
-    fn reason_tables_are_distinct_and_translated() {
-        let tables: [&[Bilingual]; 6] = [
-            crate::canonical::REASONS,
-            crate::timestamp::REASONS,
-            crate::signature::REASONS,
-            crate::value::REASONS,
-            crate::verifier::REASONS,
-            crate::models::REASONS,
-        ];
-        let mut english: Vec<&str> = tables
-            .iter()
-            .flat_map(|t| t.iter().map(|(en, _)| *en))
-            .collect();
-        for (en, zh) in tables.iter().flat_map(|t| t.iter()) {
-            assert_eq!(chinese_reason(en), Some(*zh));
-            assert!(*en == "null" || !zh.is_ascii(), "{en}: {zh}");
-        }
-        let count = english.len();
-        english.sort_unstable();
-        english.dedup();
-        assert_eq!(english.len(), count, "an English reason is written twice");
-    }
-
-    #[test]
     fn reasons_not_written_by_the_core_are_kept_inside_a_chinese_sentence() {
+        // Text the core did not write is kept byte for byte, its punctuation too, so that
+        // both languages name the same values.
+        let reason = "unknown variant `7`: expected one of `0`, `1` (at line 1)";
         let error = Error::Serialization {
-            reason: "unknown variant `7`: expected one of `0`, `1` (at line 1)".into(),
+            reason: reason.into(),
         };
         assert_eq!(
             error.message_zh(),
-            "模型序列化或反序列化失败：unknown variant `7`：expected one of `0`, `1`（at line 1）"
+            format!("模型序列化或反序列化失败：{reason}")
+        );
+        // A path a caller chose, which looks like `head: tail (aside)`, is not rewritten.
+        let value = Error::InvalidValue {
+            path: "a: b (c)".into(),
+            reason: "x: y (z)".into(),
+        };
+        assert_eq!(value.message_zh(), "a: b (c) 处的值无法签名：x: y (z)");
+        assert_eq!(
+            value.to_string(),
+            "value at a: b (c) cannot be signed: x: y (z)"
+        );
+        // A known part next to an unknown one: only that separator becomes full-width.
+        let mixed = Error::InvalidTimestamp {
+            reason: format!("{}: a: b", crate::timestamp::REASONS[0].0),
+        };
+        assert_eq!(
+            mixed.message_zh(),
+            format!("时间戳无效：{}：a: b", crate::timestamp::REASONS[0].1)
         );
         // A name a caller chose, with many colons in it: no recursion, every part kept.
         let colons = "a: ".repeat(100_000);
         let many = Error::Serialization {
             reason: format!("unknown field `{colons}`"),
         };
-        assert_eq!(many.message_zh().matches('：').count(), 100_001);
+        assert!(
+            many.message_zh()
+                .ends_with(&format!("unknown field `{colons}`"))
+        );
         // Braces in a template that are not placeholders are kept.
         let mut out = String::new();
-        render(&mut out, "{x} {0} {9} {", &[Arg::Number(1)], Lang::English).unwrap();
+        render(&mut out, "{x} {0} {9} {", &[Arg::Number(1)], None).unwrap();
         assert_eq!(out, "{x} 1 {9} {");
     }
 

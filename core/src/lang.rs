@@ -6,6 +6,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// A text in English and in Chinese: the core's reasons that come from a closed set are
+/// written this way, beside where they are used, so that a message in Chinese can say
+/// them in Chinese (the error itself keeps the English text, as before).
+pub(crate) type Bilingual = (&'static str, &'static str);
+
 /// A language for messages meant for people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]

@@ -10,6 +10,7 @@ mod diagnose;
 mod error;
 mod key;
 mod lang;
+mod messages;
 pub mod models;
 mod signature;
 mod signer;

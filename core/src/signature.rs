@@ -9,7 +9,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use crate::canonical::{self, Sink};
-use crate::error::Bilingual;
+use crate::lang::Bilingual;
 use crate::{Error, SecretKey, Timestamp};
 
 /// The reasons of these errors, in English and Chinese (see `Error::message`).

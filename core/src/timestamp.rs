@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::Error;
-use crate::error::Bilingual;
+use crate::lang::Bilingual;
 
 /// China Standard Time's offset from UTC, in seconds (no daylight saving).
 pub const CST_OFFSET_SECONDS: i64 = 8 * 3600;
@@ -414,16 +414,40 @@ mod tests {
     }
 
     #[test]
-    fn china_time_now_is_the_timestamp_now_in_model_form() {
-        // The same clock read twice may tick over: equal to one of the two timestamps.
-        let before = Timestamp::now();
+    #[cfg(unix)]
+    fn china_time_now_is_the_utc_clock_plus_eight_hours() {
+        // Independent of the core's arithmetic: GNU date formats the Unix seconds plus 8 h
+        // as UTC (whatever TZ says).
+        fn expected(unix_seconds: u64) -> String {
+            let output = std::process::Command::new("date")
+                .args(["-u", "-d", &format!("@{}", unix_seconds + 8 * 3600)])
+                .arg("+%Y-%m-%d %H:%M:%S")
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{output:?}");
+            String::from_utf8(output.stdout)
+                .unwrap()
+                .trim_end()
+                .to_owned()
+        }
+        let unix_now = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+        };
+        // The clock read twice may tick over: equal to one of the two readings.
+        let before = unix_now();
         let now = china_time_now();
-        let after = Timestamp::now();
+        let after = unix_now();
+        let (at_before, at_after) = (expected(before), expected(after));
         assert!(
-            now == before.to_datetime_string() || now == after.to_datetime_string(),
-            "{now} vs {before} / {after}"
+            now == at_before || now == at_after,
+            "{now} vs {at_before} / {at_after}"
         );
         assert_eq!(validate_shape(&now), Some(()), "{now}");
+        // date agrees with the hand-checked instant above.
+        assert_eq!(expected(1_617_781_926), "2021-04-07 15:52:06");
     }
 
     /// `yyyy-MM-dd HH:mm:ss`, digits and separators in place.

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use crate::Error;
 use crate::canonical::{MAX_DEPTH, is_json_number};
-use crate::error::Bilingual;
+use crate::lang::Bilingual;
 
 /// The reasons of these errors, in English and Chinese (see `Error::message`).
 pub(crate) const REASONS: &[Bilingual] = &[

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::error::Bilingual;
+use crate::lang::Bilingual;
 use crate::signature::StringADigest;
 use crate::{Error, SecretKey, Signature, Timestamp};
 

@@ -10,7 +10,7 @@ use glorycard_core::{
     canonicalize, diagnose_mismatch, diagnose_timestamp_in, explain as explain_signing,
 };
 
-use crate::shared::{Failure, KeyArgs, Printed, fail, lang, read_body, timestamp_or_now};
+use crate::shared::{Failure, KeyArgs, Printed, fail, read_body, timestamp_or_now};
 
 /// `glorycard canon`: STRINGA of the body.
 pub(crate) fn canon(file: Option<PathBuf>) -> Result<Printed, Failure> {
@@ -63,17 +63,18 @@ pub(crate) fn verify(
         .clock(clock)
         .build()?;
     verifier.verify("cli", &timestamp, &sign, &body)?;
-    // "valid" stays the first word in Chinese too, for scripts that look for it.
-    Ok(Printed::ok(
-        lang().pick("valid\n", "valid（签名有效）\n").to_string(),
-    ))
+    // "valid" in every language: scripts compare standard output with it; only the
+    // messages for people follow the language.
+    Ok(Printed::ok("valid\n".to_string()))
 }
 
 /// `glorycard explain`: every stage of signing (key masked), and with `expect` whether the
 /// counterpart's sign matches and, if not, why; and whether the platform would refuse the
 /// timestamp itself (outside its ±300 s of `now`), which it answers only with a signature
 /// failure. The exit status follows the sign alone. The diagnosis and the timestamp's
-/// departure are in `lang` (the labels and the stages are not words to translate).
+/// departure are in `lang` (the labels and the stages are not words to translate); in
+/// `--json` they are in English whatever the language, beside their Chinese (`…Zh`), so
+/// that a program reads the same document on every host.
 // `let _ = writeln!(out, ...)` below: formatting into a `String` cannot fail.
 pub(crate) fn explain(
     key: KeyArgs,
@@ -88,14 +89,15 @@ pub(crate) fn explain(
     let body = read_body(&file)?;
     let timestamp = timestamp_or_now(&timestamp)?;
     let now = timestamp_or_now(&now)?;
-    let timing = diagnose_timestamp_in(&timestamp, &now, DEFAULT_MAX_SKEW_SECONDS, lang);
+    let timing_in = |lang| diagnose_timestamp_in(&timestamp, &now, DEFAULT_MAX_SKEW_SECONDS, lang);
+    let timing = timing_in(lang);
     let expected = expect.as_deref().map(Signature::parse).transpose()?;
     let explanation = explain_signing(&body, &key, &timestamp)?;
     let matches = expected.map(|e| e.ct_eq(explanation.sign()));
-    let diagnosis = match (expected, matches) {
+    let departures = match (expected, matches) {
         (Some(expected), Some(false)) => {
             match diagnose_mismatch(&body, &key, &timestamp, &expected)? {
-                Diagnosis::Departure(departures) => Some(departures.text(lang).to_owned()),
+                Diagnosis::Departure(departures) => Some(departures),
                 // The rules' own sign differs from the expected one, so `Match` cannot
                 // happen here; like `Unexplained`, it names no departure.
                 Diagnosis::Match | Diagnosis::Unexplained => None,
@@ -103,6 +105,7 @@ pub(crate) fn explain(
         }
         _ => None,
     };
+    let diagnosis = departures.as_ref().map(|departures| departures.text(lang));
     let mut out = String::new();
     if json {
         let value = serde_json::json!({
@@ -113,9 +116,11 @@ pub(crate) fn explain(
             "sign": explanation.sign().to_string(),
             "expected": expected.map(|s| s.to_string()),
             "matches": matches,
-            "diagnosis": diagnosis,
+            "diagnosis": departures.as_ref().map(|d| d.text(Lang::English)),
+            "diagnosisZh": departures.as_ref().map(|d| d.text(Lang::Chinese)),
             "now": now.to_string(),
-            "timestampDeparture": timing,
+            "timestampDeparture": timing_in(Lang::English),
+            "timestampDepartureZh": timing_in(Lang::Chinese),
         });
         let _ = writeln!(out, "{value}");
     } else {

@@ -10,7 +10,7 @@ pub(crate) use number::is_json_number;
 use index::{Document, Kind, Node};
 
 use crate::Error;
-use crate::error::Bilingual;
+use crate::lang::Bilingual;
 
 /// Why a body is not JSON (or not UTF-8): one byte while parsing, text in the error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

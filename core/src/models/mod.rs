@@ -20,6 +20,7 @@ pub use dictionary::{CertType, DeductionStatus, DeductionType, GloryType, Respon
 pub use event_time::{EventTimeWindow, check_event_time};
 pub use personal::{CertName, CertNo, mask_cert_name, mask_cert_no, normalize_cert_no_width};
 pub(crate) use validate::REASONS;
+pub use validate::model_time;
 pub use validate::{Validate, refuse_full_width, resident_id_check_char};
 
 use crate::Error;

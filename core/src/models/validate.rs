@@ -2,7 +2,7 @@
 
 use super::personal::{cert_no_narrow, cert_no_shows, mask_cert_no};
 use crate::Error;
-use crate::error::Bilingual;
+use crate::lang::Bilingual;
 use crate::timestamp::CivilDateTime;
 
 /// The reasons of these errors, in English and Chinese (see `Error::message`).
@@ -22,7 +22,30 @@ pub(crate) const REASONS: &[Bilingual] = &[
     CANCEL_TIME_REQUIRED,
     HALF_WIDTH,
     AS_MASKED,
+    ZONELESS_TIME,
+    OUTSIDE_MODEL_YEARS,
+    ZONE_GIVEN_TWICE,
+    UNKNOWN_ZONE,
 ];
+// A time without a zone where a model time is expected (a naive Python datetime, a Java
+// LocalDateTime): the binding adds its own helpers' names after ": ", code said as it is.
+pub(crate) const ZONELESS_TIME: Bilingual = (
+    "a time without a zone is refused, since on a host in UTC the local clock is 8 hours \
+     behind China time; say its zone, or use",
+    "不接受没有时区的时间，因为在 UTC 时区的主机上本地时钟比北京时间慢 8 小时；请指明它的时区，或使用",
+);
+pub(crate) const OUTSIDE_MODEL_YEARS: Bilingual = (
+    "its time in China falls outside years 0001-9999",
+    "换算为北京时间后超出 0001–9999 年",
+);
+pub(crate) const ZONE_GIVEN_TWICE: Bilingual = (
+    "a zone was given for a time that has one already",
+    "这个时间本身已带时区，不能再指定时区",
+);
+pub(crate) const UNKNOWN_ZONE: Bilingual = (
+    "no time zone has this name (China's is Asia/Shanghai)",
+    "没有这个名称的时区（中国的时区是 Asia/Shanghai）",
+);
 pub(crate) const REQUIRED: Bilingual = ("required, must not be empty", "必填，不能为空");
 pub(crate) const MONEY: Bilingual = (
     "must be yuan with exactly two decimals, like 10.00",
@@ -341,5 +364,82 @@ mod tests {
             err.to_string().ends_with("this one has 16 characters"),
             "{err}"
         );
+    }
+}
+
+/// Refusals of a time given where a model time (`deductionTime`, `cancelTime`,
+/// `deductionTimeEnd`) is expected, for the bindings that take their language's time
+/// types: each is `invalid_field` naming `field`, in English and in Chinese.
+pub mod model_time {
+    use super::{OUTSIDE_MODEL_YEARS, UNKNOWN_ZONE, ZONE_GIVEN_TWICE, ZONELESS_TIME};
+    use crate::Error;
+
+    /// A time without a zone (a naive Python `datetime`, a Java `LocalDateTime`): its
+    /// wall clock could be any zone's. `helpers` names the caller's language's ways to
+    /// give a China time (code, written as it is in every language), e.g.
+    /// `Glorycard.chinaTimeNow(), Glorycard.chinaTime(LocalDateTime, ZoneId)`.
+    pub fn zoneless(field: &str, helpers: &str) -> Error {
+        Error::invalid_field(field, format!("{}: {helpers}", ZONELESS_TIME.0))
+    }
+
+    /// A time whose China time falls outside years 0001 to 9999.
+    pub fn outside_years(field: &str) -> Error {
+        Error::invalid_field(field, OUTSIDE_MODEL_YEARS.0)
+    }
+
+    /// A zone given for a time that has one already.
+    pub fn zone_given_twice(field: &str) -> Error {
+        Error::invalid_field(field, ZONE_GIVEN_TWICE.0)
+    }
+
+    /// A zone name, `name`, that names no zone.
+    pub fn unknown_zone(field: &str, name: &str) -> Error {
+        Error::invalid_field(field, format!("{}: {name:?}", UNKNOWN_ZONE.0))
+    }
+}
+
+#[cfg(test)]
+mod model_time_tests {
+    use super::model_time;
+
+    #[test]
+    fn refusals_name_the_field_and_say_it_in_both_languages() {
+        let helpers = "Glorycard.chinaTimeNow(), Glorycard.chinaTime(LocalDateTime, ZoneId)";
+        let error = model_time::zoneless("deductionTime", helpers);
+        assert_eq!(error.code(), "invalid_field");
+        assert_eq!(error.field(), Some("deductionTime"));
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "invalid field deductionTime: a time without a zone is refused, since on a \
+                 host in UTC the local clock is 8 hours behind China time; say its zone, or \
+                 use: {helpers}"
+            )
+        );
+        // Chinese but for the helpers, which are code and said as they are.
+        assert_eq!(
+            error.message_zh(),
+            format!(
+                "字段 deductionTime 无效：不接受没有时区的时间，因为在 UTC 时区的主机上本地时钟\
+                 比北京时间慢 8 小时；请指明它的时区，或使用：{helpers}"
+            )
+        );
+        for (error, chinese) in [
+            (
+                model_time::outside_years("dt"),
+                "字段 dt 无效：换算为北京时间后超出 0001–9999 年",
+            ),
+            (
+                model_time::zone_given_twice("zone"),
+                "字段 zone 无效：这个时间本身已带时区，不能再指定时区",
+            ),
+            (
+                model_time::unknown_zone("zone", "Asia/Beijing"),
+                "字段 zone 无效：没有这个名称的时区（中国的时区是 Asia/Shanghai）：\"Asia/Beijing\"",
+            ),
+        ] {
+            assert_eq!(error.code(), "invalid_field");
+            assert_eq!(error.message_zh(), chinese);
+        }
     }
 }

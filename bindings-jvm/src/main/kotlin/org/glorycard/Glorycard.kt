@@ -21,6 +21,7 @@ import org.glorycard.ffi.explain as nativeExplain
 import org.glorycard.ffi.jsonFromTokens
 import org.glorycard.ffi.maskCertName as nativeMaskCertName
 import org.glorycard.ffi.maskCertNo as nativeMaskCertNo
+import org.glorycard.ffi.refuseZonelessTime
 import org.glorycard.ffi.sign as nativeSign
 import org.glorycard.ffi.signStringA as nativeSignStringA
 import org.glorycard.ffi.timestampFromUnixSeconds
@@ -204,14 +205,11 @@ object Glorycard {
     )
     @JvmStatic
     @Suppress("UNUSED_PARAMETER")
-    fun chinaTime(dateTime: LocalDateTime): String =
-        throw ValidationException("invalid_field", "invalid field dateTime: $NO_ZONE", "dateTime")
+    fun chinaTime(dateTime: LocalDateTime): String = native { refuseZonelessTime("dateTime", ZONELESS_HELPERS) }
 
-    /** Why a `LocalDateTime` is refused as a model time, and what to use instead. */
-    internal const val NO_ZONE: String =
-        "a LocalDateTime has no zone, and LocalDateTime.now() on a server in UTC is 8 hours " +
-            "behind China time; use Glorycard.chinaTimeNow() for now, Glorycard.chinaTime(Instant | " +
-            "ZonedDateTime | OffsetDateTime), or say which zone it is in: " +
+    /** Java's ways to give a model time, named in the core's refusal of a `LocalDateTime`. */
+    internal const val ZONELESS_HELPERS: String =
+        "Glorycard.chinaTimeNow(), Glorycard.chinaTime(Instant | ZonedDateTime | OffsetDateTime), " +
             "Glorycard.chinaTime(LocalDateTime, ZoneId.of(\"Asia/Shanghai\"))"
 
     /**

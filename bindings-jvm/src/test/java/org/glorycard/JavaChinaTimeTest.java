@@ -92,8 +92,18 @@ class JavaChinaTimeTest {
         assertEquals("invalid_field", e.getCode());
         assertEquals("dateTime", e.getField());
         String message = e.getMessage();
-        assertTrue(message.contains("LocalDateTime has no zone"), message);
+        assertTrue(message.contains("a time without a zone is refused"), message);
         assertTrue(message.contains("Glorycard.chinaTimeNow()"), message);
         assertTrue(message.contains("Glorycard.chinaTime(LocalDateTime, ZoneId.of(\"Asia/Shanghai\"))"), message);
+        // The core's refusal in Chinese too, the helpers (code) as they are.
+        java.util.Locale saved = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.SIMPLIFIED_CHINESE);
+            String chinese = e.getLocalizedMessage();
+            assertTrue(chinese.startsWith("字段 dateTime 无效：不接受没有时区的时间"), chinese);
+            assertTrue(chinese.contains("Glorycard.chinaTimeNow()"), chinese);
+        } finally {
+            java.util.Locale.setDefault(saved);
+        }
     }
 }
