@@ -403,16 +403,29 @@ fn write_chinese_parts(
     text: &str,
     chinese_reason: ChineseOf<'_>,
 ) -> fmt::Result {
-    let parts: Vec<&str> = text.split(": ").collect();
-    let chinese: Vec<Option<&str>> = parts.iter().map(|part| chinese_reason(part)).collect();
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            let next_to_chinese = chinese[i - 1].is_some() || chinese[i].is_some();
-            out.write_str(if next_to_chinese { "：" } else { ": " })?;
+    let mut rest = text;
+    // Whether the part before the separator being written was translated.
+    let mut previous: Option<bool> = None;
+    loop {
+        // Found by chars, not by a string pattern (a smaller WebAssembly module).
+        let colon = rest
+            .char_indices()
+            .find(|&(i, c)| c == ':' && rest[i + 1..].starts_with(' '))
+            .map(|(i, _)| i);
+        let part = colon.map_or(rest, |colon| &rest[..colon]);
+        let chinese = chinese_reason(part);
+        if let Some(previous) = previous {
+            out.write_str(if previous || chinese.is_some() { "：" } else { ": " })?;
         }
-        out.write_str(chinese[i].unwrap_or(*part))?;
+        out.write_str(chinese.unwrap_or(part))?;
+        match colon {
+            Some(colon) => {
+                rest = &rest[colon + 2..];
+                previous = Some(chinese.is_some());
+            }
+            None => return Ok(()),
+        }
     }
-    Ok(())
 }
 
 /// The broad family of an [`Error`], for bindings that map errors to class hierarchies.
