@@ -415,7 +415,11 @@ fn write_chinese_parts(
         let part = colon.map_or(rest, |colon| &rest[..colon]);
         let chinese = chinese_reason(part);
         if let Some(previous) = previous {
-            out.write_str(if previous || chinese.is_some() { "：" } else { ": " })?;
+            out.write_str(if previous || chinese.is_some() {
+                "："
+            } else {
+                ": "
+            })?;
         }
         out.write_str(chinese.unwrap_or(part))?;
         match colon {
